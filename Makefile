@@ -1,0 +1,58 @@
+# osbuildkit — the README's commands are these targets.
+SHELL := /bin/bash
+GO ?= go
+export OSBUILDKIT_CACHE ?= $(HOME)/.cache/osbuildkit
+STATE ?= $(OSBUILDKIT_CACHE)/state
+BIN := $(CURDIR)/bin
+
+.PHONY: all build unit test integration env env-down frontend demo bench lint fuzz clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/osbuildkit ./cmd/osbuildkit
+
+# Unit tests: no daemon.
+unit:
+	$(GO) test ./...
+
+# Everything: set up the environment, then unit and integration tests.
+test: lint unit
+	@$(MAKE) -s env >/dev/null
+	$(MAKE) integration
+
+integration: build
+	@eval "$$(hack/env.sh print)"; $(GO) test -tags integration -count=1 -timeout 75m -v ./integration/...
+
+env:
+	@hack/env.sh up
+
+env-down:
+	@hack/env.sh down
+
+frontend:
+	@hack/env.sh up >/dev/null
+	@hack/frontend.sh
+
+demo:
+	@hack/env.sh up >/dev/null
+	@hack/demo.sh
+
+bench:
+	@hack/env.sh up >/dev/null
+	@hack/bench.sh
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
+	$(GO) vet ./...
+	@hack/staticcheck.sh
+
+# Each fuzz target for FUZZTIME (default 1m).
+FUZZTIME ?= 1m
+fuzz:
+	$(GO) test ./manifest -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./manifest -run '^$$' -fuzz '^FuzzPythonJSON$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./manifest -run '^$$' -fuzz '^FuzzParseSize$$' -fuzztime $(FUZZTIME)
+
+clean:
+	rm -rf $(BIN) out

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the host packages the environment and the tests need, from
+# Debian's apt (its own proxy configuration applies). Idempotent.
+set -euo pipefail
+pkgs=(
+	runc debootstrap mmdebstrap ca-certificates curl jq
+	qemu-utils qemu-system-x86 ovmf seabios
+	e2fsprogs dosfstools mtools fdisk gdisk xfsprogs btrfs-progs
+	ostree skopeo xz-utils zstd pigz socat util-linux
+)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "host-packages: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+sudo_=""
+[ "$(id -u)" -eq 0 ] || sudo_=sudo
+$sudo_ apt-get update -qq >&2
+$sudo_ apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

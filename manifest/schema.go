@@ -1,0 +1,254 @@
+package manifest
+
+import (
+	"fmt"
+	"io/fs"
+	"strings"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+
+	"github.com/osbuildkit/osbuildkit/schemas"
+)
+
+var (
+	compileOnce sync.Once
+	compiled    map[string]*jsonschema.Schema // by file path, e.g. "stages/org.osbuild.mkdir.json"
+	rawSchemas  map[string]any                // by URL, for suggestions
+	compileErr  error
+)
+
+// schemaFor returns the compiled schema of an embedded file.
+func schemaFor(file string) (*jsonschema.Schema, error) {
+	compileOnce.Do(compileAll)
+	if compileErr != nil {
+		return nil, compileErr
+	}
+	return compiled[file], nil
+}
+
+func compileAll() {
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	for name, check := range formatCheckers {
+		check := check
+		c.RegisterFormat(&jsonschema.Format{Name: name, Validate: func(v any) error {
+			s, ok := v.(string)
+			if !ok {
+				return nil
+			}
+			return check(s)
+		}})
+	}
+	files := schemas.Files()
+	rawSchemas = map[string]any{}
+	for _, f := range files {
+		data, err := fs.ReadFile(schemas.FS(), f)
+		if err != nil {
+			compileErr = err
+			return
+		}
+		doc, err := jsonschema.UnmarshalJSON(strings.NewReader(string(data)))
+		if err != nil {
+			compileErr = fmt.Errorf("parsing schema %s: %w", f, err)
+			return
+		}
+		rawSchemas[schemas.BaseURL+f] = doc
+		if err := c.AddResource(schemas.BaseURL+f, doc); err != nil {
+			compileErr = fmt.Errorf("adding schema %s: %w", f, err)
+			return
+		}
+	}
+	compiled = map[string]*jsonschema.Schema{}
+	for _, f := range files {
+		s, err := c.Compile(schemas.BaseURL + f)
+		if err != nil {
+			compileErr = fmt.Errorf("compiling schema %s: %w", f, err)
+			return
+		}
+		compiled[f] = s
+	}
+}
+
+// validateAgainst validates inst against an embedded schema file and records
+// each problem at its path below at.
+func (p *problems) validateAgainst(file string, inst any, at Path) {
+	s, err := schemaFor(file)
+	if err != nil || s == nil {
+		p.addf(at, "internal error: schema %s: %v", file, err)
+		return
+	}
+	verr := s.Validate(inst)
+	if verr == nil {
+		return
+	}
+	ve, ok := verr.(*jsonschema.ValidationError)
+	if !ok {
+		p.add(at, verr)
+		return
+	}
+	for _, is := range schemaIssues(ve, inst) {
+		p.list = append(p.list, &LocationError{File: p.file.Name, Path: append(append(Path{}, at...), is.path...), Err: fmt.Errorf("%s", is.msg)})
+	}
+}
+
+type schemaIssue struct {
+	path Path
+	msg  string
+}
+
+var printer = message.NewPrinter(language.English)
+
+// schemaIssues flattens a validation error tree into leaf problems worded
+// like Python's jsonschema, which osbuild users know.
+func schemaIssues(e *jsonschema.ValidationError, doc any) []schemaIssue {
+	path, val := resolveLocation(doc, e.InstanceLocation)
+	switch k := e.ErrorKind.(type) {
+	case nil:
+		return childIssues(e, doc)
+	case *kind.Schema, *kind.Group, *kind.Reference, *kind.AllOf:
+		return childIssues(e, doc)
+	case *kind.OneOf:
+		if len(k.Subschemas) > 1 {
+			return []schemaIssue{{path, fmt.Sprintf("%s is valid under each of %d of the given schemas", pyRepr(val), len(k.Subschemas))}}
+		}
+		return alternativeIssues(e, doc, path, val)
+	case *kind.AnyOf:
+		return alternativeIssues(e, doc, path, val)
+	case *kind.Required:
+		var out []schemaIssue
+		for _, m := range k.Missing {
+			out = append(out, schemaIssue{path, fmt.Sprintf("'%s' is a required property", m)})
+		}
+		return out
+	case *kind.AdditionalProperties:
+		var out []schemaIssue
+		for _, prop := range k.Properties {
+			msg := fmt.Sprintf("Additional properties are not allowed ('%s' was unexpected)", prop)
+			if s := Suggest(prop, allowedProperties(e.SchemaURL)); len(s) > 0 {
+				msg += fmt.Sprintf("; did you mean '%s'?", s[0])
+			}
+			out = append(out, schemaIssue{path.Key(prop), msg})
+		}
+		return out
+	case *kind.PropertyNames:
+		var out []schemaIssue
+		for _, c := range e.Causes {
+			for _, is := range schemaIssues(c, map[string]any{"": k.Property}) {
+				out = append(out, schemaIssue{path.Key(k.Property), "invalid name: " + is.msg})
+			}
+		}
+		return out
+	}
+	return []schemaIssue{{path, leafMessage(e.ErrorKind, val)}}
+}
+
+func childIssues(e *jsonschema.ValidationError, doc any) []schemaIssue {
+	var out []schemaIssue
+	for _, c := range e.Causes {
+		out = append(out, schemaIssues(c, doc)...)
+	}
+	return out
+}
+
+// alternativeIssues explains a failed oneOf/anyOf: when exactly one branch
+// fits the value's type, its problems are the useful ones.
+func alternativeIssues(e *jsonschema.ValidationError, doc any, path Path, val any) []schemaIssue {
+	var fitting [][]schemaIssue
+	for _, c := range e.Causes {
+		if onlyTypeMismatch(c) {
+			continue
+		}
+		fitting = append(fitting, schemaIssues(c, doc))
+	}
+	if len(fitting) == 1 {
+		return fitting[0]
+	}
+	return []schemaIssue{{path, fmt.Sprintf("%s is not valid under any of the given schemas", pyRepr(val))}}
+}
+
+func onlyTypeMismatch(e *jsonschema.ValidationError) bool {
+	switch e.ErrorKind.(type) {
+	case *kind.Type, *kind.Const, *kind.Enum:
+		return true
+	case *kind.Schema, *kind.Group, *kind.Reference, *kind.AllOf, nil:
+		if len(e.Causes) == 0 {
+			return false
+		}
+		for _, c := range e.Causes {
+			if !onlyTypeMismatch(c) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func leafMessage(k jsonschema.ErrorKind, val any) string {
+	v := pyRepr(val)
+	switch k := k.(type) {
+	case *kind.Type:
+		return fmt.Sprintf("%s is not of type %s", v, quoteJoin(k.Want))
+	case *kind.Enum:
+		var want []string
+		for _, w := range k.Want {
+			want = append(want, pyRepr(w))
+		}
+		return fmt.Sprintf("%s is not one of [%s]", v, strings.Join(want, ", "))
+	case *kind.Const:
+		return fmt.Sprintf("%s was expected", pyRepr(k.Want))
+	case *kind.Pattern:
+		return fmt.Sprintf("%s does not match '%s'", v, k.Want)
+	case *kind.Format:
+		return k.Err.Error()
+	case *kind.MinItems:
+		return fmt.Sprintf("%s is too short (at least %d items)", v, k.Want)
+	case *kind.MaxItems:
+		return fmt.Sprintf("%s is too long (at most %d items)", v, k.Want)
+	case *kind.MinLength:
+		return fmt.Sprintf("%s is too short", v)
+	case *kind.MaxLength:
+		return fmt.Sprintf("%s is too long (at most %d characters)", v, k.Want)
+	case *kind.Minimum:
+		return fmt.Sprintf("%s is less than the minimum of %s", v, k.Want.RatString())
+	case *kind.Maximum:
+		return fmt.Sprintf("%s is greater than the maximum of %s", v, k.Want.RatString())
+	case *kind.MinProperties:
+		return fmt.Sprintf("%s does not have enough properties", v)
+	case *kind.MaxProperties:
+		return fmt.Sprintf("%s has too many properties", v)
+	case *kind.UniqueItems:
+		return fmt.Sprintf("%s has non-unique elements", v)
+	case *kind.FalseSchema:
+		return fmt.Sprintf("False schema does not allow %s", v)
+	}
+	return k.LocalizedString(printer)
+}
+
+func quoteJoin(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = "'" + s + "'"
+	}
+	return strings.Join(q, ", ")
+}
+
+// allowedProperties lists the properties the schema at url (with a JSON
+// pointer fragment) declares.
+func allowedProperties(url string) []string {
+	base, frag, _ := strings.Cut(url, "#")
+	node := rawSchemas[base]
+	for _, tok := range strings.Split(strings.TrimPrefix(frag, "/"), "/") {
+		if tok == "" {
+			continue
+		}
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		node = obj(node)[tok]
+	}
+	props := obj(obj(node)["properties"])
+	return sortedKeys(props)
+}
