@@ -128,5 +128,5 @@ var formatCheckers = map[string]func(string) error{
 		}
 		return checkNoDotDot(s)
 	},
-	"size":     func(s string) error { _, err := ParseSize(s); return err },
+	"size": func(s string) error { _, err := ParseSize(s); return err },
 }

@@ -30,7 +30,6 @@ func Suggest(name string, known []string) []string {
 	return out
 }
 
-
 func editDistance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
 	prev := make([]int, len(rb)+1)
