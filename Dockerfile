@@ -1,0 +1,22 @@
+# The osbuildkit frontend image: a scratch image holding one static binary,
+# which is the BuildKit frontend and the helper that runs stages in the
+# sandbox. Build it with `make frontend` (docker buildx bake).
+ARG GO_VERSION=1.26
+
+FROM golang:${GO_VERSION}-bookworm AS build
+# The Go module proxy to fetch dependencies through (go env GOPROXY).
+ARG GOPROXY
+ARG GOSUMDB
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN --mount=type=cache,target=/go/pkg/mod \
+    go mod download
+COPY . .
+RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
+    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/usr/bin/osbuildkit ./cmd/osbuildkit
+
+FROM scratch AS frontend
+COPY --from=build /out/ /
+LABEL moby.buildkit.frontend.network.none="true"
+LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts"
+ENTRYPOINT ["/usr/bin/osbuildkit", "frontend"]

@@ -1,0 +1,238 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+
+	bkclient "github.com/moby/buildkit/client"
+	bkllb "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/dockerui"
+	gateway "github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/tonistiigi/fsutil"
+
+	"github.com/osbuildkit/osbuildkit/frontend"
+	"github.com/osbuildkit/osbuildkit/llb"
+	"github.com/osbuildkit/osbuildkit/manifest"
+)
+
+func init() {
+	register(command{name: "build", summary: "build a manifest with BuildKit; exports go to DIR/PIPELINE like osbuild", run: runBuild})
+}
+
+type buildFlags struct {
+	addr, outputDir, progress, monitor, buildroot string
+	exports, cacheFrom, cacheTo, allow, noCacheStage  stringList
+	checkpoints                                       stringList
+	cacheMaxSize, stageTimeout, store                 string
+	asJSON, noCache                                   bool
+}
+
+func (f *buildFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.addr, "addr", "", "BuildKit daemon address (default $BUILDKIT_HOST)")
+	fs.StringVar(&f.outputDir, "output-directory", "", "write each export to DIR/PIPELINE")
+	fs.Var(&f.exports, "export", "pipeline to export (repeatable; default: the manifest's exports)")
+	fs.StringVar(&f.progress, "progress", "auto", "progress display: auto, tty, plain, quiet or rawjson")
+	fs.StringVar(&f.monitor, "monitor", "", "osbuild monitor: JSONSeqMonitor streams JSON-seq records on stdout")
+	fs.StringVar(&f.buildroot, "buildroot", "", "image to use as the host buildroot instead of debian:bookworm plus tools")
+	fs.Var(&f.cacheFrom, "cache-from", "import build cache, e.g. type=registry,ref=REF (repeatable)")
+	fs.Var(&f.cacheTo, "cache-to", "export build cache, e.g. type=registry,ref=REF,mode=max (repeatable)")
+	fs.Var(&f.allow, "allow", "grant an entitlement: security.insecure (repeatable)")
+	fs.Var(&f.noCacheStage, "no-cache-stage", "re-run a stage: pipeline name, stage type or stage ID (repeatable)")
+	fs.BoolVar(&f.noCache, "no-cache", false, "re-run every step")
+	fs.BoolVar(&f.asJSON, "json", false, "print osbuild's result object on stdout")
+	fs.Var(&f.checkpoints, "checkpoint", "osbuild compatibility: every stage is cached by BuildKit anyway (accepted, no effect)")
+	fs.StringVar(&f.cacheMaxSize, "cache-max-size", "", "osbuild compatibility: BuildKit's cache size is set on the daemon (gckeepstorage); accepted, no effect")
+	fs.StringVar(&f.store, "store", "", "osbuild compatibility: BuildKit keeps its own store (accepted, no effect)")
+	fs.StringVar(&f.store, "cache", "", "osbuild compatibility: alias of --store")
+	fs.StringVar(&f.stageTimeout, "stage-timeout", "", "cancel the build when one stage runs longer than this (e.g. 30m)")
+}
+
+func runBuild(e *env, args []string) int {
+	fs := newFlags(e, "build")
+	var f buildFlags
+	f.register(fs)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return usageError(e, err)
+	}
+	if len(pos) != 1 {
+		return usageError(e, errors.New("build takes one MANIFEST (a path or -)"))
+	}
+	data, err := readManifest(e, pos[0])
+	if err != nil {
+		fmt.Fprintf(e.stderr, "osbuildkit: reading the manifest: %v\n", err)
+		return exitInvalid
+	}
+	m, err := manifest.Load(pos[0], data)
+	if err != nil {
+		return reportLoadError(e, err, f.asJSON)
+	}
+	exports := []string(f.exports)
+	if len(exports) == 0 {
+		exports = m.Exports
+	}
+	if code := checkBuildInput(e, m, &f, exports); code != exitOK {
+		return code
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	b := &builder{e: e, f: &f, m: m, data: data, name: pos[0], exports: exports}
+	if err := b.run(ctx); err != nil {
+		return b.fail(err)
+	}
+	b.succeed()
+	return exitOK
+}
+
+// checkBuildInput rejects, before any work, what cannot build: unknown
+// exports, missing entitlements, bad flags.
+func checkBuildInput(e *env, m *manifest.Manifest, f *buildFlags, exports []string) int {
+	if f.monitor != "" && f.monitor != "JSONSeqMonitor" && f.monitor != "NullMonitor" && f.monitor != "LogMonitor" {
+		return usageError(e, fmt.Errorf("--monitor %q: use JSONSeqMonitor, LogMonitor or NullMonitor", f.monitor))
+	}
+	for _, a := range f.allow {
+		if a != "security.insecure" && a != "network.host" {
+			return usageError(e, fmt.Errorf("--allow %q: osbuildkit stages use only security.insecure", a))
+		}
+	}
+	res, err := llb.Compile(context.Background(), m, llb.Options{Helper: llb.Helper{State: bkllb.Scratch(), Dir: "/"}, Exports: exports})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "osbuildkit: %v\n", err)
+		return exitInvalid
+	}
+	if len(res.Insecure) > 0 && !slices.Contains(f.allow, "security.insecure") {
+		var names []string
+		for _, st := range res.Insecure {
+			names = append(names, fmt.Sprintf("%s (%s)", st.Type, st.Path))
+		}
+		fmt.Fprintf(e.stderr, "osbuildkit: %s use loop devices or mounts and need the security.insecure entitlement: add --allow security.insecure (the daemon must run with --allow-insecure-entitlement security.insecure)\n", strings.Join(names, ", "))
+		return exitInvalid
+	}
+	return exitOK
+}
+
+func reportLoadError(e *env, err error, asJSON bool) int {
+	if asJSON {
+		if res, ok := manifest.ResultOf(err); ok {
+			writeJSON(e.stdout, res)
+			return exitInvalid
+		}
+	}
+	var ve *manifest.ValidationError
+	if errors.As(err, &ve) {
+		fmt.Fprint(e.stderr, ve.Error())
+	} else {
+		fmt.Fprintf(e.stderr, "osbuildkit: %v\n", err)
+	}
+	return exitInvalid
+}
+
+// builder runs one in-process build.
+type builder struct {
+	e       *env
+	f       *buildFlags
+	m       *manifest.Manifest
+	data    []byte
+	name    string
+	exports []string
+}
+
+func (b *builder) run(ctx context.Context) error {
+	addr := b.f.addr
+	if addr == "" {
+		addr = os.Getenv("BUILDKIT_HOST")
+	}
+	if addr == "" {
+		addr = "unix:///run/buildkit/buildkitd.sock"
+	}
+	c, err := bkclient.New(ctx, addr)
+	if err != nil {
+		return fmt.Errorf("connecting to BuildKit at %s: %w", addr, err)
+	}
+	defer c.Close()
+	helperFS, cleanup, err := localHelper()
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	cacheTo, err := parseCacheOptions(b.f.cacheTo)
+	if err != nil {
+		return err
+	}
+	cacheFrom, err := parseCacheOptions(b.f.cacheFrom)
+	if err != nil {
+		return err
+	}
+	layout := llb.ByName
+	if len(b.exports) == 1 {
+		layout = llb.Flat // exported straight into DIR/PIPELINE
+	}
+	out, err := newOutput(b.f.outputDir, b.exports)
+	if err != nil {
+		return err
+	}
+	defer out.cleanup()
+	opt := bkclient.SolveOpt{
+		LocalMounts:         map[string]fsutil.FS{helperLocalName: helperFS},
+		CacheExports:        cacheTo,
+		CacheImports:        cacheFrom,
+		AllowedEntitlements: b.f.allow,
+		Exports:             out.exports(),
+	}
+	cfg := frontend.Config{Exports: b.exports, Layout: layout, NoCache: b.f.noCacheStage, NoCacheAll: b.f.noCache, Buildroot: b.f.buildroot}
+	sm := bkllb.NewSourceMap(nil, b.m.File().Name, "json", b.data)
+	build := func(ctx context.Context, gc gateway.Client) (*gateway.Result, error) {
+		bc, err := dockerui.NewClient(gc)
+		if err != nil {
+			return nil, err
+		}
+		return frontend.BuildManifest(ctx, gc, frontend.Input{
+			Manifest: b.m, SourceMap: sm, Helper: helperState(), Config: cfg, CacheImports: bc.CacheImports,
+		})
+	}
+	if err := b.solve(ctx, c, opt, build); err != nil {
+		return err
+	}
+	return out.commit()
+}
+
+func (b *builder) fail(err error) int {
+	var sf *frontend.StageFailure
+	if b.f.asJSON {
+		res := map[string]any{"type": "error", "success": false, "error": map[string]any{"type": "org.osbuild.error.build", "message": err.Error()}}
+		if errors.As(err, &sf) {
+			res["error"] = map[string]any{"type": "org.osbuild.error.stage", "message": err.Error(),
+				"details": map[string]any{"stage": map[string]any{"id": sf.Stage.ID, "type": sf.Stage.Type, "pipeline": sf.Pipeline, "index": sf.Stage.Index}}}
+		}
+		writeJSON(b.e.stdout, res)
+	}
+	fmt.Fprintf(b.e.stderr, "osbuildkit: build failed: %v\n", err)
+	var le *manifest.LocationError
+	if errors.As(err, &le) && !errors.As(err, &sf) {
+		return exitInvalid
+	}
+	return exitFailed
+}
+
+func (b *builder) succeed() {
+	if b.f.asJSON {
+		ids := map[string]any{}
+		for _, pl := range b.m.Pipelines {
+			ids[pl.Name] = pl.ID
+		}
+		writeJSON(b.e.stdout, map[string]any{"type": "result", "success": true, "metadata": map[string]any{}, "pipelines": ids})
+	}
+	if b.f.outputDir != "" && !b.f.asJSON && b.f.monitor == "" {
+		for _, e := range b.exports {
+			fmt.Fprintf(b.e.stdout, "%s: %s\n", e, filepath.Join(b.f.outputDir, e))
+		}
+	}
+}

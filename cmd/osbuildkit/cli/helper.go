@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	bkllb "github.com/moby/buildkit/client/llb"
+	"github.com/tonistiigi/fsutil"
+
+	"github.com/osbuildkit/osbuildkit/llb"
+)
+
+// helperLocalName is the local source that ships this executable into the
+// build as the stage helper when there is no frontend image (CLI mode).
+const helperLocalName = "osbuildkit-helper"
+
+// helperState is the helper as an LLB state: the local source holding
+// "osbuildkit". BuildKit keys its cache on the binary's content.
+func helperState() llb.Helper {
+	st := bkllb.Local(helperLocalName,
+		bkllb.IncludePatterns([]string{"osbuildkit"}),
+		bkllb.SharedKeyHint(helperLocalName),
+		bkllb.WithCustomName("[helper] osbuildkit"),
+	)
+	return llb.Helper{State: st, Dir: "/"}
+}
+
+// localHelper returns a filesystem holding this executable as
+// "osbuildkit". It must be statically linked to run in any buildroot; the
+// Makefile builds it with CGO_ENABLED=0.
+func localHelper() (fsutil.FS, func(), error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, nil, fmt.Errorf("finding this executable: %w", err)
+	}
+	if exe, err = filepath.EvalSymlinks(exe); err != nil {
+		return nil, nil, err
+	}
+	dir := filepath.Dir(exe)
+	cleanup := func() {}
+	if filepath.Base(exe) != "osbuildkit" {
+		tmp, err := os.MkdirTemp("", "osbuildkit-helper-")
+		if err != nil {
+			return nil, nil, err
+		}
+		cleanup = func() { os.RemoveAll(tmp) }
+		if err := copyExecutable(exe, filepath.Join(tmp, "osbuildkit")); err != nil {
+			cleanup()
+			return nil, nil, err
+		}
+		dir = tmp
+	}
+	fs, err := fsutil.NewFS(dir)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	return fs, cleanup, nil
+}
+
+func copyExecutable(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}

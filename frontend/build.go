@@ -1,0 +1,129 @@
+package frontend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	bkllb "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/dockerui"
+	"github.com/moby/buildkit/frontend/gateway/client"
+
+	_ "github.com/osbuildkit/osbuildkit/assemblers" // registers the assemblers
+	"github.com/osbuildkit/osbuildkit/llb"
+	"github.com/osbuildkit/osbuildkit/manifest"
+)
+
+// Build is the gateway frontend's entry point.
+func Build(ctx context.Context, c client.Client) (*client.Result, error) {
+	bc, err := dockerui.NewClient(c)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := ParseConfig(bc.BuildOpts().Opts)
+	if err != nil {
+		return nil, err
+	}
+	src, err := bc.ReadEntrypoint(ctx, "json")
+	if err != nil {
+		return nil, fmt.Errorf("reading the manifest: %w", err)
+	}
+	m, err := manifest.Load(src.Filename, src.Data)
+	if err != nil {
+		return nil, withManifestSource(err, src.SourceMap)
+	}
+	if res, ok, err := bc.HandleSubrequest(ctx, subrequests(m)); ok {
+		return res, err
+	}
+	helper, err := frontendHelper(c)
+	if err != nil {
+		return nil, err
+	}
+	in := Input{Manifest: m, SourceMap: src.SourceMap, Helper: helper, Config: cfg, CacheImports: bc.CacheImports}
+	nc, err := bc.NamedContext("buildroot", dockerui.ContextOpt{})
+	if err != nil {
+		return nil, fmt.Errorf("reading the named context buildroot: %w", err)
+	}
+	if nc != nil {
+		st, _, err := nc.Load(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("loading the named context buildroot: %w", err)
+		}
+		in.Buildroot = st
+	}
+	return BuildManifest(ctx, c, in)
+}
+
+// Input is a loaded manifest and how to build it.
+type Input struct {
+	Manifest  *manifest.Manifest
+	SourceMap *bkllb.SourceMap
+	Helper    llb.Helper
+	Config    Config
+	// Buildroot, when set, replaces the host buildroot (named context).
+	Buildroot    *bkllb.State
+	CacheImports []client.CacheOptionsEntry
+}
+
+// BuildManifest compiles and solves a loaded manifest; the gateway frontend
+// and the CLI's in-process build share it.
+func BuildManifest(ctx context.Context, c client.Client, in Input) (*client.Result, error) {
+	opts := llb.Options{
+		Helper:    in.Helper,
+		Exports:   in.Config.Exports,
+		Layout:    in.Config.Layout,
+		NoCache:   in.Config.NoCache,
+		SourceMap: in.SourceMap,
+		Proxy:     in.Config.Proxy,
+		Buildroot: in.Buildroot,
+	}
+	if opts.Buildroot == nil && in.Config.Buildroot != "" {
+		st := bkllb.Image(in.Config.Buildroot, bkllb.WithCustomName("[buildroot] "+in.Config.Buildroot))
+		opts.Buildroot = &st
+	}
+	res, err := llb.Compile(ctx, in.Manifest, opts)
+	if err != nil {
+		return nil, withManifestSource(err, in.SourceMap)
+	}
+	var marshalOpts []bkllb.ConstraintsOpt
+	if in.Config.NoCacheAll {
+		marshalOpts = append(marshalOpts, bkllb.IgnoreCache)
+	}
+	def, err := res.Output.Marshal(ctx, append(marshalOpts, bkllb.LinuxAmd64)...)
+	if err != nil {
+		return nil, fmt.Errorf("marshalling LLB: %w", err)
+	}
+	solved, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: in.CacheImports, Evaluate: true})
+	if err != nil {
+		return nil, explain(err, in.Manifest, def, res)
+	}
+	ref, err := solved.SingleRef()
+	if err != nil {
+		return nil, err
+	}
+	out := client.NewResult()
+	out.SetRef(ref)
+	if err := addImageConfig(out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// frontendHelper mounts the frontend's own image: its /usr/bin holds the
+// osbuildkit binary, which is also the stage helper.
+func frontendHelper(c client.Client) (llb.Helper, error) {
+	cf, ok := c.(interface {
+		CurrentFrontend() (*bkllb.State, error)
+	})
+	if !ok {
+		return llb.Helper{}, errors.New("this BuildKit cannot hand the frontend its own image (CurrentFrontend); use osbuildkit build instead")
+	}
+	st, err := cf.CurrentFrontend()
+	if err != nil {
+		return llb.Helper{}, fmt.Errorf("getting the frontend image: %w", err)
+	}
+	if st == nil {
+		return llb.Helper{}, errors.New("the frontend is not running from an image, so it has no stage helper to mount; use osbuildkit build for in-process builds")
+	}
+	return llb.Helper{State: *st, Dir: "/usr/bin"}, nil
+}

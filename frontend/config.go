@@ -1,0 +1,89 @@
+package frontend
+
+import (
+	"fmt"
+	"strings"
+
+	bkllb "github.com/moby/buildkit/client/llb"
+
+	"github.com/osbuildkit/osbuildkit/llb"
+)
+
+// Frontend options (buildctl --opt KEY=VALUE; buildx maps --target,
+// --no-cache-filter and --build-arg onto them).
+const (
+	optTarget    = "target"    // comma-separated pipelines to export
+	optExport    = "export"    // alias of target, as osbuild's --export
+	optBuildroot = "buildroot" // image replacing the host buildroot
+	optLayout    = "layout"    // "by-name": a directory per export
+	optNoCache   = "no-cache"  // comma-separated stages to force; empty forces all
+)
+
+// Config is the frontend options, parsed once.
+type Config struct {
+	Exports   []string
+	Buildroot string
+	Layout    llb.Layout
+	// NoCacheAll forces every step; NoCache forces the named stages.
+	NoCacheAll bool
+	NoCache    []string
+	Proxy      *bkllb.ProxyEnv
+}
+
+// ParseConfig reads the options BuildKit hands the frontend.
+func ParseConfig(opts map[string]string) (Config, error) {
+	var c Config
+	for _, key := range []string{optTarget, optExport} {
+		for _, e := range splitList(opts[key]) {
+			c.Exports = append(c.Exports, e)
+		}
+	}
+	c.Buildroot = opts[optBuildroot]
+	switch opts[optLayout] {
+	case "", "flat":
+	case "by-name":
+		c.Layout = llb.ByName
+	default:
+		return c, fmt.Errorf("frontend option layout=%q: use flat or by-name", opts[optLayout])
+	}
+	if v, ok := opts[optNoCache]; ok {
+		if v == "" {
+			c.NoCacheAll = true
+		}
+		c.NoCache = splitList(v)
+	}
+	c.Proxy = proxyFromBuildArgs(opts)
+	return c, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// proxyFromBuildArgs takes the proxy build args (--build-arg http_proxy=…),
+// which BuildKit keeps out of cache keys, as Dockerfile builds do.
+func proxyFromBuildArgs(opts map[string]string) *bkllb.ProxyEnv {
+	get := func(name string) string {
+		if v, ok := opts["build-arg:"+name]; ok {
+			return v
+		}
+		return opts["build-arg:"+strings.ToUpper(name)]
+	}
+	p := bkllb.ProxyEnv{
+		HTTPProxy:  get("http_proxy"),
+		HTTPSProxy: get("https_proxy"),
+		FTPProxy:   get("ftp_proxy"),
+		NoProxy:    get("no_proxy"),
+		AllProxy:   get("all_proxy"),
+	}
+	if p == (bkllb.ProxyEnv{}) {
+		return nil
+	}
+	return &p
+}

@@ -1,0 +1,89 @@
+package frontend
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	bkllb "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/errdefs"
+	"github.com/moby/buildkit/solver/pb"
+	digest "github.com/opencontainers/go-digest"
+
+	"github.com/osbuildkit/osbuildkit/llb"
+	"github.com/osbuildkit/osbuildkit/manifest"
+)
+
+// withManifestSource attaches the manifest text and the first problem's line
+// so BuildKit clients print the offending lines, as for a Dockerfile.
+func withManifestSource(err error, sm *bkllb.SourceMap) error {
+	if sm == nil {
+		return err
+	}
+	var le *manifest.LocationError
+	if !errors.As(err, &le) || le.Line == 0 {
+		return err
+	}
+	info := &pb.SourceInfo{Filename: sm.Filename, Language: sm.Language, Data: sm.Data}
+	if sm.Definition != nil {
+		info.Definition = sm.Definition.ToPB()
+	}
+	return errdefs.WithSource(err, &errdefs.Source{
+		Info:   info,
+		Ranges: []*pb.Range{{Start: &pb.Position{Line: int32(le.Line)}, End: &pb.Position{Line: int32(le.Line)}}},
+	})
+}
+
+// StageFailure is a build error attributed to a stage of the manifest.
+type StageFailure struct {
+	Pipeline string
+	Stage    *manifest.Stage
+	File     string
+	manifest.Position
+	Err error
+}
+
+func (e *StageFailure) Error() string {
+	loc := e.Stage.Path.String()
+	if e.Line > 0 {
+		loc = fmt.Sprintf("%s:%d:%d, %s", e.File, e.Line, e.Column, loc)
+	}
+	return fmt.Sprintf("[%s] stage %d %s %s (%s) failed: %v", e.Pipeline, e.Stage.Index, e.Stage.Kind, e.Stage.Type, loc, e.Err)
+}
+
+func (e *StageFailure) Unwrap() error { return e.Err }
+
+// explain turns a solve error into one that names what the user wrote: the
+// failing stage and its manifest line, or the entitlement to grant.
+func explain(err error, m *manifest.Manifest, def *bkllb.Definition, res *llb.Result) error {
+	if len(res.Insecure) > 0 && strings.Contains(err.Error(), "security.insecure") {
+		var names []string
+		for _, st := range res.Insecure {
+			names = append(names, fmt.Sprintf("%s (%s)", st.Type, st.Path))
+		}
+		return fmt.Errorf("%s need the security.insecure entitlement for loop devices and mounts: build with --allow security.insecure (buildx, buildctl, osbuildkit build), on a buildkitd started with --allow-insecure-entitlement security.insecure: %w",
+			strings.Join(names, ", "), err)
+	}
+	var ve *errdefs.VertexError
+	if !errors.As(err, &ve) || ve.Vertex == nil {
+		return err
+	}
+	meta, ok := def.Metadata[digest.Digest(ve.Digest)]
+	if !ok {
+		return err
+	}
+	path := meta.Description[llb.StageKey]
+	for _, pl := range m.Pipelines {
+		for _, st := range pl.Stages {
+			if st.Path.String() != path {
+				continue
+			}
+			f := &StageFailure{Pipeline: pl.Name, Stage: st, Err: err}
+			if file := m.File(); file != nil {
+				f.File, f.Position = file.Name, file.Position(st.Path)
+			}
+			return f
+		}
+	}
+	return err
+}

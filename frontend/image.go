@@ -1,0 +1,31 @@
+package frontend
+
+import (
+	"encoding/json"
+
+	"github.com/moby/buildkit/exporter/containerimage/exptypes"
+	"github.com/moby/buildkit/frontend/gateway/client"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// addImageConfig gives the result an image config, used when it is
+// exported as a container image (--output type=image): a Debian tree runs
+// like the debian image does.
+func addImageConfig(res *client.Result) error {
+	img := dockerspec.DockerOCIImage{
+		Image: ocispecs.Image{
+			Platform: ocispecs.Platform{OS: "linux", Architecture: "amd64"},
+			RootFS:   ocispecs.RootFS{Type: "layers"},
+			Config: ocispecs.ImageConfig{
+				Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+			},
+		},
+	}
+	dt, err := json.Marshal(img)
+	if err != nil {
+		return err
+	}
+	res.AddMeta(exptypes.ExporterImageConfigKey, dt)
+	return nil
+}

@@ -1,0 +1,45 @@
+package llb
+
+import (
+	"strings"
+
+	bkllb "github.com/moby/buildkit/client/llb"
+)
+
+// HostBuildrootImage is the base of the host buildroot.
+const HostBuildrootImage = "docker.io/library/debian:bookworm"
+
+// HostTools are the Debian packages the host buildroot adds for our stages.
+var HostTools = []string{
+	"mmdebstrap", "debootstrap", "ca-certificates", "gnupg",
+	"e2fsprogs", "dosfstools", "mtools", "fdisk", "gdisk", "xfsprogs", "btrfs-progs",
+	"qemu-utils", "grub-common", "grub-pc-bin", "grub-efi-amd64-bin",
+	"ostree", "tar", "xz-utils", "zstd", "pigz", "pbzip2", "bzip2", "lzip", "lzop", "acl", "attr",
+	"util-linux", "mount",
+}
+
+// hostBuildroot is debian:bookworm with HostTools installed, built once and
+// then taken from BuildKit's cache.
+func (c *compiler) hostBuildroot() bkllb.State {
+	if c.opt.Buildroot != nil {
+		return *c.opt.Buildroot
+	}
+	if c.host != nil {
+		return *c.host
+	}
+	base := bkllb.Image(HostBuildrootImage, bkllb.WithCustomName("[buildroot] "+HostBuildrootImage))
+	script := "set -e; apt-get update -qq; apt-get install -y -qq --no-install-recommends " +
+		strings.Join(HostTools, " ") + " >/dev/null; rm -rf /var/lib/apt/lists/*"
+	opts := []bkllb.RunOption{
+		bkllb.Args([]string{"/bin/sh", "-c", script}),
+		bkllb.AddEnv("PATH", execPath),
+		bkllb.AddEnv("DEBIAN_FRONTEND", "noninteractive"),
+		bkllb.WithCustomName("[buildroot] install stage tools"),
+	}
+	if c.opt.Proxy != nil {
+		opts = append(opts, bkllb.WithProxy(*c.opt.Proxy))
+	}
+	st := base.Run(opts...).Root()
+	c.host = &st
+	return st
+}

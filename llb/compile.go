@@ -1,0 +1,181 @@
+package llb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	bkllb "github.com/moby/buildkit/client/llb"
+
+	"github.com/osbuildkit/osbuildkit/manifest"
+	"github.com/osbuildkit/osbuildkit/stages"
+)
+
+// Layout is how exported pipelines are arranged in the output.
+type Layout int
+
+const (
+	// Flat puts a single export's tree at the output's root; several
+	// exports get a directory each.
+	Flat Layout = iota
+	// ByName always gives each export a directory named after its
+	// pipeline, like osbuild's --output-directory.
+	ByName
+)
+
+// Options configure a compilation.
+type Options struct {
+	// Helper provides the osbuildkit binary that runs exec stages.
+	Helper Helper
+	// Buildroot replaces the host buildroot (debian:bookworm plus the
+	// tools our stages use) for pipelines without a build pipeline.
+	Buildroot *bkllb.State
+	// Exports are the pipelines to build; empty means the manifest's.
+	Exports []string
+	Layout  Layout
+	// NoCache forces stages to re-run: a pipeline name, a stage type, or
+	// a stage ID (or a prefix of at least 8 characters).
+	NoCache []string
+	// SourceMap locates ops in the manifest for BuildKit's error display.
+	SourceMap *bkllb.SourceMap
+	// Proxy is passed to stages with network access, outside the cache key.
+	Proxy *bkllb.ProxyEnv
+}
+
+// Helper says where the helper binary is: directory Dir of State holds an
+// executable named "osbuildkit".
+type Helper struct {
+	State bkllb.State
+	Dir   string
+}
+
+// StageKey is the op description key holding a stage's manifest path.
+const StageKey = "osbuildkit.stage"
+
+// Result is a compiled manifest.
+type Result struct {
+	Output bkllb.State
+	// Trees holds each compiled pipeline's final state.
+	Trees map[string]bkllb.State
+	// Insecure lists the stages that need security.insecure.
+	Insecure []*manifest.Stage
+}
+
+type compiler struct {
+	ctx    context.Context
+	m      *manifest.Manifest
+	opt    Options
+	trees  map[string]bkllb.State
+	host   *bkllb.State
+	result *Result
+}
+
+// Compile translates the pipelines the exports need.
+func Compile(ctx context.Context, m *manifest.Manifest, opt Options) (*Result, error) {
+	exports := opt.Exports
+	if len(exports) == 0 {
+		exports = m.Exports
+	}
+	var names []string
+	for _, pl := range m.Pipelines {
+		names = append(names, pl.Name)
+	}
+	for _, e := range exports {
+		if m.Pipeline(e) == nil {
+			return nil, fmt.Errorf("cannot export %q: the manifest has no such pipeline (pipelines: %s)", e, strings.Join(names, ", "))
+		}
+	}
+	c := &compiler{ctx: ctx, m: m, opt: opt, trees: map[string]bkllb.State{}, result: &Result{}}
+	for _, pl := range m.Order(exports...) {
+		if err := c.pipeline(pl); err != nil {
+			return nil, c.locate(err)
+		}
+	}
+	c.result.Trees = c.trees
+	c.result.Output = c.output(exports)
+	return c.result, nil
+}
+
+// locate adds the manifest's file name and line to a located error.
+func (c *compiler) locate(err error) error {
+	var le *manifest.LocationError
+	if errors.As(err, &le) && le.Line == 0 {
+		if f := c.m.File(); f != nil {
+			le.File = f.Name
+			le.Position = f.Position(le.Path)
+		}
+	}
+	return err
+}
+
+func (c *compiler) pipeline(pl *manifest.Pipeline) error {
+	tree := bkllb.Scratch()
+	for _, st := range pl.Stages {
+		impl, err := stages.For(st)
+		if err != nil {
+			return err
+		}
+		plan, err := impl.Plan(st)
+		if err != nil {
+			return err
+		}
+		if tree, err = c.stage(pl, st, plan, tree); err != nil {
+			return err
+		}
+	}
+	c.trees[pl.Name] = tree
+	return nil
+}
+
+func (c *compiler) stage(pl *manifest.Pipeline, st *manifest.Stage, plan *stages.Plan, tree bkllb.State) (bkllb.State, error) {
+	switch {
+	case plan.Exec != nil:
+		return c.exec(pl, st, plan.Exec, tree)
+	case len(plan.Files) > 0:
+		return c.files(pl, st, plan.Files, tree)
+	}
+	return tree, nil
+}
+
+// constraints names an op after its stage and points it at the manifest.
+func (c *compiler) constraints(pl *manifest.Pipeline, st *manifest.Stage) []bkllb.ConstraintsOpt {
+	opts := []bkllb.ConstraintsOpt{
+		bkllb.WithCustomNamef("[%s] %s", pl.Name, st.Type),
+		bkllb.WithDescription(map[string]string{StageKey: st.Path.String()}),
+	}
+	if c.opt.SourceMap != nil && c.m.File() != nil {
+		pos := c.m.File().Position(st.Path)
+		opts = append(opts, c.opt.SourceMap.Location(lineRange(pos.Line)))
+	}
+	if c.forced(pl, st) {
+		opts = append(opts, bkllb.IgnoreCache)
+	}
+	return opts
+}
+
+func (c *compiler) forced(pl *manifest.Pipeline, st *manifest.Stage) bool {
+	for _, f := range c.opt.NoCache {
+		switch {
+		case f == pl.Name, f == st.Type, f == st.ID:
+			return true
+		case len(f) >= 8 && strings.HasPrefix(st.ID, f):
+			return true
+		}
+	}
+	return false
+}
+
+func (c *compiler) output(exports []string) bkllb.State {
+	if len(exports) == 1 && c.opt.Layout == Flat {
+		return c.trees[exports[0]]
+	}
+	sorted := append([]string(nil), exports...)
+	sort.Strings(sorted)
+	var fa *bkllb.FileAction
+	for _, e := range sorted {
+		fa = fa.Copy(c.trees[e], "/", "/"+e+"/", &bkllb.CopyInfo{CopyDirContentsOnly: true, CreateDestPath: true, AllowEmptyWildcard: true})
+	}
+	return bkllb.Scratch().File(fa, bkllb.WithCustomName("[export] "+strings.Join(sorted, ", ")))
+}

@@ -1,0 +1,165 @@
+package llb
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	bkllb "github.com/moby/buildkit/client/llb"
+
+	"github.com/osbuildkit/osbuildkit/manifest"
+	"github.com/osbuildkit/osbuildkit/stages"
+)
+
+// Where things are inside an exec, as osbuild lays them out.
+const (
+	HelperDir  = "/run/osbuild/bin"
+	HelperPath = HelperDir + "/osbuildkit"
+	TreeDir    = "/run/osbuild/tree"
+	InputsDir  = "/run/osbuild/inputs"
+	specDir    = "/run/osbuild/spec"
+	// SpecEnv carries the stage spec (JSON) to the helper.
+	SpecEnv = "OSBUILDKIT_STAGE_SPEC"
+	// maxEnvSpec is the largest spec passed in the environment; larger
+	// ones are mounted as a file (the kernel caps one variable at 128 KiB).
+	maxEnvSpec = 64 << 10
+)
+
+const execPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+func (c *compiler) exec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Exec, tree bkllb.State) (bkllb.State, error) {
+	opts := []bkllb.RunOption{
+		bkllb.Args([]string{HelperPath, "stage", st.Type}),
+		bkllb.Dir("/"),
+		bkllb.AddEnv("PATH", execPath),
+		bkllb.AddEnv("LANG", "C.UTF-8"),
+		bkllb.AddEnv("DEBIAN_FRONTEND", "noninteractive"),
+		bkllb.AddMount(HelperDir, c.opt.Helper.State, bkllb.SourcePath(c.opt.Helper.Dir), bkllb.Readonly),
+	}
+	for _, e := range ex.Env {
+		k, v, _ := cut(e)
+		opts = append(opts, bkllb.AddEnv(k, v))
+	}
+	spec := stages.Spec{Type: st.Type, Kind: string(st.Kind), Tree: TreeDir, SourceEpoch: pl.SourceEpoch}
+	if ex.Root == stages.RootTree {
+		spec.Tree = "/"
+	}
+	if pl.SourceEpoch != nil {
+		opts = append(opts, bkllb.AddEnv("SOURCE_DATE_EPOCH", strconv.FormatInt(*pl.SourceEpoch, 10)))
+	}
+	raw, err := json.Marshal(st.Options)
+	if err != nil {
+		return tree, err
+	}
+	spec.Options = raw
+	inputOpts, err := c.execInputs(st, &spec)
+	if err != nil {
+		return tree, err
+	}
+	opts = append(opts, inputOpts...)
+	specJSON, err := json.Marshal(spec)
+	if err != nil {
+		return tree, err
+	}
+	if len(specJSON) <= maxEnvSpec {
+		opts = append(opts, bkllb.AddEnv(SpecEnv, string(specJSON)))
+	} else {
+		file := bkllb.Scratch().File(bkllb.Mkfile("/stage.json", 0o644, specJSON), bkllb.WithCustomNamef("[%s] %s spec", pl.Name, st.Type))
+		opts = append(opts, bkllb.AddMount(specDir, file, bkllb.Readonly), bkllb.AddEnv(SpecEnv, "@"+specDir+"/stage.json"))
+	}
+	if ex.Network {
+		if c.opt.Proxy != nil {
+			opts = append(opts, bkllb.WithProxy(*c.opt.Proxy))
+		}
+	} else {
+		opts = append(opts, bkllb.Network(bkllb.NetModeNone))
+	}
+	if ex.Insecure {
+		opts = append(opts, bkllb.Security(bkllb.SecurityModeInsecure))
+		c.result.Insecure = append(c.result.Insecure, st)
+	}
+	for _, cache := range ex.Caches {
+		mode := bkllb.CacheMountShared
+		if cache.Locked {
+			mode = bkllb.CacheMountLocked
+		}
+		opts = append(opts, bkllb.AddMount(cache.Target, bkllb.Scratch(), bkllb.AsPersistentCacheDir("osbuildkit-"+cache.ID, mode)))
+	}
+	for _, co := range c.constraints(pl, st) {
+		opts = append(opts, co)
+	}
+	if ex.Root == stages.RootTree {
+		return tree.Run(opts...).Root(), nil
+	}
+	root, err := c.buildroot(pl)
+	if err != nil {
+		return tree, err
+	}
+	return root.Run(opts...).AddMount(TreeDir, tree), nil
+}
+
+// execInputs mounts a stage's inputs read-only where osbuild puts them and
+// describes them (and devices and mounts) in the spec.
+func (c *compiler) execInputs(st *manifest.Stage, spec *stages.Spec) ([]bkllb.RunOption, error) {
+	var opts []bkllb.RunOption
+	for _, in := range st.Inputs {
+		state, err := c.input(st, in)
+		if err != nil {
+			return nil, err
+		}
+		path := InputsDir + "/" + in.Name
+		opts = append(opts, bkllb.AddMount(path, state, bkllb.Readonly))
+		refs := map[string]json.RawMessage{}
+		for _, r := range in.References {
+			b, err := json.Marshal(r.Options)
+			if err != nil {
+				return nil, err
+			}
+			refs[r.ID] = b
+		}
+		if spec.Inputs == nil {
+			spec.Inputs = map[string]stages.Input{}
+		}
+		spec.Inputs[in.Name] = stages.Input{Type: in.Type, Origin: in.Origin, Path: path, Refs: refs}
+	}
+	for _, d := range st.Devices {
+		b, err := json.Marshal(d.Options)
+		if err != nil {
+			return nil, err
+		}
+		if spec.Devices == nil {
+			spec.Devices = map[string]stages.Device{}
+		}
+		spec.Devices[d.Name] = stages.Device{Type: d.Type, Parent: d.Parent, Options: b}
+	}
+	for _, m := range st.Mounts {
+		b, err := json.Marshal(m.Options)
+		if err != nil {
+			return nil, err
+		}
+		spec.Mounts = append(spec.Mounts, stages.Mount{Name: m.Name, Type: m.Type, Source: m.Source, Target: m.Target, Partition: m.Partition, Options: b})
+	}
+	return opts, nil
+}
+
+// buildroot is where a pipeline's exec stages run: its build pipeline's
+// tree, or the host buildroot.
+func (c *compiler) buildroot(pl *manifest.Pipeline) (bkllb.State, error) {
+	if pl.Build != "" {
+		root, ok := c.trees[pl.Build]
+		if !ok {
+			return bkllb.Scratch(), fmt.Errorf("internal error: build pipeline %q used before it was compiled", pl.Build)
+		}
+		return root, nil
+	}
+	return c.hostBuildroot(), nil
+}
+
+func cut(kv string) (string, string, bool) {
+	for i := 0; i < len(kv); i++ {
+		if kv[i] == '=' {
+			return kv[:i], kv[i+1:], true
+		}
+	}
+	return kv, "", false
+}

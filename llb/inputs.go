@@ -1,0 +1,76 @@
+package llb
+
+import (
+	_ "crypto/sha512" // registers sha384 and sha512 digests for osbuild checksums
+	"fmt"
+
+	bkllb "github.com/moby/buildkit/client/llb"
+	digest "github.com/opencontainers/go-digest"
+
+	"github.com/osbuildkit/osbuildkit/manifest"
+)
+
+
+// input returns the state an input provides: a pipeline's tree, or the
+// source files it references, each at "/<checksum>".
+func (c *compiler) input(st *manifest.Stage, in *manifest.Input) (bkllb.State, error) {
+	if in == nil {
+		return bkllb.Scratch(), &manifest.LocationError{Path: st.Path, Err: fmt.Errorf("missing input")}
+	}
+	if in.Origin == manifest.OriginPipeline {
+		if len(in.References) != 1 {
+			return bkllb.Scratch(), &manifest.LocationError{Path: in.Path.Key("references"), Err: fmt.Errorf("osbuildkit takes exactly one pipeline per input, not %d", len(in.References))}
+		}
+		name, _ := in.References[0].PipelineName()
+		tree, ok := c.trees[name]
+		if !ok {
+			return bkllb.Scratch(), fmt.Errorf("internal error: pipeline %q used before it was compiled", name)
+		}
+		return tree, nil
+	}
+	var parts []bkllb.State
+	for _, r := range in.References {
+		s, err := c.sourceFile(r.ID)
+		if err != nil {
+			return bkllb.Scratch(), &manifest.LocationError{Path: in.Path.Key("references"), Err: err}
+		}
+		parts = append(parts, s)
+	}
+	switch len(parts) {
+	case 0:
+		return bkllb.Scratch(), nil
+	case 1:
+		return parts[0], nil
+	}
+	return bkllb.Merge(parts, bkllb.WithCustomNamef("[sources] %d files for input %s", len(parts), in.Name)), nil
+}
+
+// sourceFile is a state holding one source item at "/<checksum>".
+func (c *compiler) sourceFile(sum string) (bkllb.State, error) {
+	if item, ok := c.m.Sources.Curl[sum]; ok {
+		dgst, err := digest.Parse(sum)
+		if err != nil {
+			return bkllb.Scratch(), fmt.Errorf("checksum %q: %w", sum, err)
+		}
+		return bkllb.HTTP(item.URL,
+			bkllb.Checksum(dgst),
+			bkllb.Filename(sum),
+			bkllb.Chmod(0o644),
+			bkllb.WithCustomNamef("[sources] org.osbuild.curl %s", item.URL),
+		), nil
+	}
+	if item, ok := c.m.Sources.Inline[sum]; ok {
+		if item.Encoding != "base64" {
+			return bkllb.Scratch(), fmt.Errorf("inline source %s: encoding %q is not supported by osbuildkit; use base64", sum, item.Encoding)
+		}
+		return bkllb.Scratch().File(bkllb.Mkfile("/"+sum, 0o644, item.Data), bkllb.WithCustomNamef("[sources] org.osbuild.inline %s", shortSum(sum))), nil
+	}
+	return bkllb.Scratch(), fmt.Errorf("no source provides %s", sum)
+}
+
+func shortSum(sum string) string {
+	if len(sum) > 19 {
+		return sum[:19]
+	}
+	return sum
+}

@@ -1,0 +1,161 @@
+package stages
+
+import (
+	"fmt"
+	"path"
+
+	"github.com/osbuildkit/osbuildkit/manifest"
+)
+
+// copyStage is org.osbuild.copy: copy from inputs, the tree or mounts into
+// the tree or a mount, with cp -a semantics. A "from" ending in "/" copies a
+// directory's contents. Copies whose result is unambiguous (directory
+// contents, or a source file to a file path) are file operations; the rest
+// run cp(1) in the buildroot, and copies to or from mount:// run there with
+// security.insecure (loop devices and mounts).
+type copyStage struct{}
+
+var _ Runner = copyStage{}
+
+func init() { Register(manifest.KindStage, copyStage{}) }
+
+func (copyStage) Type() string { return "org.osbuild.copy" }
+
+type copyOptions struct {
+	Paths []struct {
+		From              string `json:"from"`
+		To                string `json:"to"`
+		RemoveDestination bool   `json:"remove_destination"`
+	} `json:"paths"`
+}
+
+func (copyStage) Plan(st *manifest.Stage) (*Plan, error) {
+	var o copyOptions
+	if err := decode(st, &o); err != nil {
+		return nil, err
+	}
+	p := &Plan{}
+	asFiles := true
+	for i, e := range o.Paths {
+		from, err := ParseLocation(e.From)
+		if err != nil {
+			return nil, optionError(st, manifest.Path{"paths", i, "from"}, "%v", err)
+		}
+		to, err := ParseLocation(e.To)
+		if err != nil {
+			return nil, optionError(st, manifest.Path{"paths", i, "to"}, "%v", err)
+		}
+		for _, l := range []struct {
+			loc Location
+			key string
+		}{{from, "from"}, {to, "to"}} {
+			if err := checkLocation(st, l.loc); err != nil {
+				return nil, optionError(st, manifest.Path{"paths", i, l.key}, "%v", err)
+			}
+		}
+		if to.Scheme == "input" {
+			return nil, optionError(st, manifest.Path{"paths", i, "to"}, "inputs are read-only: copy to tree:// or mount://")
+		}
+		if from.Scheme == "mount" || to.Scheme == "mount" {
+			return &Plan{Exec: &Exec{Root: RootBuildroot, Insecure: true}}, nil
+		}
+		action, ok := copyAction(st, from, to)
+		if !ok {
+			asFiles = false
+		}
+		p.Files = append(p.Files, action)
+	}
+	if !asFiles {
+		return execInBuildroot(), nil
+	}
+	return p, nil
+}
+
+func checkLocation(st *manifest.Stage, l Location) error {
+	switch l.Scheme {
+	case "input":
+		if st.Input(l.Name) == nil {
+			return fmt.Errorf("the stage has no input %q", l.Name)
+		}
+	case "mount":
+		for _, m := range st.Mounts {
+			if m.Name == l.Name {
+				return nil
+			}
+		}
+		return fmt.Errorf("the stage has no mount %q", l.Name)
+	}
+	return nil
+}
+
+// copyAction is the file operation for a copy, and whether it matches
+// cp -a exactly without knowing what the destination holds.
+func copyAction(st *manifest.Stage, from, to Location) (FileAction, bool) {
+	c := &Copy{Src: from.Path, Dest: to.Path, ContentsOnly: from.Contents}
+	if from.Scheme == "input" {
+		c.Input = from.Name
+	}
+	if from.Contents {
+		return FileAction{Copy: c}, true
+	}
+	isFile := from.Scheme == "input" && st.Input(from.Name).Type == "org.osbuild.files" && path.Dir(from.Path) == "/"
+	return FileAction{Copy: c}, isFile && !to.Contents
+}
+
+func (copyStage) Run(rt *Runtime) error {
+	var o copyOptions
+	if err := rt.Decode(&o); err != nil {
+		return err
+	}
+	for _, e := range o.Paths {
+		src, err := rt.resolve(e.From)
+		if err != nil {
+			return err
+		}
+		dst, err := rt.resolve(e.To)
+		if err != nil {
+			return err
+		}
+		args := []string{"-a", "--reflink=auto"}
+		if e.RemoveDestination {
+			args = append(args, "--remove-destination")
+		}
+		rt.Logf("copying %s -> %s", e.From, e.To)
+		if err := rt.Run("cp", append(args, src, dst)...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// resolve turns a copy URL into a path in the sandbox; tree and mount paths
+// cannot escape through symlinks.
+func (rt *Runtime) resolve(url string) (string, error) {
+	l, err := ParseLocation(url)
+	if err != nil {
+		return "", err
+	}
+	var p string
+	switch l.Scheme {
+	case "tree":
+		p, err = rt.Path(l.Path)
+	case "input":
+		var root string
+		if root, err = rt.InputPath(l.Name); err == nil {
+			p, err = SecureJoin(root, l.Path)
+		}
+	case "mount":
+		root, ok := rt.MountPaths[l.Name]
+		if !ok {
+			return "", fmt.Errorf("no mount %q", l.Name)
+		}
+		p, err = SecureJoin(root, l.Path)
+	}
+	if err != nil {
+		return "", err
+	}
+	if l.Contents {
+		p += "/."
+	}
+	return p, nil
+}
