@@ -10,7 +10,6 @@ import (
 	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
-
 // input returns the state an input provides: a pipeline's tree, or the
 // source files it references, each at "/<checksum>".
 func (c *compiler) input(st *manifest.Stage, in *manifest.Input) (bkllb.State, error) {

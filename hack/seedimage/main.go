@@ -77,4 +77,3 @@ func run(layers, envs, tags []string, cmd, workdir string) error {
 	}
 	return nil
 }
-

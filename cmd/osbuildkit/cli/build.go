@@ -28,11 +28,11 @@ func init() {
 }
 
 type buildFlags struct {
-	addr, outputDir, progress, monitor, buildroot string
-	exports, cacheFrom, cacheTo, allow, noCacheStage  stringList
-	checkpoints                                       stringList
-	cacheMaxSize, stageTimeout, store                 string
-	asJSON, noCache                                   bool
+	addr, outputDir, progress, monitor, buildroot    string
+	exports, cacheFrom, cacheTo, allow, noCacheStage stringList
+	checkpoints                                      stringList
+	cacheMaxSize, stageTimeout, store                string
+	asJSON, noCache                                  bool
 }
 
 func (f *buildFlags) register(fs *flag.FlagSet) {
