@@ -107,6 +107,13 @@ func (copyStage) Run(rt *Runtime) error {
 	if err := rt.Decode(&o); err != nil {
 		return err
 	}
+	if len(rt.Devices) > 0 || len(rt.Mounts) > 0 {
+		detach, err := rt.Attach()
+		if err != nil {
+			return err
+		}
+		defer detach()
+	}
 	for _, e := range o.Paths {
 		src, err := rt.resolve(e.From)
 		if err != nil {

@@ -1,0 +1,236 @@
+package llb
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	bkllb "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/pb"
+	digest "github.com/opencontainers/go-digest"
+
+	"github.com/osbuildkit/osbuildkit/manifest"
+)
+
+// op is one marshalled LLB op with its metadata.
+type op struct {
+	digest digest.Digest
+	pb     *pb.Op
+	meta   bkllb.OpMetadata
+}
+
+func (o op) name() string { return o.meta.Description["llb.customname"] }
+
+func load(t testing.TB, path string) *manifest.Manifest {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := manifest.Load(path, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func testHelper() Helper {
+	return Helper{State: bkllb.Image("localhost:5000/osbuildkit/frontend:test", bkllb.WithCustomName("[helper] frontend")), Dir: "/usr/bin"}
+}
+
+func compile(t testing.TB, m *manifest.Manifest, opt Options) (*Result, *bkllb.Definition, []op) {
+	t.Helper()
+	if opt.Helper.Dir == "" {
+		opt.Helper = testHelper()
+	}
+	res, err := Compile(context.Background(), m, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, err := res.Output.Marshal(context.Background(), bkllb.LinuxAmd64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ops []op
+	if len(def.Def) == 0 {
+		return res, def, nil // an empty pipeline is scratch
+	}
+	for _, b := range def.Def[:len(def.Def)-1] { // the last is the terminal
+		var o pb.Op
+		if err := o.UnmarshalVT(b); err != nil {
+			t.Fatal(err)
+		}
+		d := digest.FromBytes(b)
+		ops = append(ops, op{digest: d, pb: &o, meta: def.Metadata[d]})
+	}
+	return res, def, ops
+}
+
+func byName(ops []op, name string) []op {
+	var out []op
+	for _, o := range ops {
+		if o.name() == name {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func docs(t testing.TB) []string {
+	files, _ := filepath.Glob("../manifest/testdata/osbuild-docs/doc-*.json")
+	if len(files) < 8 {
+		t.Fatalf("found %d docs", len(files))
+	}
+	return files
+}
+
+func TestDeterministic(t *testing.T) {
+	for _, f := range docs(t) {
+		m := load(t, f)
+		_, first, _ := compile(t, m, Options{})
+		for i := 0; i < 25; i++ {
+			_, again, _ := compile(t, load(t, f), Options{})
+			if !slices.EqualFunc(first.Def, again.Def, func(a, b []byte) bool { return string(a) == string(b) }) {
+				t.Fatalf("%s: marshalling %d differs from the first", f, i)
+			}
+		}
+	}
+}
+
+func TestEveryStageOpIsNamedAndLocated(t *testing.T) {
+	for _, f := range docs(t) {
+		m := load(t, f)
+		_, _, ops := compile(t, m, Options{SourceMap: bkllb.NewSourceMap(nil, f, "json", m.File().Data)})
+		for _, o := range ops {
+			name := o.name()
+			if !strings.HasPrefix(name, "[") {
+				t.Errorf("%s: op %s has no [pipeline] name: %q", f, o.digest, name)
+			}
+			if path := o.meta.Description[StageKey]; path != "" && !strings.HasPrefix(path, ".pipelines[") {
+				t.Errorf("%s: op %q has stage path %q", f, name, path)
+			}
+		}
+		for _, pl := range m.Pipelines {
+			for _, st := range pl.Stages {
+				if st.Type == "org.osbuild.noop" {
+					continue
+				}
+				if len(byName(ops, "["+pl.Name+"] "+st.Type)) == 0 {
+					t.Errorf("%s: no op named [%s] %s", f, pl.Name, st.Type)
+				}
+			}
+		}
+	}
+}
+
+func TestFileStagesAreFileOps(t *testing.T) {
+	_, _, ops := compile(t, load(t, "../manifest/testdata/osbuild-docs/doc-3.json"), Options{})
+	for _, name := range []string{"[res] org.osbuild.mkdir", "[res] org.osbuild.copy"} {
+		got := byName(ops, name)
+		if len(got) != 1 || got[0].pb.GetFile() == nil {
+			t.Errorf("%s: want one FileOp, got %d ops", name, len(got))
+		}
+	}
+	curl := byName(ops, "[sources] org.osbuild.curl http://localhost:8080/curl-source-file.txt")
+	if len(curl) != 1 {
+		t.Fatalf("want one curl source op, got %d", len(curl))
+	}
+	src := curl[0].pb.GetSource()
+	if src.GetIdentifier() != "http://localhost:8080/curl-source-file.txt" ||
+		src.GetAttrs()["http.checksum"] != "sha256:29ddbe330656a28c0cd1f77332464b74146b32765bc9194112fdc0ffdade8727" ||
+		src.GetAttrs()["http.filename"] != "sha256:29ddbe330656a28c0cd1f77332464b74146b32765bc9194112fdc0ffdade8727" {
+		t.Errorf("curl source %v", src)
+	}
+}
+
+func TestExecStageShape(t *testing.T) {
+	_, _, ops := compile(t, load(t, "../manifest/testdata/osbuild-docs/doc-1.json"), Options{})
+	got := byName(ops, "[tree] org.osbuild.truncate")
+	if len(got) != 1 || got[0].pb.GetExec() == nil {
+		t.Fatalf("want one ExecOp for truncate, got %v", got)
+	}
+	ex := got[0].pb.GetExec()
+	if args := ex.GetMeta().GetArgs(); !slices.Equal(args, []string{HelperPath, "stage", "org.osbuild.truncate"}) {
+		t.Errorf("args %v", args)
+	}
+	if ex.GetNetwork() != pb.NetMode_NONE {
+		t.Errorf("truncate runs with network %v, want none", ex.GetNetwork())
+	}
+	if ex.GetSecurity() != pb.SecurityMode_SANDBOX {
+		t.Errorf("truncate runs with security %v", ex.GetSecurity())
+	}
+	var dests []string
+	for _, m := range ex.GetMounts() {
+		dests = append(dests, m.GetDest())
+	}
+	for _, want := range []string{"/", HelperDir, TreeDir} {
+		if !slices.Contains(dests, want) {
+			t.Errorf("mounts %v lack %s", dests, want)
+		}
+	}
+	var spec string
+	for _, e := range ex.GetMeta().GetEnv() {
+		if v, ok := strings.CutPrefix(e, SpecEnv+"="); ok {
+			spec = v
+		}
+	}
+	if !strings.Contains(spec, `"options":{"filename":"/newfile","size":"1G"}`) || !strings.Contains(spec, `"tree":"/run/osbuild/tree"`) {
+		t.Errorf("spec %s", spec)
+	}
+}
+
+func TestInsecureOnlyWhereDevicesAreUsed(t *testing.T) {
+	for _, f := range docs(t) {
+		res, _, ops := compile(t, load(t, f), Options{})
+		for _, o := range ops {
+			ex := o.pb.GetExec()
+			if ex == nil || ex.GetSecurity() != pb.SecurityMode_INSECURE {
+				continue
+			}
+			if o.name() != "[disk] org.osbuild.mkfs.ext4" && o.name() != "[disk] org.osbuild.copy" {
+				t.Errorf("%s: %s requests security.insecure", f, o.name())
+			}
+		}
+		if filepath.Base(f) == "doc-1.json" && len(res.Insecure) != 0 {
+			t.Errorf("doc-1 needs no entitlement, got %v", res.Insecure)
+		}
+	}
+}
+
+func TestExportsSelectPipelines(t *testing.T) {
+	m := load(t, "../manifest/testdata/osbuild-docs/doc-5.json")
+	_, _, all := compile(t, m, Options{})
+	_, _, files := compile(t, m, Options{Exports: []string{"files"}})
+	if len(byName(all, "[archive] org.osbuild.tar")) != 1 {
+		t.Error("the default export (archive) does not build the tar stage")
+	}
+	if len(byName(files, "[archive] org.osbuild.tar")) != 0 {
+		t.Error("exporting files builds the archive pipeline too")
+	}
+	if _, err := Compile(context.Background(), m, Options{Helper: testHelper(), Exports: []string{"nope"}}); err == nil || !strings.Contains(err.Error(), "pipelines: files, archive") {
+		t.Errorf("unknown export: %v", err)
+	}
+	_, _, both := compile(t, m, Options{Exports: []string{"files", "archive"}})
+	if len(byName(both, "[export] archive, files")) != 1 {
+		t.Error("two exports are not laid out by name")
+	}
+}
+
+func TestNoCacheStage(t *testing.T) {
+	m := load(t, "../manifest/testdata/osbuild-docs/doc-1.json")
+	_, _, ops := compile(t, m, Options{NoCache: []string{"org.osbuild.chmod"}})
+	for _, o := range ops {
+		want := o.name() == "[tree] org.osbuild.chmod"
+		if o.meta.IgnoreCache != want {
+			t.Errorf("%s: IgnoreCache %v, want %v", o.name(), o.meta.IgnoreCache, want)
+		}
+	}
+	id := m.Pipeline("tree").Stages[0].ID[:12]
+	_, _, ops = compile(t, m, Options{NoCache: []string{id}})
+	if got := byName(ops, "[tree] org.osbuild.truncate"); len(got) != 1 || !got[0].meta.IgnoreCache {
+		t.Error("--no-cache-stage by ID prefix did not force the truncate stage")
+	}
+}

@@ -1,0 +1,57 @@
+package stages_test
+
+import (
+	"slices"
+	"testing"
+
+	_ "github.com/osbuildkit/osbuildkit/assemblers"
+	"github.com/osbuildkit/osbuildkit/manifest"
+	"github.com/osbuildkit/osbuildkit/schemas"
+	"github.com/osbuildkit/osbuildkit/stages"
+)
+
+// pending lists modules that have a schema (so manifests using them
+// validate) but no implementation yet; each names the issue that adds it.
+// The test fails when one of them gets implemented, so the list shrinks.
+var pending = map[manifest.Kind][]string{
+	manifest.KindStage: {
+		"org.osbuild.apt", "org.osbuild.debootstrap", "org.osbuild.fstab", "org.osbuild.groups", // Debian trees
+		"org.osbuild.hostname", "org.osbuild.kernel-cmdline", "org.osbuild.keymap", "org.osbuild.locale",
+		"org.osbuild.machine-id", "org.osbuild.modprobe", "org.osbuild.sshd.config", "org.osbuild.sysctld",
+		"org.osbuild.systemd", "org.osbuild.timezone", "org.osbuild.tmpfilesd", "org.osbuild.users",
+		"org.osbuild.grub2", "org.osbuild.grub2.inst", "org.osbuild.image", "org.osbuild.qemu", // disk images
+		"org.osbuild.sfdisk", "org.osbuild.sgdisk",
+		"org.osbuild.oci-archive", "org.osbuild.ostree", "org.osbuild.ostree.commit", "org.osbuild.ostree.init", // outputs
+	},
+	manifest.KindAssembler: {"org.osbuild.oci-archive", "org.osbuild.ostree.commit", "org.osbuild.qemu"},
+}
+
+func TestRegistryMatchesSchemas(t *testing.T) {
+	for kind, dir := range map[manifest.Kind]schemas.Kind{manifest.KindStage: schemas.Stage, manifest.KindAssembler: schemas.Assembler} {
+		registered := stages.Registered(kind)
+		withSchema := schemas.Names(dir)
+		for _, name := range registered {
+			if !slices.Contains(withSchema, name) {
+				t.Errorf("%s %s is registered but has no schema in schemas/%s", kind, name, dir)
+			}
+			if slices.Contains(pending[kind], name) {
+				t.Errorf("%s %s is implemented now: remove it from the pending list", kind, name)
+			}
+		}
+		for _, name := range withSchema {
+			if !slices.Contains(registered, name) && !slices.Contains(pending[kind], name) {
+				t.Errorf("%s %s has a schema but no implementation", kind, name)
+			}
+		}
+	}
+}
+
+func TestRegisterPanicsOnDuplicates(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("registering org.osbuild.noop twice did not panic")
+		}
+	}()
+	impl, _ := stages.Lookup(manifest.KindStage, "org.osbuild.noop")
+	stages.Register(manifest.KindStage, impl)
+}

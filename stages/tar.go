@@ -1,0 +1,144 @@
+package stages
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+
+	"github.com/osbuildkit/osbuildkit/manifest"
+)
+
+// Tar is org.osbuild.tar: archive the "tree" input into filename in this
+// pipeline's tree, entries sorted by name, owners numeric. With the
+// pipeline's source-epoch, mtimes are clamped to it. gzip, xz, zstd and
+// bzip2 compress on every core (pigz, xz -T0, zstd -T0, pbzip2). The v1
+// assembler of the same name shares this implementation.
+type Tar struct{}
+
+var _ Runner = Tar{}
+
+func init() { Register(manifest.KindStage, Tar{}) }
+
+func (Tar) Type() string { return "org.osbuild.tar" }
+
+type tarOptions struct {
+	Filename     string   `json:"filename"`
+	Compression  string   `json:"compression"`
+	Format       string   `json:"format"`
+	ACLs         *bool    `json:"acls"`
+	SELinux      bool     `json:"selinux"`
+	Xattrs       *bool    `json:"xattrs"`
+	RootNode     string   `json:"root-node"`
+	NumericOwner *bool    `json:"numeric-owner"`
+	Paths        []string `json:"paths"`
+}
+
+// Plan checks the input and runs tar in the buildroot.
+func (Tar) Plan(st *manifest.Stage) (*Plan, error) {
+	var o tarOptions
+	if err := decode(st, &o); err != nil {
+		return nil, err
+	}
+	if st.Input("tree") == nil {
+		return nil, &manifest.LocationError{Path: st.Path, Err: fmt.Errorf("%s needs an input named \"tree\"", st.Type)}
+	}
+	return execInBuildroot(), nil
+}
+
+var tarCompressors = map[string][]string{
+	"gzip":  {"--use-compress-program=pigz -n"},
+	"xz":    {"--use-compress-program=xz -T0"},
+	"zstd":  {"--use-compress-program=zstd -T0 -q"},
+	"bzip2": {"--use-compress-program=pbzip2"},
+	"lzip":  {"--lzip"},
+	"lzma":  {"--lzma"},
+	"lzop":  {"--lzop"},
+	"":      nil,
+}
+
+// Run writes the archive under a temporary name and renames it into place.
+func (Tar) Run(rt *Runtime) error {
+	var o tarOptions
+	if err := rt.Decode(&o); err != nil {
+		return err
+	}
+	src, err := rt.InputPath("tree")
+	if err != nil {
+		return err
+	}
+	args, err := tarArgs(o, rt.SourceEpoch)
+	if err != nil {
+		return err
+	}
+	out, err := rt.Path("/" + o.Filename)
+	if err != nil {
+		return err
+	}
+	tmp := out + ".partial"
+	args = append(args, "--file", tmp, "--directory", src)
+	members, err := tarMembers(src, o)
+	if err != nil {
+		return err
+	}
+	if err := rt.Run("tar", append(args, members...)...); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, out)
+}
+
+func tarArgs(o tarOptions, epoch *int64) ([]string, error) {
+	comp, ok := tarCompressors[o.Compression]
+	if !ok {
+		return nil, fmt.Errorf("unknown compression %q", o.Compression)
+	}
+	format := o.Format
+	if format == "" {
+		format = "gnu"
+	}
+	args := []string{"--create", "--format=" + format, "--sort=name"}
+	if o.NumericOwner == nil || *o.NumericOwner {
+		args = append(args, "--numeric-owner")
+	}
+	if o.ACLs == nil || *o.ACLs {
+		args = append(args, "--acls")
+	}
+	if o.Xattrs == nil || *o.Xattrs {
+		args = append(args, "--xattrs", "--xattrs-include=*")
+	}
+	if o.SELinux {
+		args = append(args, "--selinux")
+	}
+	if epoch != nil {
+		args = append(args, "--mtime=@"+strconv.FormatInt(*epoch, 10), "--clamp-mtime")
+		if format == "pax" || format == "posix" {
+			args = append(args, "--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime")
+		}
+	}
+	return append(args, comp...), nil
+}
+
+// tarMembers lists what to archive: "." (root-node include), the tree's
+// top-level entries (omit), or the given paths.
+func tarMembers(src string, o tarOptions) ([]string, error) {
+	if len(o.Paths) > 0 {
+		return o.Paths, nil
+	}
+	if o.RootNode != "omit" {
+		return []string{"."}, nil
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return []string{"--files-from=/dev/null"}, nil
+	}
+	return names, nil
+}
