@@ -3,12 +3,15 @@ package frontend
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	bkllb "github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/errdefs"
 	"github.com/moby/buildkit/solver/pb"
+	"github.com/moby/buildkit/util/grpcerrors"
 	digest "github.com/opencontainers/go-digest"
+	"google.golang.org/grpc/status"
 
 	"github.com/osbuildkit/osbuildkit/llb"
 	"github.com/osbuildkit/osbuildkit/manifest"
@@ -48,10 +51,16 @@ func (e *StageFailure) Error() string {
 	if e.Line > 0 {
 		loc = fmt.Sprintf("%s:%d:%d, %s", e.File, e.Line, e.Column, loc)
 	}
-	return fmt.Sprintf("[%s] stage %d %s %s (%s) failed: %v", e.Pipeline, e.Stage.Index, e.Stage.Kind, e.Stage.Type, loc, e.Err)
+	return fmt.Sprintf("[%s] %s %d %s (%s) failed: %v", e.Pipeline, e.Stage.Kind, e.Stage.Index, e.Stage.Type, loc, e.Err)
 }
 
 func (e *StageFailure) Unwrap() error { return e.Err }
+
+// GRPCStatus keeps this message when the error crosses BuildKit's gRPC
+// boundary; the typed details (source, vertex) still come from Err.
+func (e *StageFailure) GRPCStatus() *status.Status {
+	return status.New(grpcerrors.Code(e.Err), e.Error())
+}
 
 // explain turns a solve error into one that names what the user wrote: the
 // failing stage and its manifest line, or the entitlement to grant.
@@ -72,6 +81,9 @@ func explain(err error, m *manifest.Manifest, def *bkllb.Definition, res *llb.Re
 	if !ok {
 		return err
 	}
+	if url := meta.Description[llb.SourceKey]; url != "" {
+		return sourceFailure(err, url, meta.Description[llb.SourceSumKey])
+	}
 	path := meta.Description[llb.StageKey]
 	for _, pl := range m.Pipelines {
 		for _, st := range pl.Stages {
@@ -87,3 +99,19 @@ func explain(err error, m *manifest.Manifest, def *bkllb.Definition, res *llb.Re
 	}
 	return err
 }
+
+// sourceFailure explains a failed download; for a checksum mismatch it
+// names both digests.
+func sourceFailure(err error, url, want string) error {
+	if m := digestMismatch.FindStringSubmatch(err.Error()); m != nil {
+		got := m[1]
+		if got == want {
+			got = m[2]
+		}
+		return fmt.Errorf("downloading %s: checksum mismatch: the manifest expects %s, the download is %s", url, want, got)
+	}
+	return fmt.Errorf("downloading %s: %w", url, err)
+}
+
+// digestMismatch matches BuildKit's HTTP source error.
+var digestMismatch = regexp.MustCompile(`digest mismatch (sha\d+:[0-9a-f]+): (sha\d+:[0-9a-f]+)`)

@@ -51,8 +51,13 @@ type Helper struct {
 	Dir   string
 }
 
-// StageKey is the op description key holding a stage's manifest path.
-const StageKey = "osbuildkit.stage"
+// Op description keys (metadata, not part of cache keys) that let errors
+// point back at the manifest.
+const (
+	StageKey     = "osbuildkit.stage"      // a stage's manifest path
+	SourceKey    = "osbuildkit.source"     // a downloaded source's URL
+	SourceSumKey = "osbuildkit.source.sum" // and its expected checksum
+)
 
 // Result is a compiled manifest.
 type Result struct {

@@ -56,6 +56,7 @@ func (c *compiler) sourceFile(sum string) (bkllb.State, error) {
 			bkllb.Filename(sum),
 			bkllb.Chmod(0o644),
 			bkllb.WithCustomNamef("[sources] org.osbuild.curl %s", item.URL),
+			bkllb.WithDescription(map[string]string{SourceKey: item.URL, SourceSumKey: sum}),
 		), nil
 	}
 	if item, ok := c.m.Sources.Inline[sum]; ok {

@@ -97,7 +97,8 @@ func tarArgs(o tarOptions, epoch *int64) ([]string, error) {
 	if format == "" {
 		format = "gnu"
 	}
-	args := []string{"--create", "--format=" + format, "--sort=name"}
+	// --sparse keeps holes (disk images, truncated files) out of the archive.
+	args := []string{"--create", "--format=" + format, "--sort=name", "--sparse"}
 	if o.NumericOwner == nil || *o.NumericOwner {
 		args = append(args, "--numeric-owner")
 	}

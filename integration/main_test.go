@@ -1,0 +1,186 @@
+//go:build integration
+
+package integration
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var (
+	repo     string // the repository root
+	cli      string // bin/osbuildkit
+	frontend = "localhost:5000/osbuildkit/frontend:latest"
+	webRoot  string // served by webURL
+	webURL   string
+)
+
+func TestMain(m *testing.M) {
+	if err := setup(); err != nil {
+		fmt.Fprintf(os.Stderr, "integration setup: %v\n", err)
+		os.Exit(1)
+	}
+	os.Exit(m.Run())
+}
+
+func setup() error {
+	wd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	repo = filepath.Dir(wd)
+	cli = filepath.Join(repo, "bin", "osbuildkit")
+	if _, err := os.Stat(cli); err != nil {
+		return fmt.Errorf("%s is missing: run `make integration`", cli)
+	}
+	if os.Getenv("BUILDKIT_HOST") == "" {
+		return fmt.Errorf("BUILDKIT_HOST is not set: run `make test`, or eval \"$(make -s env)\" first")
+	}
+	// The frontend image under test is built from this checkout.
+	cmd := exec.Command(filepath.Join(repo, "hack", "frontend.sh"))
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	cmd.Env = append(os.Environ(), "PROGRESS=quiet")
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("building the frontend image: %w", err)
+	}
+	return startWebServer()
+}
+
+// startWebServer serves testdata/web over HTTP on loopback, where
+// buildkitd (host network) downloads curl sources from.
+func startWebServer() error {
+	webRoot = filepath.Join(repo, "integration", "testdata", "web")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	webURL = "http://" + ln.Addr().String()
+	go http.Serve(ln, http.FileServer(http.Dir(webRoot)))
+	return nil
+}
+
+// run runs a command and returns its combined output; it fails the test
+// unless the exit status is want.
+func run(t *testing.T, want int, name string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
+	defer cancel()
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("%s %s: %v", name, strings.Join(args, " "), err)
+	}
+	if code != want {
+		t.Fatalf("%s %s: exit status %d, want %d; output:\n%s", name, strings.Join(args, " "), code, want, tail(out.String(), 60))
+	}
+	return out.String()
+}
+
+func tail(s string, lines int) string {
+	l := strings.Split(s, "\n")
+	if len(l) > lines {
+		l = l[len(l)-lines:]
+	}
+	return strings.Join(l, "\n")
+}
+
+// manifestFile writes a manifest into a fresh directory (the build
+// context) with the web server's address substituted, and returns its path.
+func manifestFile(t *testing.T, src string, edits ...func(string) string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(repo, src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.ReplaceAll(string(data), "http://localhost:8080", webURL)
+	for _, e := range edits {
+		s = e(s)
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, "manifest.json")
+	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// buildOpts are what a test asks of a build, whichever way it runs.
+type buildOpts struct {
+	target   string // the pipeline to export
+	insecure bool   // grant security.insecure
+	want     int    // the exit status expected
+}
+
+// way is one of the three ways into a build.
+type way struct {
+	name  string
+	build func(t *testing.T, manifest, out string, o buildOpts) string
+}
+
+var ways = []way{
+	{"osbuildkit", func(t *testing.T, manifest, out string, o buildOpts) string {
+		// osbuild's layout: DIR/PIPELINE. Flatten a single export to
+		// compare with the other ways.
+		tmp := t.TempDir()
+		args := []string{"build", "--progress", "plain", "--output-directory", tmp}
+		if o.target != "" {
+			args = append(args, "--export", o.target)
+		}
+		if o.insecure {
+			args = append(args, "--allow", "security.insecure")
+		}
+		output := run(t, o.want, cli, append(args, manifest)...)
+		if o.want == 0 {
+			entries, _ := os.ReadDir(tmp)
+			if len(entries) == 1 {
+				if err := os.Rename(filepath.Join(tmp, entries[0].Name()), out); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		return output
+	}},
+	{"buildctl", func(t *testing.T, manifest, out string, o buildOpts) string {
+		dir := filepath.Dir(manifest)
+		args := []string{"build", "--progress", "plain", "--frontend", "gateway.v0", "--opt", "source=" + frontend,
+			"--local", "context=" + dir, "--local", "dockerfile=" + dir, "--opt", "filename=" + filepath.Base(manifest),
+			"--output", "type=local,dest=" + out}
+		if o.target != "" {
+			args = append(args, "--opt", "target="+o.target)
+		}
+		if o.insecure {
+			args = append(args, "--allow", "security.insecure")
+		}
+		return run(t, o.want, "buildctl", args...)
+	}},
+	{"buildx", func(t *testing.T, manifest, out string, o buildOpts) string {
+		withSyntax := filepath.Join(filepath.Dir(manifest), "with-syntax.json")
+		data, _ := os.ReadFile(manifest)
+		s := strings.Replace(string(data), "{", `{"syntax": "`+frontend+`",`, 1)
+		if err := os.WriteFile(withSyntax, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args := []string{"buildx", "build", "--progress", "plain", "-f", withSyntax, "--output", "type=local,dest=" + out}
+		if o.target != "" {
+			args = append(args, "--target", o.target)
+		}
+		if o.insecure {
+			args = append(args, "--allow", "security.insecure")
+		}
+		return run(t, o.want, "docker", append(args, filepath.Dir(manifest))...)
+	}},
+}
