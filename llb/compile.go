@@ -135,10 +135,13 @@ func (c *compiler) pipeline(pl *manifest.Pipeline) error {
 }
 
 func (c *compiler) stage(pl *manifest.Pipeline, st *manifest.Stage, plan *stages.Plan, tree bkllb.State) (bkllb.State, error) {
-	switch {
-	case plan.Exec != nil:
-		return c.exec(pl, st, plan.Exec, tree)
-	case len(plan.Files) > 0:
+	var err error
+	if plan.Exec != nil {
+		if tree, err = c.exec(pl, st, plan.Exec, tree); err != nil {
+			return tree, err
+		}
+	}
+	if len(plan.Files) > 0 {
 		return c.files(pl, st, plan.Files, tree)
 	}
 	return tree, nil

@@ -78,6 +78,9 @@ func (c *compiler) exec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Ex
 		opts = append(opts, bkllb.Security(bkllb.SecurityModeInsecure))
 		c.result.Insecure = append(c.result.Insecure, st)
 	}
+	if ex.Certs {
+		opts = append(opts, bkllb.AddMount(stages.CertsDir, c.hostBuildroot(), bkllb.SourcePath("/etc/ssl/certs"), bkllb.Readonly))
+	}
 	for _, cache := range ex.Caches {
 		mode := bkllb.CacheMountShared
 		if cache.Locked {

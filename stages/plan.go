@@ -2,14 +2,17 @@ package stages
 
 import "os"
 
-// Plan says how a stage runs. Exactly one of Files and Exec is set; a Plan
-// with neither leaves the tree unchanged.
+// Plan says how a stage runs: the helper (Exec), then file operations
+// (Files); either may be absent. A Plan with neither leaves the tree
+// unchanged.
 type Plan struct {
-	// Files are file operations applied to the tree in order: no
-	// container, the cheapest kind of step.
-	Files []FileAction
 	// Exec runs the helper, which calls the stage's Run.
 	Exec *Exec
+	// Files are file operations applied to the tree in order: no
+	// container, the cheapest kind of step. After an Exec they write what
+	// must not be written from inside a container (/etc/hosts and
+	// /etc/resolv.conf are BuildKit's bind mounts there).
+	Files []FileAction
 }
 
 // Root says what the helper's root filesystem is.
@@ -38,7 +41,13 @@ type Exec struct {
 	Caches []Cache
 	// Env is extra environment, KEY=VALUE, in a stable order.
 	Env []string
+	// Certs mounts the host buildroot's CA certificates at CertsDir, for
+	// downloads from inside the tree (apt over https).
+	Certs bool
 }
+
+// CertsDir is where Exec.Certs mounts the buildroot's /etc/ssl/certs.
+const CertsDir = "/run/osbuild/certs"
 
 // Cache is a persistent cache directory.
 type Cache struct {
@@ -90,4 +99,23 @@ type Copy struct {
 	Src, Dest string
 	// ContentsOnly copies a directory's contents rather than the directory.
 	ContentsOnly bool
+}
+
+// WriteFile is the file operations that (re)write a file, creating its
+// directory and replacing whatever was there, a symlink included.
+func WriteFile(path string, mode os.FileMode, data []byte) []FileAction {
+	return []FileAction{
+		{Mkdir: &Mkdir{Path: dirOf(path), Mode: 0o755, Parents: true}},
+		{Rm: &Rm{Path: path, AllowNotFound: true}},
+		{Mkfile: &Mkfile{Path: path, Mode: mode, Data: data}},
+	}
+}
+
+func dirOf(p string) string {
+	for i := len(p) - 1; i > 0; i-- {
+		if p[i] == '/' {
+			return p[:i]
+		}
+	}
+	return "/"
 }

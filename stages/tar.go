@@ -3,8 +3,10 @@ package stages
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/osbuildkit/osbuildkit/manifest"
 )
@@ -46,15 +48,34 @@ func (Tar) Plan(st *manifest.Stage) (*Plan, error) {
 	return execInBuildroot(), nil
 }
 
+// tarCompressors lists, per compression, the programs to try: the
+// parallel one first, then the one every buildroot has.
 var tarCompressors = map[string][]string{
-	"gzip":  {"--use-compress-program=pigz -n"},
-	"xz":    {"--use-compress-program=xz -T0"},
-	"zstd":  {"--use-compress-program=zstd -T0 -q"},
-	"bzip2": {"--use-compress-program=pbzip2"},
-	"lzip":  {"--lzip"},
-	"lzma":  {"--lzma"},
-	"lzop":  {"--lzop"},
+	"gzip":  {"pigz -n", "gzip -n"},
+	"xz":    {"xz -T0"},
+	"zstd":  {"zstd -T0 -q"},
+	"bzip2": {"pbzip2", "bzip2"},
+	"lzip":  {"lzip"},
+	"lzma":  {"xz --format=lzma"},
+	"lzop":  {"lzop"},
 	"":      nil,
+}
+
+// compressor picks the first available program for a compression.
+func compressor(name string, lookPath func(string) (string, error)) ([]string, error) {
+	progs, ok := tarCompressors[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown compression %q", name)
+	}
+	if len(progs) == 0 {
+		return nil, nil
+	}
+	for _, p := range progs {
+		if _, err := lookPath(strings.Fields(p)[0]); err == nil {
+			return []string{"--use-compress-program=" + p}, nil
+		}
+	}
+	return nil, fmt.Errorf("compression %s needs %s in the buildroot", name, strings.Fields(progs[len(progs)-1])[0])
 }
 
 // Run writes the archive under a temporary name and renames it into place.
@@ -67,10 +88,12 @@ func (Tar) Run(rt *Runtime) error {
 	if err != nil {
 		return err
 	}
-	args, err := tarArgs(o, rt.SourceEpoch)
+	args := tarArgs(o, rt.SourceEpoch)
+	comp, err := compressor(o.Compression, exec.LookPath)
 	if err != nil {
 		return err
 	}
+	args = append(args, comp...)
 	out, err := rt.Path("/" + o.Filename)
 	if err != nil {
 		return err
@@ -88,11 +111,7 @@ func (Tar) Run(rt *Runtime) error {
 	return os.Rename(tmp, out)
 }
 
-func tarArgs(o tarOptions, epoch *int64) ([]string, error) {
-	comp, ok := tarCompressors[o.Compression]
-	if !ok {
-		return nil, fmt.Errorf("unknown compression %q", o.Compression)
-	}
+func tarArgs(o tarOptions, epoch *int64) []string {
 	format := o.Format
 	if format == "" {
 		format = "gnu"
@@ -117,7 +136,7 @@ func tarArgs(o tarOptions, epoch *int64) ([]string, error) {
 			args = append(args, "--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime")
 		}
 	}
-	return append(args, comp...), nil
+	return args
 }
 
 // tarMembers lists what to archive: "." (root-node include), the tree's

@@ -1,0 +1,219 @@
+//go:build integration
+
+package integration
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// buildTree builds a manifest's export with the CLI and returns the tree.
+func buildTree(t *testing.T, manifest, export string, extra ...string) (string, string) {
+	t.Helper()
+	out := t.TempDir()
+	args := append([]string{"build", "--progress", "rawjson", "--output-directory", out, "--export", export}, extra...)
+	log := run(t, 0, cli, append(args, manifest)...)
+	return filepath.Join(out, export), log
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func wantContains(t *testing.T, what, got string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(got, w) {
+			t.Errorf("%s lacks %q:\n%s", what, w, got)
+		}
+	}
+}
+
+func dpkgInstalled(t *testing.T, tree string, pkgs ...string) {
+	t.Helper()
+	out, err := exec.Command("dpkg-query", "--admindir="+filepath.Join(tree, "var/lib/dpkg"), "-W", "-f=${Package} ${db:Status-Status}\n").Output()
+	if err != nil {
+		t.Fatalf("dpkg-query: %v", err)
+	}
+	for _, p := range pkgs {
+		if !strings.Contains(string(out), p+" installed\n") {
+			t.Errorf("package %s is not installed in the tree", p)
+		}
+	}
+}
+
+// The users' example, as written: the tree it exports before the
+// assembler runs.
+func TestDebianBasicTree(t *testing.T) {
+	tree, _ := buildTree(t, manifestFile(t, "images/user-basic-tar.json"), "build")
+	wantContains(t, "/etc/shadow", readFile(t, filepath.Join(tree, "etc/shadow")), "\ndebian:$6$rounds=656000$...:")
+	wantContains(t, "/etc/passwd", readFile(t, filepath.Join(tree, "etc/passwd")), ":/home/debian:/bin/bash\n")
+	wantContains(t, "/etc/group", readFile(t, filepath.Join(tree, "etc/group")), "\nsudo:x:27:debian\n")
+	dpkgInstalled(t, tree, "sudo", "openssh-server", "systemd-sysv")
+	for _, dir := range []string{"var/lib/apt/lists", "var/cache/apt/archives"} {
+		filepath.Walk(filepath.Join(tree, dir), func(p string, fi os.FileInfo, err error) error {
+			if err == nil && !fi.IsDir() && fi.Name() != "lock" {
+				t.Errorf("apt left %s in the tree", p)
+			}
+			return nil
+		})
+	}
+	wantContains(t, "/etc/hosts", readFile(t, filepath.Join(tree, "etc/hosts")), "127.0.0.1\tlocalhost\n")
+	if s := readFile(t, filepath.Join(tree, "etc/resolv.conf")); strings.Contains(s, "nameserver") {
+		t.Errorf("/etc/resolv.conf carries the build host's name servers:\n%s", s)
+	}
+	if id := readFile(t, filepath.Join(tree, "etc/machine-id")); id != "" {
+		t.Errorf("/etc/machine-id is %q: images would share it", id)
+	}
+}
+
+func TestDebianConfigurationStages(t *testing.T) {
+	tree, _ := buildTree(t, manifestFile(t, "integration/testdata/debian-config.json"), "tree")
+	f := func(p string) string { return readFile(t, filepath.Join(tree, p)) }
+	wantContains(t, "/etc/group", f("etc/group"), "\nadmins:x:2000:alice\n", "sudo:x:27:alice\n")
+	wantContains(t, "/etc/passwd", f("etc/passwd"), "\nalice:x:1500:1500:Alice A:/srv/alice:/bin/bash\n")
+	wantContains(t, "/etc/shadow", f("etc/shadow"), "\nalice:$6$salt$hash:", ":20000:\n", "root:$6$rootsalt$roothash:")
+	checkFile(t, filepath.Join(tree, "srv/alice/.ssh/authorized_keys"), []byte("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBk alice@example\n"), 0o600, 1500, 1500)
+	checkFile(t, filepath.Join(tree, "srv/alice/.ssh"), nil, os.ModeDir|0o700, 1500, 1500)
+	wantContains(t, "/etc/hostname", f("etc/hostname"), "osbk.example.com\n")
+	wantContains(t, "/etc/hosts", f("etc/hosts"), "127.0.1.1\tosbk.example.com\tosbk\n")
+	if l, err := os.Readlink(filepath.Join(tree, "etc/localtime")); err != nil || l != "/usr/share/zoneinfo/Europe/Berlin" {
+		t.Errorf("/etc/localtime -> %q (%v)", l, err)
+	}
+	wantContains(t, "/etc/timezone", f("etc/timezone"), "Europe/Berlin\n")
+	wantContains(t, "/etc/default/locale", f("etc/default/locale"), "LANG=de_DE.UTF-8\n")
+	wantContains(t, "/etc/locale.gen", f("etc/locale.gen"), "\nde_DE.UTF-8 UTF-8\n")
+	if _, err := os.Stat(filepath.Join(tree, "usr/lib/locale/locale-archive")); err != nil {
+		t.Errorf("locale-gen did not run: %v", err)
+	}
+	wantContains(t, "/etc/vconsole.conf", f("etc/vconsole.conf"), "KEYMAP=de\n")
+	wantContains(t, "/etc/default/keyboard", f("etc/default/keyboard"), `XKBLAYOUT="de,us"`)
+	wantContains(t, "/etc/machine-id", f("etc/machine-id"), "uninitialized\n")
+	wantContains(t, "/etc/fstab", f("etc/fstab"),
+		"UUID=6e4ff95f-f662-45ee-a82a-bdf44a2d0b75\t/\text4\terrors=remount-ro\t0\t1\n",
+		"LABEL=ESP\t/boot/efi\tvfat\tumask=0077\t0\t2\n", "PARTUUID=12345678-02\tnone\tswap\tsw\t0\t0\n")
+	if l, _ := os.Readlink(filepath.Join(tree, "etc/systemd/system/multi-user.target.wants/systemd-networkd.service")); l == "" {
+		t.Error("systemd-networkd.service is not enabled")
+	}
+	if _, err := os.Lstat(filepath.Join(tree, "etc/systemd/system/multi-user.target.wants/ssh.service")); err == nil {
+		t.Error("ssh.service is still enabled")
+	}
+	if l, _ := os.Readlink(filepath.Join(tree, "etc/systemd/system/systemd-timesyncd.service")); l != "/dev/null" {
+		t.Errorf("systemd-timesyncd.service is not masked (-> %q)", l)
+	}
+	if l, _ := os.Readlink(filepath.Join(tree, "etc/systemd/system/default.target")); !strings.HasSuffix(l, "multi-user.target") {
+		t.Errorf("default.target -> %q", l)
+	}
+	wantContains(t, "sshd drop-in", f("etc/ssh/sshd_config.d/50-osbuildkit.conf"), "ClientAliveInterval 120\nPasswordAuthentication no\nPermitRootLogin prohibit-password\n")
+	wantContains(t, "tmpfiles.d", f("usr/lib/tmpfiles.d/osbk.conf"), "d /var/lib/osbk 0750 alice admins -\n")
+	wantContains(t, "sysctl.d", f("usr/lib/sysctl.d/50-osbk.conf"), "net.ipv4.ip_forward = 1\n-kernel.yama.ptrace_scope\n")
+	wantContains(t, "modprobe.d", f("usr/lib/modprobe.d/osbk.conf"), "blacklist nouveau\ninstall floppy /bin/false\n")
+	wantContains(t, "/etc/kernel/cmdline", f("etc/kernel/cmdline"), "root=UUID=6e4ff95f-f662-45ee-a82a-bdf44a2d0b75 console=ttyS0 quiet\n")
+}
+
+// vertices reads BuildKit's rawjson progress: the final state of each
+// vertex by name.
+func vertices(t *testing.T, log string) map[string]map[string]any {
+	t.Helper()
+	out := map[string]map[string]any{}
+	sc := bufio.NewScanner(strings.NewReader(log))
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for sc.Scan() {
+		var st struct {
+			Vertexes []map[string]any `json:"vertexes"`
+		}
+		if json.Unmarshal(sc.Bytes(), &st) != nil {
+			continue
+		}
+		for _, v := range st.Vertexes {
+			name, _ := v["name"].(string)
+			if prev, ok := out[name]; ok && prev["completed"] != nil && v["completed"] == nil {
+				continue
+			}
+			out[name] = v
+		}
+	}
+	return out
+}
+
+func cached(v map[string]any) bool {
+	c, _ := v["cached"].(bool)
+	return c
+}
+
+// Changing only the hostname re-runs the hostname stage and what follows;
+// debootstrap and apt come from the cache.
+func TestHostnameChangeReusesCache(t *testing.T) {
+	manifest := manifestFile(t, "integration/testdata/debian-config.json")
+	buildTree(t, manifest, "tree")
+	changed := manifestFile(t, "integration/testdata/debian-config.json", func(s string) string {
+		return strings.Replace(s, "osbk.example.com", "renamed.example.com", 1)
+	})
+	tree, log := buildTree(t, changed, "tree")
+	wantContains(t, "/etc/hostname", readFile(t, filepath.Join(tree, "etc/hostname")), "renamed.example.com\n")
+	vs := vertices(t, log)
+	for _, name := range []string{"[tree] org.osbuild.debootstrap", "[tree] org.osbuild.apt", "[tree] org.osbuild.users"} {
+		if v, ok := vs[name]; !ok || !cached(v) {
+			t.Errorf("%s was not taken from the cache (%v)", name, v)
+		}
+	}
+	for _, name := range []string{"[tree] org.osbuild.hostname", "[tree] org.osbuild.timezone", "[tree] org.osbuild.locale"} {
+		if v, ok := vs[name]; !ok || cached(v) {
+			t.Errorf("%s should have re-run after the hostname change (%v)", name, v)
+		}
+	}
+}
+
+// osbuild's pattern: a "build" pipeline bootstraps the tools, later
+// pipelines run on it.
+func TestBuildPipeline(t *testing.T) {
+	out, _ := buildTree(t, manifestFile(t, "integration/testdata/build-pipeline.json"), "archive")
+	list, err := exec.Command("tar", "--zstd", "-tvf", filepath.Join(out, "os.tar.zst")).Output()
+	if err != nil {
+		t.Fatalf("listing os.tar.zst: %v", err)
+	}
+	wantContains(t, "os.tar.zst", string(list), "-rw------- 0/0", "./etc/hostname", "./usr/bin/bash")
+}
+
+func TestUnknownPackageSuggests(t *testing.T) {
+	manifest := manifestFile(t, "images/user-bootable-qcow2.json")
+	out := run(t, 1, cli, "build", "--progress", "plain", "--export", "build", "--output-directory", t.TempDir(), manifest)
+	wantContains(t, "build output", out, `unknown package "grub2-efi-amd64" (did you mean "grub-efi-amd64"?)`, "[build] stage 1 org.osbuild.apt")
+}
+
+func TestBadDebianOptionsFailBeforeBuilding(t *testing.T) {
+	for name, tc := range map[string]struct{ edit, want string }{
+		"unknown suite":  {`"suite": "bookworm"`, `"suite": "bookwrom"`},
+		"bad arch":       {`"variant": "minbase",`, `"variant": "minbase", "arch": "amd46",`},
+		"duplicate uids": {`"root": {"password"`, `"bob": {"uid": 1500}, "root": {"password"`},
+		"relative home":  {`"home": "/srv/alice"`, `"home": "srv/alice"`},
+		"dot-dot":        {`"path": "/var/lib/osbk"`, `"path": "/var/lib/../../osbk"`},
+		"bad user name":  {`"alice": {`, `"Alice Smith": {`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			manifest := manifestFile(t, "integration/testdata/debian-config.json", func(s string) string {
+				if !strings.Contains(s, tc.edit) {
+					t.Fatalf("test edit %q does not apply", tc.edit)
+				}
+				return strings.Replace(s, tc.edit, tc.want, 1)
+			})
+			out := run(t, 2, cli, "build", "--output-directory", t.TempDir(), manifest)
+			if strings.Contains(out, "#1 ") {
+				t.Errorf("the build started before the error:\n%s", out)
+			}
+			if !strings.Contains(out, ".pipelines[0].stages[") {
+				t.Errorf("the error does not name the stage:\n%s", out)
+			}
+		})
+	}
+}

@@ -1,0 +1,284 @@
+package stages
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/osbuildkit/osbuildkit/manifest"
+)
+
+// apt is org.osbuild.apt: install Debian packages into the tree with the
+// tree's own apt, the tree being the sandbox's root filesystem (the
+// sandbox provides /proc, /sys and /dev; no privilege is needed).
+//
+// Downloaded packages and package lists live in BuildKit cache mounts,
+// shared across builds and never part of the tree. Services are not
+// started (policy-rc.d), and the initramfs is built once at the end rather
+// than once per trigger. Unknown package names fail before anything is
+// installed, with the closest names the archive has.
+type apt struct{}
+
+var _ Runner = apt{}
+
+func init() { Register(manifest.KindStage, apt{}) }
+
+func (apt) Type() string { return "org.osbuild.apt" }
+
+type aptOptions struct {
+	Packages           []string  `json:"packages"`
+	InstallRecommends  bool      `json:"install_recommends"`
+	Update             *bool     `json:"update"`
+	Upgrade            bool      `json:"upgrade"`
+	Keys               []string  `json:"keys"`
+	Pin                []aptPin  `json:"pin"`
+	Hold               []string  `json:"hold"`
+	AptProxy           string    `json:"apt-proxy"`
+	RepositoriesInJSON []aptRepo `json:"repositories"`
+}
+
+type aptRepo struct {
+	Name       string   `json:"name"`
+	URL        string   `json:"url"`
+	Suite      string   `json:"suite"`
+	Components []string `json:"components"`
+	SignedBy   string   `json:"signed-by"`
+}
+
+type aptPin struct {
+	Package  string `json:"package"`
+	Pin      string `json:"pin"`
+	Priority int    `json:"priority"`
+}
+
+func (apt) Plan(st *manifest.Stage) (*Plan, error) {
+	var o aptOptions
+	if err := decode(st, &o); err != nil {
+		return nil, err
+	}
+	return &Plan{Exec: &Exec{
+		Root:    RootTree,
+		Network: true,
+		Certs:   true,
+		Caches: []Cache{
+			{ID: "apt-archives", Target: "/var/cache/apt/archives", Locked: true},
+			{ID: "apt-lists", Target: "/var/lib/apt/lists", Locked: true},
+		},
+	}}, nil
+}
+
+func (apt) Run(rt *Runtime) error {
+	var o aptOptions
+	if err := rt.Decode(&o); err != nil {
+		return err
+	}
+	a := &aptRun{rt: rt, o: o}
+	return a.run()
+}
+
+type aptRun struct {
+	rt *Runtime
+	o  aptOptions
+}
+
+func (a *aptRun) run() error {
+	if err := a.configure(); err != nil {
+		return err
+	}
+	// Installing systemd fills an empty /etc/machine-id; every image built
+	// from the tree would then share one ID. Keep it empty, so systemd
+	// generates one at first boot (org.osbuild.machine-id chooses otherwise).
+	if id, err := os.ReadFile("/etc/machine-id"); err != nil || len(id) == 0 {
+		defer func() {
+			if id, err := os.ReadFile("/etc/machine-id"); err == nil && len(id) > 0 {
+				os.WriteFile("/etc/machine-id", nil, 0o444)
+			}
+		}()
+	}
+	restore, err := a.quiesce()
+	if err != nil {
+		return err
+	}
+	defer restore()
+	if a.o.Update == nil || *a.o.Update {
+		if err := a.aptGet("update"); err != nil {
+			return err
+		}
+	}
+	if err := a.checkPackages(); err != nil {
+		return err
+	}
+	if a.o.Upgrade {
+		if err := a.aptGet("dist-upgrade"); err != nil {
+			return err
+		}
+	}
+	if err := a.aptGet(append([]string{"install"}, a.o.Packages...)...); err != nil {
+		return err
+	}
+	if len(a.o.Hold) > 0 {
+		if err := a.rt.Run("apt-mark", append([]string{"hold"}, a.o.Hold...)...); err != nil {
+			return err
+		}
+	}
+	if err := restore(); err != nil {
+		return err
+	}
+	// The package caches are BuildKit cache mounts; what is left in the
+	// tree is apt's binary caches.
+	for _, f := range []string{"/var/cache/apt/pkgcache.bin", "/var/cache/apt/srcpkgcache.bin"} {
+		os.Remove(f)
+	}
+	return nil
+}
+
+func (a *aptRun) aptGet(args ...string) error {
+	opts := []string{"-y", "-q",
+		"-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold",
+		"-o", fmt.Sprintf("APT::Install-Recommends=%v", a.o.InstallRecommends),
+		"-o", "APT::Keep-Downloaded-Packages=true",
+	}
+	if _, err := os.Stat(filepath.Join(CertsDir, "ca-certificates.crt")); err == nil {
+		opts = append(opts, "-o", "Acquire::https::CaInfo="+filepath.Join(CertsDir, "ca-certificates.crt"))
+	}
+	if a.o.AptProxy != "" {
+		opts = append(opts, "-o", "Acquire::http::Proxy="+a.o.AptProxy)
+	}
+	return a.rt.Run("apt-get", append(opts, args...)...)
+}
+
+// configure writes keys, extra repositories and pins into the tree.
+func (a *aptRun) configure() error {
+	for i, key := range a.o.Keys {
+		if err := a.rt.WriteFile(fmt.Sprintf("/etc/apt/trusted.gpg.d/osbuildkit-%d.asc", i), []byte(key), 0o644); err != nil {
+			return err
+		}
+	}
+	for _, r := range a.o.RepositoriesInJSON {
+		opt := ""
+		if r.SignedBy != "" {
+			key := fmt.Sprintf("/etc/apt/keyrings/%s.asc", r.Name)
+			if err := a.rt.WriteFile(key, []byte(r.SignedBy), 0o644); err != nil {
+				return err
+			}
+			opt = " [signed-by=" + key + "]"
+		}
+		comps := r.Components
+		if len(comps) == 0 {
+			comps = []string{"main"}
+		}
+		line := fmt.Sprintf("deb%s %s %s %s\n", opt, r.URL, r.Suite, strings.Join(comps, " "))
+		if err := a.rt.WriteFile("/etc/apt/sources.list.d/"+r.Name+".list", []byte(line), 0o644); err != nil {
+			return err
+		}
+	}
+	if len(a.o.Pin) > 0 {
+		var b strings.Builder
+		for _, p := range a.o.Pin {
+			fmt.Fprintf(&b, "Package: %s\nPin: %s\nPin-Priority: %d\n\n", p.Package, p.Pin, p.Priority)
+		}
+		if err := a.rt.WriteFile("/etc/apt/preferences.d/osbuildkit", []byte(b.String()), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const deferredInitramfs = "/var/lib/osbuildkit/initramfs-requested"
+
+// quiesce stops services from starting and defers initramfs builds; the
+// returned function undoes both and builds the initramfs once if any
+// package asked for it. It is safe to call twice.
+func (a *aptRun) quiesce() (func() error, error) {
+	if err := a.rt.WriteFile("/usr/sbin/policy-rc.d", []byte("#!/bin/sh\nexit 101\n"), 0o755); err != nil {
+		return nil, err
+	}
+	if err := a.rt.Run("dpkg-divert", "--quiet", "--local", "--rename", "--add", "/usr/sbin/update-initramfs"); err != nil {
+		return nil, err
+	}
+	stub := "#!/bin/sh\nmkdir -p " + filepath.Dir(deferredInitramfs) + " && touch " + deferredInitramfs + "\necho \"osbuildkit: update-initramfs $* deferred to the end of the stage\"\n"
+	if err := a.rt.WriteFile("/usr/sbin/update-initramfs", []byte(stub), 0o755); err != nil {
+		return nil, err
+	}
+	done := false
+	return func() error {
+		if done {
+			return nil
+		}
+		done = true
+		os.Remove("/usr/sbin/policy-rc.d")
+		os.Remove("/usr/sbin/update-initramfs")
+		if err := a.rt.Run("dpkg-divert", "--quiet", "--local", "--rename", "--remove", "/usr/sbin/update-initramfs"); err != nil {
+			return err
+		}
+		if _, err := os.Stat(deferredInitramfs); err != nil {
+			return nil
+		}
+		os.RemoveAll(filepath.Dir(deferredInitramfs))
+		return a.buildInitramfs()
+	}, nil
+}
+
+// buildInitramfs creates or updates the initramfs of every installed kernel.
+func (a *aptRun) buildInitramfs() error {
+	kernels, _ := filepath.Glob("/lib/modules/*")
+	sort.Strings(kernels)
+	for _, k := range kernels {
+		v := filepath.Base(k)
+		mode := "-c"
+		if _, err := os.Stat("/boot/initrd.img-" + v); err == nil {
+			mode = "-u"
+		}
+		if _, err := os.Stat("/boot/vmlinuz-" + v); err != nil {
+			continue
+		}
+		if err := a.rt.Run("update-initramfs", mode, "-k", v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkPackages fails, before installing anything, on package names the
+// archive does not have, suggesting the closest ones.
+func (a *aptRun) checkPackages() error {
+	out, err := a.rt.Output("apt-cache", "pkgnames")
+	if err != nil {
+		return err
+	}
+	known := strings.Fields(string(out))
+	set := make(map[string]bool, len(known))
+	for _, k := range known {
+		set[k] = true
+	}
+	var problems []string
+	for _, p := range a.o.Packages {
+		name := packageName(p)
+		if name == "" || set[name] {
+			continue
+		}
+		msg := fmt.Sprintf("unknown package %q", name)
+		if s := manifest.Suggest(name, known); len(s) > 0 {
+			msg += fmt.Sprintf(" (did you mean %q?)", s[0])
+		}
+		problems = append(problems, msg)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// packageName strips apt's version, release and architecture qualifiers;
+// it returns "" for globs, patterns and removals, which are not checked.
+func packageName(p string) string {
+	if strings.ContainsAny(p, "*?[~^") || strings.HasSuffix(p, "-") || strings.HasSuffix(p, "+") {
+		return ""
+	}
+	if i := strings.IndexAny(p, "=/:"); i >= 0 {
+		p = p[:i]
+	}
+	return p
+}

@@ -1,0 +1,142 @@
+package stages
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/osbuildkit/osbuildkit/manifest"
+)
+
+// debootstrap is org.osbuild.debootstrap (alias
+// org.osbuild.debian.debootstrap): bootstrap a Debian tree. It runs
+// mmdebstrap, which builds the same tree as debootstrap faster (see
+// docs/debootstrap.md), in the host buildroot with the network on, as root
+// but without mounts: the sandbox needs no privilege. "exclude" removes
+// packages that apt would install (mmdebstrap's "pkg-"); Essential
+// packages cannot be excluded.
+//
+// Afterwards /etc/hosts and /etc/resolv.conf are written with file
+// operations (inside the sandbox they are BuildKit's) and the build
+// sandbox's /etc/hostname is removed.
+type debootstrap struct{}
+
+var _ Runner = debootstrap{}
+
+func init() { Register(manifest.KindStage, debootstrap{}) }
+
+func (debootstrap) Type() string { return "org.osbuild.debootstrap" }
+
+// DefaultMirror is where Debian comes from unless the manifest says.
+const DefaultMirror = "http://deb.debian.org/debian"
+
+type debootstrapOptions struct {
+	Suite      string   `json:"suite"`
+	Mirror     string   `json:"mirror"`
+	Variant    string   `json:"variant"`
+	Arch       string   `json:"arch"`
+	Components []string `json:"components"`
+	Include    []string `json:"include"`
+	Exclude    []string `json:"exclude"`
+	Keyring    string   `json:"keyring"`
+	MergedUsr  *bool    `json:"merged-usr"`
+	AptProxy   string   `json:"apt-proxy"`
+}
+
+// knownSuites are the Debian releases (and aliases) a bootstrap can name;
+// anything else is most likely a typo.
+var knownSuites = []string{
+	"buster", "bullseye", "bookworm", "trixie", "forky", "sid",
+	"oldoldstable", "oldstable", "stable", "testing", "unstable", "experimental",
+}
+
+const hostsFile = "127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\nff02::1\t\tip6-allnodes\nff02::2\t\tip6-allrouters\n"
+
+const resolvConf = "# Written by osbuildkit. The system's network configuration (DHCP,\n# systemd-resolved, ifupdown) provides the name servers at boot.\n"
+
+func (debootstrap) Plan(st *manifest.Stage) (*Plan, error) {
+	var o debootstrapOptions
+	if err := decode(st, &o); err != nil {
+		return nil, err
+	}
+	if !contains(knownSuites, o.Suite) {
+		msg := fmt.Sprintf("unknown Debian suite %q", o.Suite)
+		if s := manifest.Suggest(o.Suite, knownSuites); len(s) > 0 {
+			msg += fmt.Sprintf("; did you mean %q?", s[0])
+		}
+		return nil, optionError(st, manifest.Path{"suite"}, "%s (known: %s)", msg, strings.Join(knownSuites, ", "))
+	}
+	return &Plan{
+		Exec: &Exec{Root: RootBuildroot, Network: true},
+		Files: []FileAction{
+			{Mkdir: &Mkdir{Path: "/etc", Mode: 0o755, Parents: true}},
+			{Rm: &Rm{Path: "/etc/hosts", AllowNotFound: true}},
+			{Mkfile: &Mkfile{Path: "/etc/hosts", Mode: 0o644, Data: []byte(hostsFile)}},
+			{Rm: &Rm{Path: "/etc/resolv.conf", AllowNotFound: true}},
+			{Mkfile: &Mkfile{Path: "/etc/resolv.conf", Mode: 0o644, Data: []byte(resolvConf)}},
+			{Rm: &Rm{Path: "/etc/hostname", AllowNotFound: true}},
+		},
+	}, nil
+}
+
+func (debootstrap) Run(rt *Runtime) error {
+	var o debootstrapOptions
+	if err := rt.Decode(&o); err != nil {
+		return err
+	}
+	return rt.Run("mmdebstrap", mmdebstrapArgs(o, rt.Tree)...)
+}
+
+func (o debootstrapOptions) mirror() string {
+	if o.Mirror == "" {
+		return DefaultMirror
+	}
+	return o.Mirror
+}
+
+func (o debootstrapOptions) components() []string {
+	if len(o.Components) == 0 {
+		return []string{"main"}
+	}
+	return o.Components
+}
+
+// mmdebstrapArgs runs mmdebstrap as root without mounting anything in the
+// target (--skip=chroot/mount): maintainer scripts run without /proc,
+// which the essential and minbase package sets accept.
+func mmdebstrapArgs(o debootstrapOptions, target string) []string {
+	variant := o.Variant
+	if variant == "" {
+		variant = "minbase"
+	}
+	args := []string{"--mode=root", "--skip=chroot/mount", "--format=directory", "--variant=" + variant,
+		"--components=" + strings.Join(o.components(), ",")}
+	if o.Arch != "" {
+		args = append(args, "--architectures="+o.Arch)
+	}
+	include := append([]string(nil), o.Include...)
+	for _, x := range o.Exclude {
+		include = append(include, x+"-")
+	}
+	if len(include) > 0 {
+		args = append(args, "--include="+strings.Join(include, ","))
+	}
+	if o.Keyring != "" {
+		args = append(args, "--keyring="+o.Keyring)
+	}
+	if o.MergedUsr != nil && !*o.MergedUsr {
+		args = append(args, "--hook-dir=/usr/share/mmdebstrap/hooks/no-merged-usr")
+	}
+	if o.AptProxy != "" {
+		args = append(args, fmt.Sprintf("--aptopt=Acquire::http::Proxy %q", o.AptProxy))
+	}
+	return append(args, o.Suite, target, o.mirror())
+}
+
+func contains(list []string, s string) bool {
+	for _, e := range list {
+		if e == s {
+			return true
+		}
+	}
+	return false
+}

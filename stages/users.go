@@ -1,0 +1,199 @@
+package stages
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/osbuildkit/osbuildkit/manifest"
+)
+
+// users is org.osbuild.users: add users, or modify existing ones, with the
+// tree's own useradd/usermod (the tree is the sandbox's root). "password"
+// is a crypt(3) hash; "key"/"keys" go to ~/.ssh/authorized_keys (0600, in a
+// 0700 ~/.ssh, owned by the user); "expiredate" is in days since
+// 1970-01-01.
+type users struct{}
+
+var _ Runner = users{}
+
+func init() { Register(manifest.KindStage, users{}) }
+
+func (users) Type() string { return "org.osbuild.users" }
+
+type user struct {
+	UID         *int     `json:"uid"`
+	GID         *int     `json:"gid"`
+	Groups      []string `json:"groups"`
+	Description *string  `json:"description"`
+	Home        string   `json:"home"`
+	Shell       string   `json:"shell"`
+	Password    *string  `json:"password"`
+	Key         string   `json:"key"`
+	Keys        []string `json:"keys"`
+	ExpireDate  *int64   `json:"expiredate"`
+}
+
+type usersOptions struct {
+	Users map[string]user `json:"users"`
+}
+
+func (users) Plan(st *manifest.Stage) (*Plan, error) {
+	var o usersOptions
+	if err := decode(st, &o); err != nil {
+		return nil, err
+	}
+	byUID := map[int]string{}
+	for _, name := range sortedNames(o.Users) {
+		u := o.Users[name]
+		if u.UID == nil {
+			continue
+		}
+		if other, dup := byUID[*u.UID]; dup {
+			return nil, optionError(st, manifest.Path{"users", name, "uid"}, "uid %d is also given to user %q", *u.UID, other)
+		}
+		byUID[*u.UID] = name
+	}
+	return &Plan{Exec: &Exec{Root: RootTree}}, nil
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func (users) Run(rt *Runtime) error {
+	var o usersOptions
+	if err := rt.Decode(&o); err != nil {
+		return err
+	}
+	for _, name := range sortedNames(o.Users) {
+		if err := addUser(rt, name, o.Users[name]); err != nil {
+			return fmt.Errorf("user %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func addUser(rt *Runtime, name string, u user) error {
+	exists, err := dbHas(rt, "/etc/passwd", name)
+	if err != nil {
+		return err
+	}
+	var args []string
+	if u.UID != nil {
+		args = append(args, "-u", strconv.Itoa(*u.UID))
+	}
+	if u.GID != nil {
+		args = append(args, "-g", strconv.Itoa(*u.GID))
+	}
+	if len(u.Groups) > 0 {
+		args = append(args, "-G", strings.Join(u.Groups, ","))
+	}
+	if u.Description != nil {
+		args = append(args, "-c", *u.Description)
+	}
+	if u.Home != "" {
+		args = append(args, "-d", u.Home)
+	}
+	if u.Shell != "" {
+		args = append(args, "-s", u.Shell)
+	}
+	if u.Password != nil {
+		args = append(args, "-p", *u.Password)
+	}
+	if u.ExpireDate != nil {
+		args = append(args, "-e", time.Unix(*u.ExpireDate*86400, 0).UTC().Format("2006-01-02"))
+	}
+	if exists {
+		if len(args) > 0 {
+			if u.Home != "" {
+				args = append(args, "-m")
+			}
+			if err := rt.Run("usermod", append(args, name)...); err != nil {
+				return err
+			}
+		}
+	} else {
+		if u.GID == nil {
+			args = append(args, "-U")
+		}
+		if err := rt.Run("useradd", append(append(args, "-m"), name)...); err != nil {
+			return err
+		}
+	}
+	keys := u.Keys
+	if u.Key != "" {
+		keys = append([]string{u.Key}, keys...)
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	return writeAuthorizedKeys(rt, name, keys)
+}
+
+// writeAuthorizedKeys installs SSH keys for a user, resolving the home
+// directory inside the tree.
+func writeAuthorizedKeys(rt *Runtime, name string, keys []string) error {
+	fields, err := dbEntry(rt, "/etc/passwd", name)
+	if err != nil {
+		return err
+	}
+	uid, _ := strconv.Atoi(fields[2])
+	gid, _ := strconv.Atoi(fields[3])
+	sshDir, err := rt.Path(filepath.Join(fields[5], ".ssh"))
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(sshDir, 0o700); err != nil {
+		return err
+	}
+	if err := os.Chown(sshDir, uid, gid); err != nil {
+		return err
+	}
+	file := filepath.Join(sshDir, "authorized_keys")
+	if err := os.WriteFile(file, []byte(strings.Join(keys, "\n")+"\n"), 0o600); err != nil {
+		return err
+	}
+	return os.Chown(file, uid, gid)
+}
+
+func dbHas(rt *Runtime, db, name string) (bool, error) {
+	_, err := dbEntry(rt, db, name)
+	if err == errNoEntry {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+var errNoEntry = fmt.Errorf("no such entry")
+
+// dbEntry returns the fields of name's line in a passwd-style file.
+func dbEntry(rt *Runtime, db, name string) ([]string, error) {
+	p, err := rt.Path(db)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Split(sc.Text(), ":")
+		if len(fields) >= 3 && fields[0] == name {
+			return fields, nil
+		}
+	}
+	return nil, errNoEntry
+}
