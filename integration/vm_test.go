@@ -1,0 +1,168 @@
+//go:build integration
+
+package integration
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// vm is a qemu guest (TCG: these machines have no KVM) on a serial console.
+type vm struct {
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	mu     sync.Mutex
+	out    bytes.Buffer
+	cursor int
+}
+
+// bootVM starts an image under SeaBIOS ("bios") or OVMF ("uefi"),
+// discarding writes (snapshot=on).
+func bootVM(t *testing.T, image, firmware string) *vm {
+	t.Helper()
+	args := []string{"-machine", "q35", "-m", "1024", "-smp", "2", "-display", "none", "-monitor", "none",
+		"-serial", "stdio", "-no-reboot", "-nic", "none",
+		"-drive", "file=" + image + ",if=virtio,format=qcow2,snapshot=on"}
+	if firmware == "uefi" {
+		vars := filepath.Join(t.TempDir(), "OVMF_VARS.fd")
+		data, err := os.ReadFile("/usr/share/OVMF/OVMF_VARS_4M.fd")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(vars, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args,
+			"-drive", "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd",
+			"-drive", "if=pflash,format=raw,unit=1,file="+vars)
+	}
+	v := &vm{cmd: exec.Command("qemu-system-x86_64", args...)}
+	stdin, err := v.cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.stdin = stdin
+	v.cmd.Stdout = v
+	v.cmd.Stderr = v
+	if err := v.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		v.cmd.Process.Kill()
+		v.cmd.Wait()
+		if t.Failed() {
+			t.Logf("serial console (%s):\n%s", firmware, tail(v.String(), 80))
+		}
+	})
+	return v
+}
+
+func (v *vm) Write(p []byte) (int, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.out.Write(p)
+}
+
+func (v *vm) String() string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.out.String()
+}
+
+// expect waits for text after what was already matched.
+func (v *vm) expect(t *testing.T, text string, timeout time.Duration) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	for {
+		v.mu.Lock()
+		s := v.out.String()[v.cursor:]
+		if i := strings.Index(s, text); i >= 0 {
+			v.cursor += i + len(text)
+			v.mu.Unlock()
+			return s[:i]
+		}
+		v.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no %q on the serial console within %v", text, timeout)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+func (v *vm) send(t *testing.T, line string) {
+	t.Helper()
+	if _, err := io.WriteString(v.stdin, line+"\n"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// login logs in on the serial console and runs commands, returning the
+// output between markers.
+func (v *vm) login(t *testing.T, user, password string) {
+	t.Helper()
+	v.expect(t, "login:", 5*time.Minute)
+	v.send(t, user)
+	v.expect(t, "Password:", time.Minute)
+	v.send(t, password)
+	v.expect(t, "$ ", time.Minute)
+}
+
+func (v *vm) run(t *testing.T, command string) string {
+	t.Helper()
+	v.send(t, fmt.Sprintf("echo BEGIN-OUT; %s; echo END-OUT", command))
+	v.expect(t, "BEGIN-OUT\r\n", time.Minute)
+	out := v.expect(t, "END-OUT", 3*time.Minute)
+	return strings.TrimSpace(strings.ReplaceAll(out, "\r", ""))
+}
+
+func checkQcow2(t *testing.T, image string, virtualSize string) {
+	t.Helper()
+	info := run(t, 0, "qemu-img", "info", image)
+	wantContains(t, "qemu-img info", info, "file format: qcow2", "virtual size: "+virtualSize)
+	run(t, 0, "qemu-img", "check", image)
+	fi, err := os.Stat(image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Size() > 1<<30 {
+		t.Errorf("%s is %d bytes: holes were lost", image, fi.Size())
+	}
+}
+
+// The reference image boots under BIOS and UEFI, reaches a running
+// system, and mounts / from the filesystem the manifest names.
+func TestReferenceImageBoots(t *testing.T) {
+	out := t.TempDir()
+	run(t, 0, cli, "build", "--progress", "plain", "--output-directory", out, filepath.Join(repo, "images/debian-bookworm-qcow2.json"))
+	image := filepath.Join(out, "assembler", "debian-bookworm.qcow2")
+	checkQcow2(t, image, "10 GiB (10737418240 bytes)")
+	for _, fw := range []string{"bios", "uefi"} {
+		t.Run(fw, func(t *testing.T) {
+			v := bootVM(t, image, fw)
+			v.login(t, "debian", "debian")
+			state := v.run(t, "systemctl is-system-running --wait")
+			if state != "running" {
+				t.Errorf("systemctl is-system-running: %q; failed units:\n%s", state, v.run(t, "systemctl --failed --no-legend"))
+			}
+			if uuid := v.run(t, "findmnt -no UUID /"); uuid != "4b2e5ec8-36a6-4bd5-9d4b-2f7c1d6c9a31" {
+				t.Errorf("/ is mounted from UUID %q", uuid)
+			}
+			if fw == "uefi" {
+				if got := v.run(t, "test -d /sys/firmware/efi && echo efi"); got != "efi" {
+					t.Errorf("not booted through UEFI: %q", got)
+				}
+			}
+		})
+	}
+}
