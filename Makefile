@@ -34,11 +34,11 @@ frontend:
 	@hack/env.sh up >/dev/null
 	@hack/frontend.sh
 
-demo:
+demo: build
 	@hack/env.sh up >/dev/null
 	@hack/demo.sh
 
-bench:
+bench: build
 	@hack/env.sh up >/dev/null
 	@hack/bench.sh
 

@@ -166,3 +166,28 @@ func TestReferenceImageBoots(t *testing.T) {
 		})
 	}
 }
+
+// The users' qcow2 example, corrected where Debian requires it
+// (grub-efi-amd64, not grub2-efi-amd64), builds; its over-long root
+// partition is fitted with a warning and GRUB boots its kernel under UEFI.
+func TestUsersQcow2Example(t *testing.T) {
+	out := t.TempDir()
+	log := run(t, 0, cli, "build", "--progress", "plain", "--output-directory", out, filepath.Join(repo, "images/debian-bootable-qcow2-fixed.json"))
+	wantContains(t, "build log", log, "warning: partition 2 ends 17.0 MiB after the usable end of the disk; fitted it to the disk")
+	image := filepath.Join(out, "assembler", "debian-bootable.qcow2")
+	checkQcow2(t, image, "10 GiB (10737418240 bytes)")
+	raw := filepath.Join(t.TempDir(), "disk.raw")
+	run(t, 0, "qemu-img", "convert", "-O", "raw", image, raw)
+	table := run(t, 0, "sfdisk", "--dump", raw)
+	wantContains(t, "partition table", table, "label: gpt", "label-id: 12345678-1234-1234-1234-123456789012",
+		"start=        2048, size=      524288, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B", "name=\"root\"")
+	root := run(t, 0, "blkid", "--probe", "--offset", "269484032", "-o", "value", "-s", "UUID", raw)
+	if strings.TrimSpace(root) != "6e4ff95f-f662-45ee-a82a-bdf44a2d0b75" {
+		t.Errorf("root filesystem UUID %q, want grub2's root_fs_uuid", root)
+	}
+	esp := run(t, 0, "mdir", "-i", raw+"@@1048576", "-b", "::/EFI/BOOT", "::/EFI/debian")
+	wantContains(t, "ESP", esp, "BOOTX64.EFI", "grubx64.efi", "grub.cfg")
+	v := bootVM(t, image, "uefi")
+	v.expect(t, "Loading Linux", 5*time.Minute)
+	v.expect(t, "Loading initial ramdisk", time.Minute)
+}

@@ -207,7 +207,7 @@ func partitionType(fs *Filesystem, pttype string) string {
 // fit checks the partitions against the disk and each other.
 func (d *Disk) fit() ([]string, error) {
 	var warnings []string
-	lastUsable := d.Size - sector // the MBR disk ends at the last sector
+	lastUsable := d.Size
 	if d.PTType == "gpt" {
 		lastUsable = d.Size - 34*sector // GPT's backup header and entries
 	}
