@@ -34,9 +34,7 @@ type Config struct {
 func ParseConfig(opts map[string]string) (Config, error) {
 	var c Config
 	for _, key := range []string{optTarget, optExport} {
-		for _, e := range splitList(opts[key]) {
-			c.Exports = append(c.Exports, e)
-		}
+		c.Exports = append(c.Exports, splitList(opts[key])...)
 	}
 	c.Buildroot = opts[optBuildroot]
 	switch opts[optLayout] {

@@ -75,7 +75,8 @@ func TestLayoutOsbuildForm(t *testing.T) {
 }
 
 func TestDerivedIdentitiesAreStable(t *testing.T) {
-	if derivedUUID("a", "1") != derivedUUID("a", "1") || derivedUUID("a", "1") == derivedUUID("a", "2") {
+	first, again := derivedUUID("a", "1"), derivedUUID("a", "1")
+	if first != again || first == derivedUUID("a", "2") {
 		t.Error("derived UUIDs are not a function of their seed")
 	}
 	if !isGUID(derivedUUID("x")) {
