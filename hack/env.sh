@@ -142,10 +142,14 @@ seed_images() {
 }
 
 create_builder() {
-	if ! docker buildx inspect "$builder" >/dev/null 2>&1; then
-		log "creating the buildx builder $builder"
-		docker buildx create --name "$builder" --driver remote "unix://$sock" >/dev/null
+	# A builder of that name pointing at another daemon (another cache
+	# directory) is replaced.
+	if docker buildx inspect "$builder" 2>/dev/null | grep -q "unix://$sock"; then
+		return 0
 	fi
+	docker buildx rm "$builder" >/dev/null 2>&1 || true
+	log "creating the buildx builder $builder"
+	docker buildx create --name "$builder" --driver remote "unix://$sock" >/dev/null
 }
 
 up() {
