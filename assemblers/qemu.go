@@ -2,6 +2,7 @@ package assemblers
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"github.com/osbuildkit/osbuildkit/manifest"
 	"github.com/osbuildkit/osbuildkit/stages"
@@ -33,7 +34,7 @@ func (qemu) Plan(st *manifest.Stage) (*stages.Plan, error) {
 	if _, err := stages.PlanDisk(st); err != nil {
 		return nil, err
 	}
-	return &stages.Plan{Exec: &stages.Exec{Root: stages.RootBuildroot}}, nil
+	return &stages.Plan{Exec: &stages.Exec{Root: stages.RootBuildroot}, Outputs: []string{fmt.Sprint(st.Options["filename"])}}, nil
 }
 
 func (qemu) Run(rt *stages.Runtime) error {

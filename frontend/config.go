@@ -15,7 +15,7 @@ const (
 	optTarget    = "target"    // comma-separated pipelines to export
 	optExport    = "export"    // alias of target, as osbuild's --export
 	optBuildroot = "buildroot" // image replacing the host buildroot
-	optLayout    = "layout"    // "by-name": a directory per export
+	optLayout    = "layout"    // "by-name": a directory per export; "containerdisk"
 	optNoCache   = "no-cache"  // comma-separated stages to force; empty forces all
 )
 
@@ -41,8 +41,14 @@ func ParseConfig(opts map[string]string) (Config, error) {
 	case "", "flat":
 	case "by-name":
 		c.Layout = llb.ByName
+	case "containerdisk":
+		c.Layout = llb.ContainerDisk
 	default:
-		return c, fmt.Errorf("frontend option layout=%q: use flat or by-name", opts[optLayout])
+		return c, fmt.Errorf("frontend option layout=%q: use flat, by-name or containerdisk", opts[optLayout])
+	}
+	// buildx passes only build args through its own flags.
+	if v := opts["build-arg:OSBUILDKIT_LAYOUT"]; v == "containerdisk" {
+		c.Layout = llb.ContainerDisk
 	}
 	if v, ok := opts[optNoCache]; ok {
 		if v == "" {

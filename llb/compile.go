@@ -23,6 +23,9 @@ const (
 	// ByName always gives each export a directory named after its
 	// pipeline, like osbuild's --output-directory.
 	ByName
+	// ContainerDisk puts the export's files in /disk, owned by 107:107, a
+	// KubeVirt containerDisk (export it with --output type=image).
+	ContainerDisk
 )
 
 // Options configure a compilation.
@@ -117,6 +120,7 @@ func (c *compiler) locate(err error) error {
 
 func (c *compiler) pipeline(pl *manifest.Pipeline) error {
 	tree := bkllb.Scratch()
+	written := map[string]*manifest.Stage{}
 	for _, st := range pl.Stages {
 		impl, err := stages.For(st)
 		if err != nil {
@@ -125,6 +129,13 @@ func (c *compiler) pipeline(pl *manifest.Pipeline) error {
 		plan, err := impl.Plan(st)
 		if err != nil {
 			return err
+		}
+		for _, out := range plan.Outputs {
+			if prev, dup := written[out]; dup {
+				return &manifest.LocationError{Path: st.OptionsPath().Key("filename"),
+					Err: fmt.Errorf("%q is also written by %s (%s): give each output its own filename", out, prev.Type, prev.Path)}
+			}
+			written[out] = st
 		}
 		if tree, err = c.stage(pl, st, plan, tree); err != nil {
 			return err
@@ -178,6 +189,14 @@ func (c *compiler) forced(pl *manifest.Pipeline, st *manifest.Stage) bool {
 func (c *compiler) output(exports []string) bkllb.State {
 	if len(exports) == 1 && c.opt.Layout == Flat {
 		return c.trees[exports[0]]
+	}
+	if c.opt.Layout == ContainerDisk {
+		var fa *bkllb.FileAction
+		for _, e := range exports {
+			fa = fa.Copy(c.trees[e], "/", "/disk/", &bkllb.CopyInfo{CopyDirContentsOnly: true, CreateDestPath: true, AllowEmptyWildcard: true},
+				bkllb.WithUIDGID(107, 107))
+		}
+		return bkllb.Scratch().File(fa, bkllb.WithCustomName("[export] containerDisk /disk"))
 	}
 	sorted := append([]string(nil), exports...)
 	sort.Strings(sorted)

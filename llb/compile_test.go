@@ -234,3 +234,18 @@ func TestNoCacheStage(t *testing.T) {
 		t.Error("--no-cache-stage by ID prefix did not force the truncate stage")
 	}
 }
+
+func TestConflictingOutputs(t *testing.T) {
+	doc := `{"version": "2", "pipelines": [{"name": "t", "stages": [{"type": "org.osbuild.mkdir", "options": {"paths": [{"path": "/x"}]}}]},
+	{"name": "out", "stages": [
+	  {"type": "org.osbuild.tar", "inputs": {"tree": {"type": "org.osbuild.tree", "origin": "org.osbuild.pipeline", "references": ["name:t"]}}, "options": {"filename": "a.tar"}},
+	  {"type": "org.osbuild.tar", "inputs": {"tree": {"type": "org.osbuild.tree", "origin": "org.osbuild.pipeline", "references": ["name:t"]}}, "options": {"filename": "a.tar", "compression": "xz"}}]}]}`
+	m, err := manifest.Load("m.json", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Compile(context.Background(), m, Options{Helper: testHelper()})
+	if err == nil || !strings.Contains(err.Error(), `.pipelines[1].stages[1].options.filename (m.json:4:`) || !strings.Contains(err.Error(), `"a.tar" is also written by org.osbuild.tar (.pipelines[1].stages[0])`) {
+		t.Errorf("got %v", err)
+	}
+}

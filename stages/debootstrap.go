@@ -123,8 +123,12 @@ func mmdebstrapArgs(o debootstrapOptions, target string) []string {
 	if o.Keyring != "" {
 		args = append(args, "--keyring="+o.Keyring)
 	}
+	// The merged-usr hook gives debootstrap's package set (usr-is-merged
+	// rather than usrmerge, which drags perl in).
 	if o.MergedUsr != nil && !*o.MergedUsr {
 		args = append(args, "--hook-dir=/usr/share/mmdebstrap/hooks/no-merged-usr")
+	} else {
+		args = append(args, "--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr")
 	}
 	if o.AptProxy != "" {
 		args = append(args, fmt.Sprintf("--aptopt=Acquire::http::Proxy %q", o.AptProxy))

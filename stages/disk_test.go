@@ -9,7 +9,7 @@ import (
 	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
-func layout(t *testing.T, options string) (*Disk, []string, error) {
+func diskLayout(t *testing.T, options string) (*Disk, []string, error) {
 	t.Helper()
 	var o DiskOptions
 	if err := json.Unmarshal([]byte(options), &o); err != nil {
@@ -21,7 +21,7 @@ func layout(t *testing.T, options string) (*Disk, []string, error) {
 // The users' qcow2 example: byte-sized partitions, filesystem names as
 // types, and a root partition 17 MiB too long for its 10G disk.
 func TestLayoutOfUsersExample(t *testing.T) {
-	d, warnings, err := layout(t, `{"size": "10G", "ptuuid": "12345678-1234-1234-1234-123456789012", "partitions": [
+	d, warnings, err := diskLayout(t, `{"size": "10G", "ptuuid": "12345678-1234-1234-1234-123456789012", "partitions": [
 		{"name": "esp", "start": 1048576, "size": 268435456, "type": "fat32", "mountpoint": "/boot/efi"},
 		{"name": "root", "start": 269484032, "size": 10485760000, "type": "ext4", "mountpoint": "/"}]}`)
 	if err != nil {
@@ -53,7 +53,7 @@ func TestLayoutErrors(t *testing.T) {
 			".partitions[0].mountpoint", "needs a filesystem"},
 		{"bad size", `{"size": "1Q", "partitions": []}`, ".size", `unknown unit "Q"`},
 	} {
-		_, _, err := layout(t, tc.options)
+		_, _, err := diskLayout(t, tc.options)
 		var le *manifest.LocationError
 		if !errors.As(err, &le) || le.Path.String() != tc.path || !strings.Contains(le.Err.Error(), tc.msg) {
 			t.Errorf("%s: got %v, want %s: %s", tc.name, err, tc.path, tc.msg)
@@ -63,7 +63,7 @@ func TestLayoutErrors(t *testing.T) {
 
 // osbuild's form counts sectors and describes filesystems in "filesystem".
 func TestLayoutOsbuildForm(t *testing.T) {
-	d, _, err := layout(t, `{"size": 2147483648, "ptuuid": "0x14fc63d2", "root_fs_uuid": "6e4ff95f-f662-45ee-a82a-bdf44a2d0b75",
+	d, _, err := diskLayout(t, `{"size": 2147483648, "ptuuid": "0x14fc63d2", "root_fs_uuid": "6e4ff95f-f662-45ee-a82a-bdf44a2d0b75",
 		"partitions": [{"start": 2048, "size": 4192256, "bootable": true, "filesystem": {"type": "ext4", "mountpoint": "/"}}]}`)
 	if err != nil {
 		t.Fatal(err)

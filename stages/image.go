@@ -34,7 +34,9 @@ func (image) Plan(st *manifest.Stage) (*Plan, error) {
 	if _, err := PlanDisk(st); err != nil {
 		return nil, err
 	}
-	return execInBuildroot(), nil
+	plan := execInBuildroot()
+	plan.Outputs = []string{fmt.Sprint(st.Options["filename"])}
+	return plan, nil
 }
 
 func (image) Run(rt *Runtime) error {

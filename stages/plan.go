@@ -13,6 +13,9 @@ type Plan struct {
 	// must not be written from inside a container (/etc/hosts and
 	// /etc/resolv.conf are BuildKit's bind mounts there).
 	Files []FileAction
+	// Outputs are the files the stage creates in the tree (archives, disk
+	// images); two stages of a pipeline may not write the same one.
+	Outputs []string
 }
 
 // Root says what the helper's root filesystem is.

@@ -30,7 +30,9 @@ func (qemu) Plan(st *manifest.Stage) (*Plan, error) {
 	if err := decode(st, &o); err != nil {
 		return nil, err
 	}
-	return execInBuildroot(), nil
+	plan := execInBuildroot()
+	plan.Outputs = []string{o.Filename}
+	return plan, nil
 }
 
 func (qemu) Run(rt *Runtime) error {

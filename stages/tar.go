@@ -45,7 +45,9 @@ func (Tar) Plan(st *manifest.Stage) (*Plan, error) {
 	if st.Input("tree") == nil {
 		return nil, &manifest.LocationError{Path: st.Path, Err: fmt.Errorf("%s needs an input named \"tree\"", st.Type)}
 	}
-	return execInBuildroot(), nil
+	plan := execInBuildroot()
+	plan.Outputs = []string{o.Filename}
+	return plan, nil
 }
 
 // tarCompressors lists, per compression, the programs to try: the

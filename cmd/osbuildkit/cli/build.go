@@ -28,11 +28,11 @@ func init() {
 }
 
 type buildFlags struct {
-	addr, outputDir, progress, monitor, buildroot    string
-	exports, cacheFrom, cacheTo, allow, noCacheStage stringList
-	checkpoints                                      stringList
-	cacheMaxSize, stageTimeout, store                string
-	asJSON, noCache                                  bool
+	addr, outputDir, progress, monitor, buildroot, push string
+	exports, cacheFrom, cacheTo, allow, noCacheStage    stringList
+	checkpoints                                         stringList
+	cacheMaxSize, stageTimeout, store                   string
+	asJSON, noCache                                     bool
 }
 
 func (f *buildFlags) register(fs *flag.FlagSet) {
@@ -41,6 +41,7 @@ func (f *buildFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.exports, "export", "pipeline to export (repeatable; default: the manifest's exports)")
 	fs.StringVar(&f.progress, "progress", "auto", "progress display: auto, tty, plain, quiet or rawjson")
 	fs.StringVar(&f.monitor, "monitor", "", "osbuild monitor: JSONSeqMonitor streams JSON-seq records on stdout")
+	fs.StringVar(&f.push, "push", "", "push the export's disk image file to REF as an OCI artifact")
 	fs.StringVar(&f.buildroot, "buildroot", "", "image to use as the host buildroot instead of debian:bookworm plus tools")
 	fs.Var(&f.cacheFrom, "cache-from", "import build cache, e.g. type=registry,ref=REF (repeatable)")
 	fs.Var(&f.cacheTo, "cache-to", "export build cache, e.g. type=registry,ref=REF,mode=max (repeatable)")
@@ -82,11 +83,32 @@ func runBuild(e *env, args []string) int {
 	if code := checkBuildInput(e, m, &f, exports); code != exitOK {
 		return code
 	}
+	if f.push != "" {
+		if len(exports) != 1 {
+			return usageError(e, fmt.Errorf("--push takes one export, not %d", len(exports)))
+		}
+		if f.outputDir == "" {
+			tmp, err := os.MkdirTemp("", "osbuildkit-push-")
+			if err != nil {
+				fmt.Fprintf(e.stderr, "osbuildkit: %v\n", err)
+				return exitFailed
+			}
+			defer os.RemoveAll(tmp)
+			f.outputDir = tmp
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	b := &builder{e: e, f: &f, m: m, data: data, name: pos[0], exports: exports}
 	if err := b.run(ctx); err != nil {
 		return b.fail(err)
+	}
+	if f.push != "" {
+		dgst, err := pushSingleExport(filepath.Join(f.outputDir, exports[0]), f.push)
+		if err != nil {
+			return b.fail(fmt.Errorf("pushing to %s: %w", f.push, err))
+		}
+		fmt.Fprintf(e.stderr, "pushed %s@%s\n", f.push, dgst)
 	}
 	b.succeed()
 	return exitOK

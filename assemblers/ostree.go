@@ -1,0 +1,87 @@
+package assemblers
+
+import (
+	"os"
+
+	"github.com/osbuildkit/osbuildkit/manifest"
+	"github.com/osbuildkit/osbuildkit/stages"
+)
+
+// ostreeCommit is the v1 org.osbuild.ostree.commit assembler: the tree
+// committed to a new archive-mode OSTree repository in the output, ready to
+// serve over HTTP. "repository" names the output directory (default
+// "repo"); "branch" is an alias of "ref". With "tar", the repository is
+// delivered as that tarball instead.
+type ostreeCommit struct{}
+
+var _ stages.Runner = ostreeCommit{}
+
+func init() { stages.Register(manifest.KindAssembler, ostreeCommit{}) }
+
+func (ostreeCommit) Type() string { return "org.osbuild.ostree.commit" }
+
+type ostreeCommitOptions struct {
+	Ref        string `json:"ref"`
+	Branch     string `json:"branch"`
+	Repository string `json:"repository"`
+	OSVersion  string `json:"os_version"`
+	Parent     string `json:"parent"`
+	Tar        *struct {
+		Filename string `json:"filename"`
+	} `json:"tar"`
+}
+
+func (ostreeCommit) Plan(st *manifest.Stage) (*stages.Plan, error) {
+	var o ostreeCommitOptions
+	if err := st.DecodeOptions(&o); err != nil {
+		return nil, &manifest.LocationError{Path: st.OptionsPath(), Err: err}
+	}
+	return &stages.Plan{Exec: &stages.Exec{Root: stages.RootBuildroot}}, nil
+}
+
+func (ostreeCommit) Run(rt *stages.Runtime) error {
+	var o ostreeCommitOptions
+	if err := rt.Decode(&o); err != nil {
+		return err
+	}
+	ref := o.Ref
+	if ref == "" {
+		ref = o.Branch
+	}
+	name := o.Repository
+	if name == "" {
+		name = "repo"
+	}
+	repo, err := rt.Path("/" + name)
+	if o.Tar != nil {
+		repo, err = os.MkdirTemp("", "ostree-repo-")
+		defer os.RemoveAll(repo)
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(repo, 0o755); err != nil {
+		return err
+	}
+	if err := rt.Run("ostree", "--repo="+repo, "init", "--mode=archive"); err != nil {
+		return err
+	}
+	tree, err := rt.InputPath("tree")
+	if err != nil {
+		return err
+	}
+	if err := stages.CommitTree(rt, repo, tree, ref, stages.CommitArgs("", o.OSVersion, o.Parent, nil)...); err != nil {
+		return err
+	}
+	if err := rt.Run("ostree", "--repo="+repo, "summary", "--update"); err != nil {
+		return err
+	}
+	if o.Tar == nil {
+		return nil
+	}
+	out, err := rt.Path("/" + o.Tar.Filename)
+	if err != nil {
+		return err
+	}
+	return rt.Run("tar", "--create", "--sort=name", "--numeric-owner", "--file", out, "--directory", repo, ".")
+}
