@@ -47,7 +47,7 @@ func TestBasicTarExample(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if h.Name == "./home/debian" {
+		if strings.TrimSuffix(h.Name, "/") == "./home/debian" {
 			found = true
 			if h.Uid != 1000 || h.Gid != 1000 || h.Uname != "" {
 				t.Errorf("./home/debian owner %d:%d %q, want numeric 1000:1000", h.Uid, h.Gid, h.Uname)
@@ -206,9 +206,9 @@ func TestPushImages(t *testing.T) {
 		}
 		local := filepath.Join(t.TempDir(), "tree")
 		buildx("--target", "tree", "--output", "type=local,dest="+local)
-		data, h := layerFile(t, image, "/etc/os-release")
-		if !bytes.Equal(data, []byte(readFile(t, filepath.Join(local, "etc/os-release")))) || h.Uid != 0 {
-			t.Error("/etc/os-release in the pushed image differs from the exported tree's")
+		data, h := layerFile(t, image, "/etc/passwd")
+		if !bytes.Equal(data, []byte(readFile(t, filepath.Join(local, "etc/passwd")))) || h.Uid != 0 {
+			t.Error("/etc/passwd in the pushed image differs from the exported tree's")
 		}
 	})
 

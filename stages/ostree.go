@@ -59,9 +59,10 @@ func (ostreeStage) Run(rt *Runtime) error {
 	return rt.WriteFile("/etc/ostree/branch", []byte(o.Branch+"\n"), 0o644)
 }
 
-// CommitTree commits a directory to an OSTree repository on ref. Device
-// nodes, sockets and FIFOs cannot be stored by OSTree and are skipped
-// (the booted system's /dev and /run are filesystems of their own).
+// CommitTree commits a directory to an OSTree repository on ref, through
+// a tar stream: device nodes, sockets and FIFOs cannot be stored by OSTree
+// and are left out (the booted system's /dev and /run are filesystems of
+// their own).
 func CommitTree(rt *Runtime, repo, tree, ref string, extra ...string) error {
 	skip, err := unstorable(tree)
 	if err != nil {
@@ -76,11 +77,35 @@ func CommitTree(rt *Runtime, repo, tree, ref string, extra ...string) error {
 		return err
 	}
 	list.Close()
-	args := []string{"--repo=" + repo, "commit", "--branch=" + ref, "--tree=dir=" + tree, "--skip-list=" + list.Name()}
+	tarCmd := rt.Command("tar", "--create", "--file=-", "--directory="+tree, "--numeric-owner", "--xattrs", "--xattrs-include=*", "--exclude-from="+list.Name(), ".")
+	args := []string{"--repo=" + repo, "commit", "--branch=" + ref, "--tree=tar=-", "--tar-autocreate-parents"}
 	if rt.SourceEpoch != nil {
 		args = append(args, "--timestamp=@"+strconv.FormatInt(*rt.SourceEpoch, 10))
 	}
-	return rt.Run("ostree", append(args, extra...)...)
+	commit := rt.Command("ostree", append(args, extra...)...)
+	// A real pipe, both ends closed here once the children have them, so a
+	// failing ostree makes tar stop (SIGPIPE) instead of blocking.
+	r, w, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	tarCmd.Stdout, commit.Stdin = w, r
+	if err := tarCmd.Start(); err != nil {
+		r.Close()
+		w.Close()
+		return err
+	}
+	w.Close()
+	commitErr := commit.Run()
+	r.Close()
+	tarErr := tarCmd.Wait()
+	if commitErr != nil {
+		return fmt.Errorf("ostree commit: %w", commitErr)
+	}
+	if tarErr != nil {
+		return fmt.Errorf("reading the tree for ostree: %w", tarErr)
+	}
+	return nil
 }
 
 func unstorable(tree string) ([]string, error) {
@@ -89,10 +114,9 @@ func unstorable(tree string) ([]string, error) {
 		if err != nil {
 			return err
 		}
-		switch d.Type() & fs.ModeType {
-		case fs.ModeDevice, fs.ModeCharDevice, fs.ModeSocket, fs.ModeNamedPipe:
+		if d.Type()&(fs.ModeDevice|fs.ModeCharDevice|fs.ModeSocket|fs.ModeNamedPipe) != 0 {
 			rel, _ := filepath.Rel(tree, p)
-			out = append(out, "/"+rel)
+			out = append(out, "./"+rel)
 		}
 		return nil
 	})

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# make bench: times the reference image (images/debian-bookworm-qcow2.json)
+# in one run, on fresh BuildKit daemons of its own so the development cache
+# is untouched, and writes bench/results/results.md and results.png.
+#
+#   1 cold build (empty cache)             5 per trivial stage (20 file stages)
+#   2 no-change rebuild                    6 the floor: mmdebstrap + disk assembly on the host
+#   3 rebuild after a hostname change      7 peak RSS of buildkitd and of the CLI
+#   4 second, empty builder from registry cache
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+eval "$("$top/hack/env.sh" print)"
+bin=$OSBUILDKIT_CACHE/bin
+work=$top/bench/work
+results=$top/bench/results
+mkdir -p "$work" "$results"
+cli=$top/bin/osbuildkit
+ref=$top/images/debian-bookworm-qcow2.json
+cache_ref=localhost:5000/osbuildkit/bench-cache:$(date +%s)
+log() { echo "bench: $*" >&2; }
+command -v gnuplot >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gnuplot-nox >/dev/null; }
+command -v /usr/bin/time >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
+
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# daemon NAME starts a buildkitd with empty state; prints its address.
+daemon() {
+	local d=$work/$1
+	rm -rf "$d"; mkdir -p "$d"
+	sed -e "s#^root = .*#root = \"$d/root\"#" -e "s#unix://[^\"]*buildkitd.sock#unix://$d/buildkitd.sock#" \
+		"$OSBUILDKIT_CACHE/state/buildkitd.toml" >"$d/buildkitd.toml"
+	nohup "$bin/buildkitd" --config "$d/buildkitd.toml" >"$d/log" 2>&1 &
+	pids+=($!)
+	echo $! >"$d/pid"
+	for _ in $(seq 100); do "$bin/buildctl" --addr "unix://$d/buildkitd.sock" debug workers >/dev/null 2>&1 && break; sleep 0.2; done
+	echo "unix://$d/buildkitd.sock"
+}
+
+# timed LABEL ADDR ARGS… runs a CLI build, records seconds and the CLI's peak RSS.
+declare -A secs rss
+timed() {
+	local label=$1 addr=$2; shift 2
+	local start end
+	start=$(date +%s.%N)
+	/usr/bin/time -f %M -o "$work/$label.rss" "$cli" build --progress plain --addr "$addr" "$@" >"$work/$label.log" 2>&1 ||
+		{ log "$label failed, see $work/$label.log"; tail -20 "$work/$label.log" >&2; exit 1; }
+	end=$(date +%s.%N)
+	secs[$label]=$(echo "$end - $start" | bc)
+	rss[$label]=$(tail -1 "$work/$label.rss")
+	log "$label: ${secs[$label]} s"
+}
+
+hostname_variant() {
+	sed 's/"hostname": "debian-osbuildkit"/"hostname": "bench-'"$1"'"/' "$ref" >"$work/ref-$1.json"
+	echo "$work/ref-$1.json"
+}
+
+a=$(daemon builder-a)
+timed cold "$a" --output-directory "$work/out" --cache-to "type=registry,ref=$cache_ref,mode=max" "$ref"
+timed nochange "$a" --output-directory "$work/out" "$ref"
+timed hostname "$a" --output-directory "$work/out" "$(hostname_variant 1)"
+bk_rss=$(grep VmHWM "/proc/$(cat "$work/builder-a/pid")/status" | awk '{print $2}')
+
+b=$(daemon builder-b)
+timed registry "$b" --output-directory "$work/out-b" --cache-from "type=registry,ref=$cache_ref" "$ref"
+
+# Per-stage overhead: 20 vs 1 trivial file stages, fresh content each run.
+stages_manifest() {
+	local n=$1 salt=$2 s=""
+	for i in $(seq "$n"); do s+="{\"type\": \"org.osbuild.mkdir\", \"options\": {\"paths\": [{\"path\": \"/d-$salt-$i\"}]}},"; done
+	echo "{\"version\": \"2\", \"pipelines\": [{\"name\": \"t\", \"stages\": [${s%,}]}]}" >"$work/stages-$n.json"
+	echo "$work/stages-$n.json"
+}
+salt=$(date +%s%N)
+timed stages1 "$a" "$(stages_manifest 1 "$salt")"
+timed stages20 "$a" "$(stages_manifest 20 "$salt")"
+per_stage=$(echo "scale=3; (${secs[stages20]} - ${secs[stages1]}) / 19" | bc)
+
+# The floor: the same tree and disk made directly on the host.
+log "floor: mmdebstrap and disk assembly on the host"
+mirror=$(apt-get indextargets --format '$(REPO_URI)' 'Created-By: Packages' | grep -v security | head -1)
+floor_tree=$work/floor-tree
+rm -rf "$floor_tree" "$work/floor-out"; mkdir -p "$work/floor-out"
+pkgs=$(jq -r '.pipelines[0].stages[] | select(.name == "org.osbuild.apt") | .options.packages | join(",")' "$ref")
+start=$(date +%s.%N)
+mmdebstrap --quiet --variant=minbase --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr --include="$pkgs" bookworm "$floor_tree" "$mirror" >/dev/null 2>&1
+grub=$(jq -c '.pipelines[0].stages[] | select(.name == "org.osbuild.grub2") | .options' "$ref")
+asm=$(jq -c '.assembler.options' "$ref")
+OSBUILDKIT_STAGE_SPEC="{\"type\":\"org.osbuild.grub2\",\"kind\":\"stage\",\"tree\":\"$floor_tree\",\"options\":$grub}" "$cli" stage org.osbuild.grub2 >/dev/null
+OSBUILDKIT_STAGE_SPEC="{\"type\":\"org.osbuild.qemu\",\"kind\":\"assembler\",\"tree\":\"$work/floor-out\",\"options\":$asm,\"inputs\":{\"tree\":{\"type\":\"org.osbuild.tree\",\"origin\":\"org.osbuild.pipeline\",\"path\":\"$floor_tree\"}}}" "$cli" stage org.osbuild.qemu >/dev/null
+end=$(date +%s.%N)
+secs[floor]=$(echo "$end - $start" | bc)
+log "floor: ${secs[floor]} s"
+
+ratio() { echo "scale=3; $1 / $2" | bc; }
+cold=${secs[cold]}
+{
+	echo "# Benchmark: reference image ($(date -u +%Y-%m-%d), $(nproc) cores)"
+	echo
+	echo "Reference image: \`images/debian-bookworm-qcow2.json\`. Every figure is from the same run of \`make bench\`."
+	echo
+	echo "| measurement | seconds | ratio | target |"
+	echo "|---|---|---|---|"
+	echo "| 1 cold build (empty cache) | ${secs[cold]} | 1.000 of cold | — |"
+	echo "| 2 no-change rebuild | ${secs[nochange]} | $(ratio "${secs[nochange]}" "$cold") of cold | ≤ 3 s |"
+	echo "| 3 rebuild after a hostname change | ${secs[hostname]} | $(ratio "${secs[hostname]}" "$cold") of cold | ≤ 0.10 of cold |"
+	echo "| 4 second empty builder, registry cache | ${secs[registry]} | $(ratio "${secs[registry]}" "$cold") of cold | ≤ 0.15 of cold |"
+	echo "| 5 per trivial stage (20 vs 1 file stages) | $per_stage | — | ≤ 0.15 s |"
+	echo "| 6 floor: mmdebstrap + disk on the host | ${secs[floor]} | cold is $(ratio "$cold" "${secs[floor]}") × floor | cold ≤ 1.25 × floor |"
+	echo "| 7 peak RSS buildkitd / CLI (cold) | ${bk_rss} KiB / ${rss[cold]} KiB | — | — |"
+} >"$results/results.md"
+cat "$results/results.md"
+cat >"$work/plot.dat" <<DAT
+"cold" ${secs[cold]}
+"no change" ${secs[nochange]}
+"hostname" ${secs[hostname]}
+"2nd builder" ${secs[registry]}
+"floor" ${secs[floor]}
+DAT
+gnuplot <<GP
+set terminal png size 800,450
+set output "$results/results.png"
+set title "osbuildkit: reference image build times (s)"
+set style fill solid
+set boxwidth 0.6
+set yrange [0:*]
+set ylabel "seconds"
+plot "$work/plot.dat" using 0:2:xtic(1) with boxes notitle, "" using 0:2:(sprintf("%.1f",\$2)) with labels offset 0,1 notitle
+GP
+log "wrote $results/results.md and $results/results.png"
