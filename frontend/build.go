@@ -63,6 +63,8 @@ type Input struct {
 	// Buildroot, when set, replaces the host buildroot (named context).
 	Buildroot    *bkllb.State
 	CacheImports []client.CacheOptionsEntry
+	// Observe, when set, sees the marshalled LLB before it is solved.
+	Observe func(*bkllb.Definition)
 }
 
 // BuildManifest compiles and solves a loaded manifest; the gateway frontend
@@ -92,6 +94,9 @@ func BuildManifest(ctx context.Context, c client.Client, in Input) (*client.Resu
 	def, err := res.Output.Marshal(ctx, append(marshalOpts, bkllb.LinuxAmd64)...)
 	if err != nil {
 		return nil, fmt.Errorf("marshalling LLB: %w", err)
+	}
+	if in.Observe != nil {
+		in.Observe(def)
 	}
 	solved, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: in.CacheImports, Evaluate: true})
 	if err != nil {

@@ -204,13 +204,14 @@ func (b *builder) run(ctx context.Context) error {
 	defer out.cleanup()
 	opt := bkclient.SolveOpt{
 		LocalMounts:         map[string]fsutil.FS{helperLocalName: helperFS},
-		CacheExports:        cacheTo,
+		FrontendAttrs:       map[string]string{}, // BuildKit v0.34.2 panics on nil with --cache-from
 		CacheImports:        cacheFrom,
 		AllowedEntitlements: b.f.allow,
-		Exports:             out.exports(),
 	}
 	cfg := frontend.Config{Exports: b.exports, Layout: layout, NoCache: b.f.noCacheStage, NoCacheAll: b.f.noCache, Buildroot: b.f.buildroot}
 	sm := bkllb.NewSourceMap(nil, b.m.File().Name, "json", b.data)
+	var definition string
+	execs := &execSet{}
 	build := func(ctx context.Context, gc gateway.Client) (*gateway.Result, error) {
 		bc, err := dockerui.NewClient(gc)
 		if err != nil {
@@ -218,12 +219,46 @@ func (b *builder) run(ctx context.Context) error {
 		}
 		return frontend.BuildManifest(ctx, gc, frontend.Input{
 			Manifest: b.m, SourceMap: sm, Helper: helperState(), Config: cfg, CacheImports: bc.CacheImports,
+			Observe: func(def *bkllb.Definition) {
+				definition = definitionDigest(def)
+				execs.add(def)
+			},
 		})
 	}
-	if err := b.solve(ctx, c, opt, build); err != nil {
+	// First build without exporting anything, then export what is needed:
+	// outputs unless they are already there from an identical, fully
+	// cached build; build cache only when something was rebuilt, so an
+	// all-cached build (from a registry cache, say) never overwrites a
+	// complete registry cache with a lesser one.
+	built, err := b.solve(ctx, c, opt, build, execs)
+	if err != nil {
 		return err
 	}
-	return out.commit()
+	stamps := out.stamps(definition)
+	if built.rebuilt || !stamps.current() {
+		opt.Exports = out.exports()
+	}
+	if built.rebuilt {
+		opt.CacheExports = cacheTo
+	} else if len(cacheTo) > 0 {
+		fmt.Fprintln(b.e.stderr, "osbuildkit: nothing was rebuilt; the build cache is not exported again")
+	}
+	if len(opt.Exports) == 0 && len(opt.CacheExports) == 0 {
+		if out.dir != "" {
+			fmt.Fprintln(b.e.stderr, "osbuildkit: nothing changed; the output is up to date")
+		}
+		return nil
+	}
+	if _, err := b.solve(ctx, c, opt, build, execs); err != nil {
+		return err
+	}
+	if len(opt.Exports) == 0 {
+		return nil
+	}
+	if err := out.commit(); err != nil {
+		return err
+	}
+	return stamps.save()
 }
 
 func (b *builder) fail(err error) int {

@@ -12,19 +12,54 @@ import (
 	"time"
 
 	bkclient "github.com/moby/buildkit/client"
+	bkllb "github.com/moby/buildkit/client/llb"
 	gateway "github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/solver/pb"
 	"github.com/moby/buildkit/util/progress/progressui"
 	digest "github.com/opencontainers/go-digest"
 	"golang.org/x/sync/errgroup"
 )
 
+// solveStats says what a build did.
+type solveStats struct {
+	// rebuilt is set when an exec step ran rather than coming from the
+	// cache. (File operations and sources are deterministic; BuildKit also
+	// reports them uncached when it merely reuses a recent result.)
+	rebuilt bool
+}
+
+// execSet holds the digests of a build's exec ops.
+type execSet struct {
+	mu  sync.Mutex
+	set map[digest.Digest]bool
+}
+
+func (e *execSet) add(def *bkllb.Definition) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.set = map[digest.Digest]bool{}
+	for _, b := range def.Def {
+		var op pb.Op
+		if op.UnmarshalVT(b) == nil && op.GetExec() != nil {
+			e.set[digest.FromBytes(b)] = true
+		}
+	}
+}
+
+func (e *execSet) has(d digest.Digest) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.set[d]
+}
+
 // solve runs the build, showing progress and enforcing --stage-timeout.
-func (b *builder) solve(ctx context.Context, c *bkclient.Client, opt bkclient.SolveOpt, build gateway.BuildFunc) error {
+func (b *builder) solve(ctx context.Context, c *bkclient.Client, opt bkclient.SolveOpt, build gateway.BuildFunc, execs *execSet) (solveStats, error) {
+	var stats solveStats
 	var timeout time.Duration
 	if b.f.stageTimeout != "" {
 		d, err := time.ParseDuration(b.f.stageTimeout)
 		if err != nil || d <= 0 {
-			return fmt.Errorf("--stage-timeout %q: use a duration such as 90s or 30m", b.f.stageTimeout)
+			return stats, fmt.Errorf("--stage-timeout %q: use a duration such as 90s or 30m", b.f.stageTimeout)
 		}
 		timeout = d
 	}
@@ -33,7 +68,7 @@ func (b *builder) solve(ctx context.Context, c *bkclient.Client, opt bkclient.So
 
 	display, err := b.display()
 	if err != nil {
-		return err
+		return stats, err
 	}
 	statusCh := make(chan *bkclient.SolveStatus)
 	displayCh := make(chan *bkclient.SolveStatus)
@@ -47,6 +82,11 @@ func (b *builder) solve(ctx context.Context, c *bkclient.Client, opt bkclient.So
 		defer close(displayCh)
 		for st := range statusCh {
 			w.update(st)
+			for _, v := range st.Vertexes {
+				if v.Completed != nil && !v.Cached && execs.has(v.Digest) {
+					stats.rebuilt = true
+				}
+			}
 			if b.f.monitor == "JSONSeqMonitor" {
 				writeMonitorRecords(b.e.stdout, st)
 			}
@@ -60,9 +100,9 @@ func (b *builder) solve(ctx context.Context, c *bkclient.Client, opt bkclient.So
 	})
 	err = eg.Wait()
 	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
-		return cause
+		return stats, cause
 	}
-	return err
+	return stats, err
 }
 
 func (b *builder) display() (progressui.Display, error) {
