@@ -11,15 +11,13 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 eval "$("$top/hack/env.sh" print)"
 bin=$OSBUILDKIT_CACHE/bin
-work=$top/bench/work
+work=$top/bench/_work
 results=$top/bench/results
 mkdir -p "$work" "$results"
 cli=$top/bin/osbuildkit
 ref=$top/images/debian-bookworm-qcow2.json
 cache_ref=localhost:5000/osbuildkit/bench-cache:$(date +%s)
 log() { echo "bench: $*" >&2; }
-command -v gnuplot >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gnuplot-nox >/dev/null; }
-command -v /usr/bin/time >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
 
 pids=()
 cleanup() {

@@ -33,7 +33,9 @@ type Partition struct {
 	UUID        string
 	Name        string
 	Bootable    bool
-	FS          *Filesystem
+	// Attrs are GPT attribute bit numbers.
+	Attrs []int
+	FS    *Filesystem
 }
 
 // Filesystem is what a partition holds.

@@ -111,6 +111,20 @@ func (d *Disk) partition(rt *Runtime, raw string) error {
 		if p.Bootable && d.PTType == "dos" {
 			b.WriteString(", bootable")
 		}
+		if len(p.Attrs) > 0 && d.PTType == "gpt" {
+			var attrs []string
+			for _, a := range p.Attrs {
+				switch a {
+				case 0:
+					attrs = append(attrs, "RequiredPartition")
+				case 2:
+					attrs = append(attrs, "LegacyBIOSBootable")
+				default:
+					attrs = append(attrs, fmt.Sprintf("GUID:%d", a))
+				}
+			}
+			fmt.Fprintf(&b, ", attrs=\"%s\"", strings.Join(attrs, " "))
+		}
 		b.WriteString("\n")
 	}
 	cmd := rt.Command("sfdisk", "--quiet", "--no-reread", "--no-tell-kernel", raw)

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -23,6 +25,9 @@ func helperState() llb.Helper {
 		bkllb.IncludePatterns([]string{"osbuildkit"}),
 		bkllb.SharedKeyHint(helperLocalName),
 		bkllb.WithCustomName("[helper] osbuildkit"),
+		// A stable ID (BuildKit's default is random per process) keeps the
+		// LLB of an unchanged manifest identical from run to run.
+		bkllb.LocalUniqueID(helperUniqueID()),
 	)
 	return llb.Helper{State: st, Dir: "/"}
 }
@@ -75,4 +80,11 @@ func copyExecutable(from, to string) error {
 		return err
 	}
 	return out.Close()
+}
+
+func helperUniqueID() string {
+	host, _ := os.Hostname()
+	exe, _ := os.Executable()
+	sum := sha256.Sum256([]byte(host + "\x00" + exe))
+	return "osbuildkit-" + hex.EncodeToString(sum[:12])
 }

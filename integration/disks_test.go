@@ -1,0 +1,51 @@
+//go:build integration
+
+package integration
+
+import (
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// osbuild's v2 disk stages without privileges: sfdisk and grub2.inst on a
+// file, then qemu-img conversions from a files input.
+func TestV2DiskStages(t *testing.T) {
+	out := t.TempDir()
+	args := []string{"build", "--progress", "plain", "--output-directory", out}
+	for _, e := range []string{"image", "vmdk", "vdi", "vpc", "vhdx", "xz"} {
+		args = append(args, "--export", e)
+	}
+	run(t, 0, cli, append(args, manifestFile(t, "integration/testdata/v2-disk.json"))...)
+	img := filepath.Join(out, "image", "disk.img")
+	table := run(t, 0, "sfdisk", "--dump", img)
+	wantContains(t, "partition table", table, "label: gpt", "label-id: D8A1E3B2-7C6F-4E5D-9A8B-1C2D3E4F5A6B",
+		"start=        2048, size=        4096, type=21686148-6449-6E6F-744E-656564454649", "uuid=0B8F6A1E-2D3C-4B5A-8E7F-6A5B4C3D2E1F, name=\"root\", attrs=\"LegacyBIOSBootable\"")
+	f, err := os.Open(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	mbr := make([]byte, 512)
+	f.ReadAt(mbr, 0)
+	if got := binary.LittleEndian.Uint64(mbr[0x5c:]); got != 2048 {
+		t.Errorf("boot.img points at sector %d, want 2048", got)
+	}
+	if mbr[510] != 0x55 || mbr[511] != 0xaa {
+		t.Error("the MBR lost its signature")
+	}
+	core := make([]byte, 512)
+	f.ReadAt(core, 2048*512)
+	if got := binary.LittleEndian.Uint64(core[0x1f4:]); got != 2049 {
+		t.Errorf("core.img's blocklist starts at %d, want 2049", got)
+	}
+	for name, want := range map[string]string{"vmdk": "file format: vmdk", "vdi": "file format: vdi", "vpc": "file format: vpc", "vhdx": "file format: vhdx"} {
+		info := run(t, 0, "qemu-img", "info", filepath.Join(out, name, "disk."+name))
+		wantContains(t, name, info, want)
+		if name != "vpc" { // VHD rounds the size to a CHS geometry
+			wantContains(t, name, info, "virtual size: 64 MiB")
+		}
+	}
+	run(t, 0, "xz", "-t", filepath.Join(out, "xz", "disk.xz"))
+}
