@@ -64,7 +64,7 @@ func TestMonitorAndJSON(t *testing.T) {
 			Message string `json:"message"`
 			Context struct {
 				Pipeline struct {
-					Name  string `json:"name"`
+					Name  string                `json:"name"`
 					Stage struct{ Name string } `json:"stage"`
 				} `json:"pipeline"`
 			} `json:"context"`

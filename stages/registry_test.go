@@ -14,8 +14,7 @@ import (
 // validate) but no implementation yet; each names the issue that adds it.
 // The test fails when one of them gets implemented, so the list shrinks.
 var pending = map[manifest.Kind][]string{
-	manifest.KindStage: {
-	},
+	manifest.KindStage:     {},
 	manifest.KindAssembler: {},
 }
 
