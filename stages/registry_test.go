@@ -10,14 +10,6 @@ import (
 	"github.com/osbuildkit/osbuildkit/stages"
 )
 
-// pending lists modules that have a schema (so manifests using them
-// validate) but no implementation yet; each names the issue that adds it.
-// The test fails when one of them gets implemented, so the list shrinks.
-var pending = map[manifest.Kind][]string{
-	manifest.KindStage:     {},
-	manifest.KindAssembler: {},
-}
-
 func TestRegistryMatchesSchemas(t *testing.T) {
 	for kind, dir := range map[manifest.Kind]schemas.Kind{manifest.KindStage: schemas.Stage, manifest.KindAssembler: schemas.Assembler} {
 		registered := stages.Registered(kind)
@@ -26,12 +18,9 @@ func TestRegistryMatchesSchemas(t *testing.T) {
 			if !slices.Contains(withSchema, name) {
 				t.Errorf("%s %s is registered but has no schema in schemas/%s", kind, name, dir)
 			}
-			if slices.Contains(pending[kind], name) {
-				t.Errorf("%s %s is implemented now: remove it from the pending list", kind, name)
-			}
 		}
 		for _, name := range withSchema {
-			if !slices.Contains(registered, name) && !slices.Contains(pending[kind], name) {
+			if !slices.Contains(registered, name) {
 				t.Errorf("%s %s has a schema but no implementation", kind, name)
 			}
 		}
