@@ -59,13 +59,21 @@ hostname_variant() {
 }
 
 a=$(daemon builder-a)
-timed cold "$a" --output-directory "$work/out" --cache-to "type=registry,ref=$cache_ref,mode=max" "$ref"
+timed cold "$a" --output-directory "$work/out" --cache-to "type=registry,ref=$cache_ref,mode=max,compression=zstd" "$ref"
+# The registry cache export is part of the cold run; the floor has none.
+cache_export=$(awk '/exporting cache to registry/ {n=$1} n && $1 == n && / DONE / {print $3}' "$work/cold.log" | tr -d s | tail -1)
+cache_export=${cache_export:-0}
 timed nochange "$a" --output-directory "$work/out" "$ref"
 timed hostname "$a" --output-directory "$work/out" "$(hostname_variant 1)"
 bk_rss=$(grep VmHWM "/proc/$(cat "$work/builder-a/pid")/status" | awk '{print $2}')
 
 b=$(daemon builder-b)
-timed registry "$b" --output-directory "$work/out-b" --cache-from "type=registry,ref=$cache_ref" "$ref"
+# Exporting to the same ref after an all-cached build must not shrink the
+# cache (osbuildkit skips the export then): a third empty builder checks.
+timed registry "$b" --output-directory "$work/out-b" --cache-from "type=registry,ref=$cache_ref" --cache-to "type=registry,ref=$cache_ref,mode=max,compression=zstd" "$ref"
+c=$(daemon builder-c)
+timed registry2 "$c" --output-directory "$work/out-c" --cache-from "type=registry,ref=$cache_ref" "$ref"
+cached=$(grep -c '^#[0-9]* CACHED' "$work/registry2.log" || true)
 
 # Per-stage overhead: 20 vs 1 trivial file stages, fresh content each run.
 stages_manifest() {
@@ -104,12 +112,14 @@ cold=${secs[cold]}
 	echo
 	echo "| measurement | seconds | ratio | target |"
 	echo "|---|---|---|---|"
-	echo "| 1 cold build (empty cache) | ${secs[cold]} | 1.000 of cold | — |"
+	echo "| 1 cold build (empty cache), registry cache export included | ${secs[cold]} | 1.000 of cold | — |"
+	echo "| 1a … of which exporting the registry cache | ${cache_export} | $(ratio "$cache_export" "$cold") of cold | — |"
 	echo "| 2 no-change rebuild | ${secs[nochange]} | $(ratio "${secs[nochange]}" "$cold") of cold | ≤ 3 s |"
 	echo "| 3 rebuild after a hostname change | ${secs[hostname]} | $(ratio "${secs[hostname]}" "$cold") of cold | ≤ 0.10 of cold |"
 	echo "| 4 second empty builder, registry cache | ${secs[registry]} | $(ratio "${secs[registry]}" "$cold") of cold | ≤ 0.15 of cold |"
+	echo "| 4a third empty builder, after the second re-exported to the same ref | ${secs[registry2]} | $(ratio "${secs[registry2]}" "$cold") of cold ($cached steps cached) | cache not shrunk |"
 	echo "| 5 per trivial stage (20 vs 1 file stages) | $per_stage | — | ≤ 0.15 s |"
-	echo "| 6 floor: mmdebstrap + disk on the host | ${secs[floor]} | cold is $(ratio "$cold" "${secs[floor]}") × floor | cold ≤ 1.25 × floor |"
+	echo "| 6 floor: mmdebstrap + disk on the host | ${secs[floor]} | cold is $(ratio "$cold" "${secs[floor]}") × floor; without the cache export $(ratio "$(echo "$cold - $cache_export" | bc)" "${secs[floor]}") × | cold ≤ 1.25 × floor |"
 	echo "| 7 peak RSS buildkitd / CLI (cold) | ${bk_rss} KiB / ${rss[cold]} KiB | — | — |"
 } >"$results/results.md"
 cat "$results/results.md"
