@@ -58,6 +58,7 @@ hostname_variant() {
 	echo "$work/ref-$1.json"
 }
 
+rm -rf "$work"/out*  # builds into fresh directories send their output
 a=$(daemon builder-a)
 timed cold "$a" --output-directory "$work/out" --cache-to "type=registry,ref=$cache_ref,mode=max,compression=zstd" "$ref"
 # The registry cache export is part of the cold run; the floor has none.

@@ -161,6 +161,9 @@ func TestHostnameChangeReusesCache(t *testing.T) {
 	})
 	tree, log := buildTree(t, changed, "tree")
 	wantContains(t, "/etc/hostname", readFile(t, filepath.Join(tree, "etc/hostname")), "renamed.example.com\n")
+	// Nothing changed since: nothing is rebuilt or sent again.
+	again := run(t, 0, cli, "build", "--progress", "plain", "--export", "tree", "--output-directory", filepath.Dir(tree), changed)
+	wantContains(t, "unchanged rebuild", again, "nothing changed; the output is up to date")
 	vs := vertices(t, log)
 	for _, name := range []string{"[tree] org.osbuild.debootstrap", "[tree] org.osbuild.apt", "[tree] org.osbuild.users"} {
 		if v, ok := vs[name]; !ok || !cached(v) {
