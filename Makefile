@@ -53,6 +53,7 @@ fuzz:
 	$(GO) test ./manifest -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./manifest -run '^$$' -fuzz '^FuzzPythonJSON$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./manifest -run '^$$' -fuzz '^FuzzParseSize$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./stages -run '^$$' -fuzz '^FuzzParseLocation$$' -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf $(BIN) out
