@@ -39,17 +39,7 @@ func (d *Disk) installBIOSBoot(rt *Runtime, tree, raw string) error {
 	if err != nil {
 		return err
 	}
-	core := raw + ".core.img"
-	defer os.Remove(core)
-	table := map[string]string{"gpt": "part_gpt", "dos": "part_msdos"}[d.PTType]
-	if err := rt.Run("grub-mkimage", "-O", "i386-pc", "-d", mods, "-p", prefix, "-o", core, "biosdisk", table, fsmod); err != nil {
-		return err
-	}
-	coreImg, err := os.ReadFile(core)
-	if err != nil {
-		return err
-	}
-	bootImg, err := os.ReadFile(filepath.Join(mods, "boot.img"))
+	bootImg, coreImg, err := biosImages(rt, mods, prefix, d.PTType, fsmod, raw+".core.img")
 	if err != nil {
 		return err
 	}
@@ -59,6 +49,21 @@ func (d *Disk) installBIOSBoot(rt *Runtime, tree, raw string) error {
 	}
 	rt.Logf("BIOS boot: core.img (%d bytes, prefix %s) at sector %d", len(coreImg), prefix, at)
 	return writeBIOSBoot(raw, bootImg, coreImg, at)
+}
+
+// biosImages makes GRUB's core.img for a partition table ("gpt", "dos")
+// and filesystem module, and reads boot.img, from a modules directory.
+func biosImages(rt *Runtime, mods, prefix, table, fsmod, scratch string) (boot, core []byte, err error) {
+	defer os.Remove(scratch)
+	part := map[string]string{"gpt": "part_gpt", "dos": "part_msdos"}[table]
+	if err := rt.Run("grub-mkimage", "-O", "i386-pc", "-d", mods, "-p", prefix, "-o", scratch, "biosdisk", part, fsmod); err != nil {
+		return nil, nil, err
+	}
+	if core, err = os.ReadFile(scratch); err != nil {
+		return nil, nil, err
+	}
+	boot, err = os.ReadFile(filepath.Join(mods, "boot.img"))
+	return boot, core, err
 }
 
 func moduleDirIn(tree, platform string) (string, error) {

@@ -2,8 +2,6 @@ package stages
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/osbuildkit/osbuildkit/manifest"
 )
@@ -71,16 +69,7 @@ func (grub2Inst) Run(rt *Runtime) error {
 	label := map[string]string{"gpt": "gpt", "dos": "msdos"}
 	fsmod := map[string]string{"ext4": "ext2", "xfs": "xfs", "btrfs": "btrfs"}[o.Core.Filesystem]
 	prefix := fmt.Sprintf("(,%s%d)%s", label[o.Prefix.PartLabel], o.Prefix.Number+1, o.Prefix.Path)
-	core := image + ".core.img"
-	defer os.Remove(core)
-	if err := rt.Run("grub-mkimage", "-O", "i386-pc", "-d", mods, "-p", prefix, "-o", core, "biosdisk", "part_"+label[o.Core.PartLabel], fsmod); err != nil {
-		return err
-	}
-	coreImg, err := os.ReadFile(core)
-	if err != nil {
-		return err
-	}
-	bootImg, err := os.ReadFile(filepath.Join(mods, "boot.img"))
+	bootImg, coreImg, err := biosImages(rt, mods, prefix, o.Core.PartLabel, fsmod, image+".core.img")
 	if err != nil {
 		return err
 	}
