@@ -28,7 +28,6 @@ func definitionDigest(def *bkllb.Definition) string {
 type stamps struct {
 	definition string
 	entries    map[string]string // export directory → stamp file
-	dirs       map[string]string
 }
 
 type stamp struct {
