@@ -121,11 +121,12 @@ func TestDebianConfigurationStages(t *testing.T) {
 	wantContains(t, "/etc/kernel/cmdline", f("etc/kernel/cmdline"), "root=UUID=6e4ff95f-f662-45ee-a82a-bdf44a2d0b75 console=ttyS0 quiet\n")
 }
 
-// vertices reads BuildKit's rawjson progress: the final state of each
-// vertex by name.
-func vertices(t *testing.T, log string) map[string]map[string]any {
+// vertices reads BuildKit's rawjson progress: for each vertex name,
+// whether it completed and whether any completion ran rather than coming
+// from the cache (the CLI may solve twice: build, then export).
+func vertices(t *testing.T, log string) map[string]vertexRuns {
 	t.Helper()
-	out := map[string]map[string]any{}
+	out := map[string]vertexRuns{}
 	sc := bufio.NewScanner(strings.NewReader(log))
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	for sc.Scan() {
@@ -136,20 +137,24 @@ func vertices(t *testing.T, log string) map[string]map[string]any {
 			continue
 		}
 		for _, v := range st.Vertexes {
-			name, _ := v["name"].(string)
-			if prev, ok := out[name]; ok && prev["completed"] != nil && v["completed"] == nil {
+			if v["completed"] == nil {
 				continue
 			}
-			out[name] = v
+			name, _ := v["name"].(string)
+			r := out[name]
+			r.completed = true
+			if c, _ := v["cached"].(bool); !c {
+				r.ran = true
+			}
+			out[name] = r
 		}
 	}
 	return out
 }
 
-func cached(v map[string]any) bool {
-	c, _ := v["cached"].(bool)
-	return c
-}
+type vertexRuns struct{ completed, ran bool }
+
+func cached(v vertexRuns) bool { return v.completed && !v.ran }
 
 // Changing only the hostname re-runs the hostname stage and what follows;
 // debootstrap and apt come from the cache.
