@@ -9,6 +9,9 @@ pkgs=(
 	ostree skopeo xz-utils zstd pigz socat util-linux
 	grub-common grub-pc-bin grub-efi-amd64-bin gnupg time gnuplot-nox bc
 )
+# The docker CLI (for docker buildx) usually comes with the machine; where it
+# does not, Debian's docker.io provides it (its daemon is not needed).
+command -v docker >/dev/null || pkgs+=(docker.io)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	bkclient "github.com/moby/buildkit/client"
 	bkllb "github.com/moby/buildkit/client/llb"
@@ -29,9 +30,12 @@ func init() {
 
 type buildFlags struct {
 	addr, outputDir, progress, monitor, buildroot, push string
-	exports, cacheFrom, cacheTo, allow, noCacheStage    stringList
+	exports, cacheFromSpecs, cacheToSpecs, allow, noCacheStage    stringList
 	checkpoints                                         stringList
 	cacheMaxSize, stageTimeout, store                   string
+	// Parsed from the strings above by parse.
+	timeout            time.Duration
+	cacheTo, cacheFrom []bkclient.CacheOptionsEntry
 	asJSON, noCache                                     bool
 }
 
@@ -43,8 +47,8 @@ func (f *buildFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.monitor, "monitor", "", "osbuild monitor: JSONSeqMonitor streams JSON-seq records on stdout")
 	fs.StringVar(&f.push, "push", "", "push the export's disk image file to REF as an OCI artifact")
 	fs.StringVar(&f.buildroot, "buildroot", "", "image to use as the host buildroot instead of debian:bookworm plus tools")
-	fs.Var(&f.cacheFrom, "cache-from", "import build cache, e.g. type=registry,ref=REF (repeatable)")
-	fs.Var(&f.cacheTo, "cache-to", "export build cache, e.g. type=registry,ref=REF,mode=max (repeatable)")
+	fs.Var(&f.cacheFromSpecs, "cache-from", "import build cache, e.g. type=registry,ref=REF (repeatable)")
+	fs.Var(&f.cacheToSpecs, "cache-to", "export build cache, e.g. type=registry,ref=REF,mode=max (repeatable)")
 	fs.Var(&f.allow, "allow", "grant an entitlement: security.insecure (repeatable)")
 	fs.Var(&f.noCacheStage, "no-cache-stage", "re-run a stage: pipeline name, stage type or stage ID (repeatable)")
 	fs.BoolVar(&f.noCache, "no-cache", false, "re-run every step")
@@ -117,6 +121,9 @@ func runBuild(e *env, args []string) int {
 // checkBuildInput rejects, before any work, what cannot build: unknown
 // exports, missing entitlements, bad flags.
 func checkBuildInput(e *env, m *manifest.Manifest, f *buildFlags, exports []string) int {
+	if err := f.parse(); err != nil {
+		return usageError(e, err)
+	}
 	if f.monitor != "" && f.monitor != "JSONSeqMonitor" && f.monitor != "NullMonitor" && f.monitor != "LogMonitor" {
 		return usageError(e, fmt.Errorf("--monitor %q: use JSONSeqMonitor, LogMonitor or NullMonitor", f.monitor))
 	}
@@ -185,14 +192,7 @@ func (b *builder) run(ctx context.Context) error {
 		return err
 	}
 	defer cleanup()
-	cacheTo, err := parseCacheOptions(b.f.cacheTo)
-	if err != nil {
-		return err
-	}
-	cacheFrom, err := parseCacheOptions(b.f.cacheFrom)
-	if err != nil {
-		return err
-	}
+	cacheTo, cacheFrom := b.f.cacheTo, b.f.cacheFrom
 	layout := llb.ByName
 	if len(b.exports) == 1 {
 		layout = llb.Flat // exported straight into DIR/PIPELINE
@@ -292,4 +292,23 @@ func (b *builder) succeed() {
 			fmt.Fprintf(b.e.stdout, "%s: %s\n", e, filepath.Join(b.f.outputDir, e))
 		}
 	}
+}
+
+// parse checks and converts the flags that need it, before any work.
+func (f *buildFlags) parse() error {
+	if f.stageTimeout != "" {
+		d, err := time.ParseDuration(f.stageTimeout)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("--stage-timeout %q: use a duration such as 90s or 30m", f.stageTimeout)
+		}
+		f.timeout = d
+	}
+	var err error
+	if f.cacheTo, err = parseCacheOptions(f.cacheToSpecs); err != nil {
+		return fmt.Errorf("--cache-to: %w", err)
+	}
+	if f.cacheFrom, err = parseCacheOptions(f.cacheFromSpecs); err != nil {
+		return fmt.Errorf("--cache-from: %w", err)
+	}
+	return nil
 }

@@ -55,14 +55,7 @@ func (e *execSet) has(d digest.Digest) bool {
 // solve runs the build, showing progress and enforcing --stage-timeout.
 func (b *builder) solve(ctx context.Context, c *bkclient.Client, opt bkclient.SolveOpt, build gateway.BuildFunc, execs *execSet) (solveStats, error) {
 	var stats solveStats
-	var timeout time.Duration
-	if b.f.stageTimeout != "" {
-		d, err := time.ParseDuration(b.f.stageTimeout)
-		if err != nil || d <= 0 {
-			return stats, fmt.Errorf("--stage-timeout %q: use a duration such as 90s or 30m", b.f.stageTimeout)
-		}
-		timeout = d
-	}
+	timeout := b.f.timeout
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
