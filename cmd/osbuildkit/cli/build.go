@@ -29,14 +29,14 @@ func init() {
 }
 
 type buildFlags struct {
-	addr, outputDir, progress, monitor, buildroot, push string
-	exports, cacheFromSpecs, cacheToSpecs, allow, noCacheStage    stringList
-	checkpoints                                         stringList
-	cacheMaxSize, stageTimeout, store                   string
+	addr, outputDir, progress, monitor, buildroot, push        string
+	exports, cacheFromSpecs, cacheToSpecs, allow, noCacheStage stringList
+	checkpoints                                                stringList
+	cacheMaxSize, stageTimeout, store                          string
 	// Parsed from the strings above by parse.
 	timeout            time.Duration
 	cacheTo, cacheFrom []bkclient.CacheOptionsEntry
-	asJSON, noCache                                     bool
+	asJSON, noCache    bool
 }
 
 func (f *buildFlags) register(fs *flag.FlagSet) {
