@@ -5,24 +5,10 @@ package integration
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-func withSyntaxKey(t *testing.T, manifest string) string {
-	t.Helper()
-	data, err := os.ReadFile(manifest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(filepath.Dir(manifest), "with-syntax.json")
-	if err := os.WriteFile(p, []byte(strings.Replace(string(data), "{", `{"syntax": "`+frontend+`",`, 1)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 func TestCallTargetsAndOutline(t *testing.T) {
 	manifest := withSyntaxKey(t, manifestFile(t, "manifest/testdata/osbuild-docs/doc-5.json"))

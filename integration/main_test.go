@@ -125,6 +125,21 @@ type buildOpts struct {
 	want     int    // the exit status expected
 }
 
+// withSyntaxKey writes a copy of the manifest that names the frontend in
+// its "syntax" key, as users of docker buildx write it.
+func withSyntaxKey(t *testing.T, manifest string) string {
+	t.Helper()
+	data, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(filepath.Dir(manifest), "with-syntax.json")
+	if err := os.WriteFile(p, []byte(strings.Replace(string(data), "{", `{"syntax": "`+frontend+`",`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // way is one of the three ways into a build.
 type way struct {
 	name  string
@@ -168,12 +183,7 @@ var ways = []way{
 		return run(t, o.want, "buildctl", args...)
 	}},
 	{"buildx", func(t *testing.T, manifest, out string, o buildOpts) string {
-		withSyntax := filepath.Join(filepath.Dir(manifest), "with-syntax.json")
-		data, _ := os.ReadFile(manifest)
-		s := strings.Replace(string(data), "{", `{"syntax": "`+frontend+`",`, 1)
-		if err := os.WriteFile(withSyntax, []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		withSyntax := withSyntaxKey(t, manifest)
 		args := []string{"buildx", "build", "--progress", "plain", "-f", withSyntax, "--output", "type=local,dest=" + out}
 		if o.target != "" {
 			args = append(args, "--target", o.target)

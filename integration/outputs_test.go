@@ -188,9 +188,7 @@ func remoteDigest(t *testing.T, image string) string {
 // as a KubeVirt containerDisk, pushed and pulled back.
 func TestPushImages(t *testing.T) {
 	manifest := manifestFile(t, "integration/testdata/small-disk.json")
-	withSyntax := filepath.Join(filepath.Dir(manifest), "with-syntax.json")
-	data, _ := os.ReadFile(manifest)
-	os.WriteFile(withSyntax, []byte(strings.Replace(string(data), "{", `{"syntax": "`+frontend+`",`, 1)), 0o644)
+	withSyntax := withSyntaxKey(t, manifest)
 	dir := filepath.Dir(manifest)
 	buildx := func(extra ...string) {
 		args := append([]string{"buildx", "build", "--progress", "plain", "-f", withSyntax}, extra...)

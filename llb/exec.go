@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	bkllb "github.com/moby/buildkit/client/llb"
 
@@ -37,7 +38,7 @@ func (c *compiler) exec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Ex
 		bkllb.AddMount(HelperDir, c.opt.Helper.State, bkllb.SourcePath(c.opt.Helper.Dir), bkllb.Readonly),
 	}
 	for _, e := range ex.Env {
-		k, v, _ := cut(e)
+		k, v, _ := strings.Cut(e, "=")
 		opts = append(opts, bkllb.AddEnv(k, v))
 	}
 	spec := stages.Spec{Type: st.Type, Kind: string(st.Kind), Tree: TreeDir, SourceEpoch: pl.SourceEpoch}
@@ -156,13 +157,4 @@ func (c *compiler) buildroot(pl *manifest.Pipeline) (bkllb.State, error) {
 		return root, nil
 	}
 	return c.hostBuildroot(), nil
-}
-
-func cut(kv string) (string, string, bool) {
-	for i := 0; i < len(kv); i++ {
-		if kv[i] == '=' {
-			return kv[:i], kv[i+1:], true
-		}
-	}
-	return kv, "", false
 }

@@ -1,8 +1,6 @@
 package stages
 
 import (
-	"sort"
-
 	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
@@ -36,12 +34,7 @@ func (chmod) Run(rt *Runtime) error {
 	if err := rt.Decode(&o); err != nil {
 		return err
 	}
-	paths := make([]string, 0, len(o.Items))
-	for p := range o.Items {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	for _, p := range paths {
+	for _, p := range sortedNames(o.Items) {
 		item := o.Items[p]
 		full, err := rt.Path(p)
 		if err != nil {

@@ -1,14 +1,11 @@
 package stages
 
 import (
-	"bufio"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/osbuildkit/osbuildkit/manifest"
 )
@@ -44,12 +41,7 @@ func (chown) Run(rt *Runtime) error {
 	if err := rt.Decode(&o); err != nil {
 		return err
 	}
-	paths := make([]string, 0, len(o.Items))
-	for p := range o.Items {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	for _, p := range paths {
+	for _, p := range sortedNames(o.Items) {
 		item := o.Items[p]
 		uid, err := resolveID(rt, "/etc/passwd", item.User)
 		if err != nil {
@@ -100,21 +92,12 @@ func resolveID(rt *Runtime, db string, v any) (int, error) {
 }
 
 func lookupName(rt *Runtime, db, name string) (int, error) {
-	p, err := rt.Path(db)
-	if err != nil {
-		return 0, err
+	fields, err := dbEntry(rt, db, name)
+	if err == errNoEntry {
+		return 0, fmt.Errorf("%q is not in the tree's %s", name, db)
 	}
-	f, err := os.Open(p)
 	if err != nil {
 		return 0, fmt.Errorf("looking up %q: %w", name, err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Split(sc.Text(), ":")
-		if len(fields) >= 3 && fields[0] == name {
-			return strconv.Atoi(fields[2])
-		}
-	}
-	return 0, fmt.Errorf("%q is not in the tree's %s", name, db)
+	return strconv.Atoi(fields[2])
 }

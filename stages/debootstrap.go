@@ -2,6 +2,7 @@ package stages
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/osbuildkit/osbuildkit/manifest"
@@ -58,7 +59,7 @@ func (debootstrap) Plan(st *manifest.Stage) (*Plan, error) {
 	if err := decode(st, &o); err != nil {
 		return nil, err
 	}
-	if !contains(knownSuites, o.Suite) {
+	if !slices.Contains(knownSuites, o.Suite) {
 		msg := fmt.Sprintf("unknown Debian suite %q", o.Suite)
 		if s := manifest.Suggest(o.Suite, knownSuites); len(s) > 0 {
 			msg += fmt.Sprintf("; did you mean %q?", s[0])
@@ -134,13 +135,4 @@ func mmdebstrapArgs(o debootstrapOptions, target string) []string {
 		args = append(args, fmt.Sprintf("--aptopt=Acquire::http::Proxy %q", o.AptProxy))
 	}
 	return append(args, o.Suite, target, o.mirror())
-}
-
-func contains(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
-	}
-	return false
 }

@@ -2,6 +2,7 @@ package stages
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/osbuildkit/osbuildkit/manifest"
 )
@@ -24,13 +25,7 @@ func (hostname) Plan(st *manifest.Stage) (*Plan, error) {
 	if err := decode(st, &o); err != nil {
 		return nil, err
 	}
-	short := o.Hostname
-	for i := range short {
-		if short[i] == '.' {
-			short = short[:i]
-			break
-		}
-	}
+	short, _, _ := strings.Cut(o.Hostname, ".")
 	alias := o.Hostname
 	if short != o.Hostname {
 		alias = o.Hostname + "\t" + short

@@ -71,14 +71,9 @@ func runBuild(e *env, args []string) int {
 	if len(pos) != 1 {
 		return usageError(e, errors.New("build takes one MANIFEST (a path or -)"))
 	}
-	data, err := readManifest(e, pos[0])
-	if err != nil {
-		fmt.Fprintf(e.stderr, "osbuildkit: reading the manifest: %v\n", err)
-		return exitInvalid
-	}
-	m, err := manifest.Load(pos[0], data)
-	if err != nil {
-		return reportLoadError(e, err, f.asJSON)
+	m, code := loadManifest(e, pos[0], f.asJSON)
+	if m == nil {
+		return code
 	}
 	exports := []string(f.exports)
 	if len(exports) == 0 {
@@ -103,7 +98,7 @@ func runBuild(e *env, args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	b := &builder{e: e, f: &f, m: m, data: data, name: pos[0], exports: exports}
+	b := &builder{e: e, f: &f, m: m, exports: exports}
 	if err := b.run(ctx); err != nil {
 		return b.fail(err)
 	}
@@ -169,8 +164,6 @@ type builder struct {
 	e       *env
 	f       *buildFlags
 	m       *manifest.Manifest
-	data    []byte
-	name    string
 	exports []string
 }
 
@@ -209,7 +202,7 @@ func (b *builder) run(ctx context.Context) error {
 		AllowedEntitlements: b.f.allow,
 	}
 	cfg := frontend.Config{Exports: b.exports, Layout: layout, NoCache: b.f.noCacheStage, NoCacheAll: b.f.noCache, Buildroot: b.f.buildroot}
-	sm := bkllb.NewSourceMap(nil, b.m.File().Name, "json", b.data)
+	sm := bkllb.NewSourceMap(nil, b.m.File().Name, "json", b.m.File().Data)
 	var definition string
 	execs := &execSet{}
 	build := func(ctx context.Context, gc gateway.Client) (*gateway.Result, error) {

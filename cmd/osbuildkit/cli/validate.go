@@ -32,22 +32,10 @@ func loadManifest(e *env, path string, asJSON bool) (*manifest.Manifest, int) {
 		return nil, exitInvalid
 	}
 	m, err := manifest.Load(path, data)
-	if err == nil {
-		return m, exitOK
+	if err != nil {
+		return nil, reportLoadError(e, err, asJSON)
 	}
-	if asJSON {
-		if res, ok := manifest.ResultOf(err); ok {
-			writeJSON(e.stdout, res)
-			return nil, exitInvalid
-		}
-	}
-	var ve *manifest.ValidationError
-	if errors.As(err, &ve) {
-		fmt.Fprint(e.stderr, ve.Error())
-	} else {
-		fmt.Fprintf(e.stderr, "osbuildkit: %v\n", err)
-	}
-	return nil, exitInvalid
+	return m, exitOK
 }
 
 func writeJSON(w io.Writer, v any) {
