@@ -28,15 +28,15 @@ func init() { Register(manifest.KindStage, apt{}) }
 func (apt) Type() string { return "org.osbuild.apt" }
 
 type aptOptions struct {
-	Packages           []string  `json:"packages"`
-	InstallRecommends  bool      `json:"install_recommends"`
-	Update             *bool     `json:"update"`
-	Upgrade            bool      `json:"upgrade"`
-	Keys               []string  `json:"keys"`
-	Pin                []aptPin  `json:"pin"`
-	Hold               []string  `json:"hold"`
-	AptProxy           string    `json:"apt-proxy"`
-	RepositoriesInJSON []aptRepo `json:"repositories"`
+	Packages          []string  `json:"packages"`
+	InstallRecommends bool      `json:"install_recommends"`
+	Update            *bool     `json:"update"`
+	Upgrade           bool      `json:"upgrade"`
+	Keys              []string  `json:"keys"`
+	Pin               []aptPin  `json:"pin"`
+	Hold              []string  `json:"hold"`
+	AptProxy          string    `json:"apt-proxy"`
+	Repositories      []aptRepo `json:"repositories"`
 }
 
 type aptRepo struct {
@@ -156,7 +156,7 @@ func (a *aptRun) configure() error {
 			return err
 		}
 	}
-	for _, r := range a.o.RepositoriesInJSON {
+	for _, r := range a.o.Repositories {
 		opt := ""
 		if r.SignedBy != "" {
 			key := fmt.Sprintf("/etc/apt/keyrings/%s.asc", r.Name)
