@@ -98,6 +98,9 @@ func BuildManifest(ctx context.Context, c client.Client, in Input) (*client.Resu
 	if in.Observe != nil {
 		in.Observe(def)
 	}
+	if err := fetchSources(ctx, c, res, in.Config.SourceTimeout, in.CacheImports, marshalOpts); err != nil {
+		return nil, err
+	}
 	solved, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: in.CacheImports, Evaluate: true})
 	if err != nil {
 		return nil, explain(err, in.Manifest, def, res)

@@ -3,6 +3,7 @@ package frontend
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	bkllb "github.com/moby/buildkit/client/llb"
 
@@ -17,6 +18,9 @@ const (
 	optBuildroot = "buildroot" // image replacing the host buildroot
 	optLayout    = "layout"    // "by-name": a directory per export; "containerdisk"
 	optNoCache   = "no-cache"  // comma-separated stages to force; empty forces all
+	// optSourceTimeout bounds each download (a Go duration); buildx passes
+	// it as --build-arg OSBUILDKIT_SOURCE_TIMEOUT.
+	optSourceTimeout = "source-timeout"
 )
 
 // Config is the frontend options, parsed once.
@@ -28,6 +32,8 @@ type Config struct {
 	NoCacheAll bool
 	NoCache    []string
 	Proxy      *bkllb.ProxyEnv
+	// SourceTimeout bounds each download; zero means DefaultSourceTimeout.
+	SourceTimeout time.Duration
 }
 
 // ParseConfig reads the options BuildKit hands the frontend.
@@ -57,7 +63,27 @@ func ParseConfig(opts map[string]string) (Config, error) {
 		c.NoCache = splitList(v)
 	}
 	c.Proxy = proxyFromBuildArgs(opts)
+	for _, key := range []string{optSourceTimeout, "build-arg:OSBUILDKIT_SOURCE_TIMEOUT"} {
+		v, ok := opts[key]
+		if !ok {
+			continue
+		}
+		d, err := ParseTimeout(v)
+		if err != nil {
+			return c, fmt.Errorf("frontend option %s: %w", strings.TrimPrefix(key, "build-arg:"), err)
+		}
+		c.SourceTimeout = d
+	}
 	return c, nil
+}
+
+// ParseTimeout reads a positive Go duration such as 90s or 30m.
+func ParseTimeout(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%q: use a positive duration such as 90s or 30m", v)
+	}
+	return d, nil
 }
 
 func splitList(s string) []string {

@@ -3,7 +3,6 @@ package frontend
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	bkllb "github.com/moby/buildkit/client/llb"
@@ -99,19 +98,3 @@ func explain(err error, m *manifest.Manifest, def *bkllb.Definition, res *llb.Re
 	}
 	return err
 }
-
-// sourceFailure explains a failed download; for a checksum mismatch it
-// names both digests.
-func sourceFailure(err error, url, want string) error {
-	if m := digestMismatch.FindStringSubmatch(err.Error()); m != nil {
-		got := m[1]
-		if got == want {
-			got = m[2]
-		}
-		return fmt.Errorf("downloading %s: checksum mismatch: the manifest expects %s, the download is %s", url, want, got)
-	}
-	return fmt.Errorf("downloading %s: %w", url, err)
-}
-
-// digestMismatch matches BuildKit's HTTP source error.
-var digestMismatch = regexp.MustCompile(`digest mismatch (sha\d+:[0-9a-f]+): (sha\d+:[0-9a-f]+)`)

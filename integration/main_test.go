@@ -74,20 +74,29 @@ func run(t *testing.T, want int, name string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
 	defer cancel()
+	out, code := runCtx(ctx, name, args...)
+	if code < 0 {
+		t.Fatalf("%s %s: %s", name, strings.Join(args, " "), out)
+	}
+	if code != want {
+		t.Fatalf("%s %s: exit status %d, want %d; output:\n%s", name, strings.Join(args, " "), code, want, tail(out, 60))
+	}
+	return out
+}
+
+// runCtx runs a command until it ends or ctx is done and returns its
+// combined output and exit status (-1 when it could not run).
+func runCtx(ctx context.Context, name string, args ...string) (string, int) {
 	var out bytes.Buffer
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
-	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
+		return out.String(), ee.ExitCode()
 	} else if err != nil {
-		t.Fatalf("%s %s: %v", name, strings.Join(args, " "), err)
+		return err.Error(), -1
 	}
-	if code != want {
-		t.Fatalf("%s %s: exit status %d, want %d; output:\n%s", name, strings.Join(args, " "), code, want, tail(out.String(), 60))
-	}
-	return out.String()
+	return out.String(), 0
 }
 
 func tail(s string, lines int) string {
@@ -122,7 +131,9 @@ func manifestFile(t *testing.T, src string, edits ...func(string) string) string
 type buildOpts struct {
 	target   string // the pipeline to export
 	insecure bool   // grant security.insecure
-	want     int    // the exit status expected
+	// sourceTimeout bounds each download (a Go duration).
+	sourceTimeout string
+	want          int // the exit status expected
 }
 
 // withSyntaxKey writes a copy of the manifest that names the frontend in
@@ -158,6 +169,9 @@ var ways = []way{
 		if o.insecure {
 			args = append(args, "--allow", "security.insecure")
 		}
+		if o.sourceTimeout != "" {
+			args = append(args, "--source-timeout", o.sourceTimeout)
+		}
 		output := run(t, o.want, cli, append(args, manifest)...)
 		if o.want == 0 {
 			entries, _ := os.ReadDir(tmp)
@@ -180,6 +194,9 @@ var ways = []way{
 		if o.insecure {
 			args = append(args, "--allow", "security.insecure")
 		}
+		if o.sourceTimeout != "" {
+			args = append(args, "--opt", "source-timeout="+o.sourceTimeout)
+		}
 		return run(t, o.want, "buildctl", args...)
 	}},
 	{"buildx", func(t *testing.T, manifest, out string, o buildOpts) string {
@@ -190,6 +207,9 @@ var ways = []way{
 		}
 		if o.insecure {
 			args = append(args, "--allow", "security.insecure")
+		}
+		if o.sourceTimeout != "" {
+			args = append(args, "--build-arg", "OSBUILDKIT_SOURCE_TIMEOUT="+o.sourceTimeout)
 		}
 		return run(t, o.want, "docker", append(args, filepath.Dir(manifest))...)
 	}},

@@ -69,6 +69,14 @@ type Result struct {
 	Trees map[string]bkllb.State
 	// Insecure lists the stages that need security.insecure.
 	Insecure []*manifest.Stage
+	// Downloads holds the curl sources the build needs, by checksum.
+	Downloads map[string]Download
+}
+
+// Download is one curl source: its URL and the state that fetches it.
+type Download struct {
+	URL   string
+	State bkllb.State
 }
 
 type compiler struct {

@@ -51,13 +51,18 @@ func (c *compiler) sourceFile(sum string) (bkllb.State, error) {
 		if err != nil {
 			return bkllb.Scratch(), fmt.Errorf("checksum %q: %w", sum, err)
 		}
-		return bkllb.HTTP(item.URL,
+		st := bkllb.HTTP(item.URL,
 			bkllb.Checksum(dgst),
 			bkllb.Filename(sum),
 			bkllb.Chmod(0o644),
 			bkllb.WithCustomNamef("[sources] org.osbuild.curl %s", item.URL),
 			bkllb.WithDescription(map[string]string{SourceKey: item.URL, SourceSumKey: sum}),
-		), nil
+		)
+		if c.result.Downloads == nil {
+			c.result.Downloads = map[string]Download{}
+		}
+		c.result.Downloads[sum] = Download{URL: item.URL, State: st}
+		return st, nil
 	}
 	if item, ok := c.m.Sources.Inline[sum]; ok {
 		if item.Encoding != "base64" {

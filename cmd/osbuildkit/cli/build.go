@@ -32,11 +32,11 @@ type buildFlags struct {
 	addr, outputDir, progress, monitor, buildroot, push        string
 	exports, cacheFromSpecs, cacheToSpecs, allow, noCacheStage stringList
 	checkpoints                                                stringList
-	cacheMaxSize, stageTimeout, store                          string
+	cacheMaxSize, stageTimeout, sourceTimeoutFlag, store       string
 	// Parsed from the strings above by parse.
-	timeout            time.Duration
-	cacheTo, cacheFrom []bkclient.CacheOptionsEntry
-	asJSON, noCache    bool
+	timeout, sourceTimeout time.Duration
+	cacheTo, cacheFrom     []bkclient.CacheOptionsEntry
+	asJSON, noCache        bool
 }
 
 func (f *buildFlags) register(fs *flag.FlagSet) {
@@ -58,6 +58,7 @@ func (f *buildFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.store, "store", "", "osbuild compatibility: BuildKit keeps its own store (accepted, no effect)")
 	fs.StringVar(&f.store, "cache", "", "osbuild compatibility: alias of --store")
 	fs.StringVar(&f.stageTimeout, "stage-timeout", "", "cancel the build when one stage runs longer than this (e.g. 30m)")
+	fs.StringVar(&f.sourceTimeoutFlag, "source-timeout", "", "fail a download that has not completed after this long (default 10m)")
 }
 
 func runBuild(e *env, args []string) int {
@@ -201,7 +202,7 @@ func (b *builder) run(ctx context.Context) error {
 		CacheImports:        cacheFrom,
 		AllowedEntitlements: b.f.allow,
 	}
-	cfg := frontend.Config{Exports: b.exports, Layout: layout, NoCache: b.f.noCacheStage, NoCacheAll: b.f.noCache, Buildroot: b.f.buildroot}
+	cfg := frontend.Config{Exports: b.exports, Layout: layout, NoCache: b.f.noCacheStage, NoCacheAll: b.f.noCache, Buildroot: b.f.buildroot, SourceTimeout: b.f.sourceTimeout}
 	sm := bkllb.NewSourceMap(nil, b.m.File().Name, "json", b.m.File().Data)
 	var definition string
 	execs := &execSet{}
@@ -289,14 +290,17 @@ func (b *builder) succeed() {
 
 // parse checks and converts the flags that need it, before any work.
 func (f *buildFlags) parse() error {
-	if f.stageTimeout != "" {
-		d, err := time.ParseDuration(f.stageTimeout)
-		if err != nil || d <= 0 {
-			return fmt.Errorf("--stage-timeout %q: use a duration such as 90s or 30m", f.stageTimeout)
-		}
-		f.timeout = d
-	}
 	var err error
+	if f.stageTimeout != "" {
+		if f.timeout, err = frontend.ParseTimeout(f.stageTimeout); err != nil {
+			return fmt.Errorf("--stage-timeout %w", err)
+		}
+	}
+	if f.sourceTimeoutFlag != "" {
+		if f.sourceTimeout, err = frontend.ParseTimeout(f.sourceTimeoutFlag); err != nil {
+			return fmt.Errorf("--source-timeout %w", err)
+		}
+	}
 	if f.cacheTo, err = parseCacheOptions(f.cacheToSpecs); err != nil {
 		return fmt.Errorf("--cache-to: %w", err)
 	}

@@ -32,7 +32,8 @@ func TestBuildRejectsBadInputBeforeWork(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"stage timeout", []string{"--stage-timeout", "soon", manifest}, `--stage-timeout "soon": use a duration`},
+		{"stage timeout", []string{"--stage-timeout", "soon", manifest}, `--stage-timeout "soon": use a positive duration`},
+		{"source timeout", []string{"--source-timeout", "-1s", manifest}, `--source-timeout "-1s": use a positive duration`},
 		{"cache option", []string{"--cache-to", "type=registry,ref", manifest}, `--cache-to: cache option "type=registry,ref"`},
 		{"push with two exports", []string{"--push", "localhost:5000/x:1", "--export", "a", "--export", "b", manifest}, "--push takes one export, not 2"},
 		{"unknown export", []string{"--export", "c", manifest}, `cannot export "c"`},

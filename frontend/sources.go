@@ -1,0 +1,135 @@
+package frontend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	bkllb "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/util/grpcerrors"
+	"golang.org/x/sync/errgroup"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/osbuildkit/osbuildkit/llb"
+)
+
+// DefaultSourceTimeout bounds each download when no source-timeout is given.
+// BuildKit's HTTP source itself never gives up on a server that stops
+// answering.
+const DefaultSourceTimeout = 10 * time.Minute
+
+// parallelDownloads is how many sources are fetched at once.
+const parallelDownloads = 8
+
+// fetchSources downloads the build's curl sources before the build, each
+// within the timeout, so a hanging server fails the build with the URL
+// named instead of stalling it. The main solve then finds them cached
+// (same ops); a failed or wrong download is never cached, as BuildKit
+// checks the checksum before it commits the result.
+func fetchSources(ctx context.Context, c client.Client, res *llb.Result, timeout time.Duration, cacheImports []client.CacheOptionsEntry, marshalOpts []bkllb.ConstraintsOpt) error {
+	if timeout <= 0 {
+		timeout = DefaultSourceTimeout
+	}
+	eg, ctx := errgroup.WithContext(ctx)
+	eg.SetLimit(parallelDownloads)
+	for _, sum := range slices.Sorted(maps.Keys(res.Downloads)) {
+		d := res.Downloads[sum]
+		eg.Go(func() error {
+			def, err := d.State.Marshal(ctx, append(marshalOpts, bkllb.LinuxAmd64)...)
+			if err != nil {
+				return fmt.Errorf("marshalling the download of %s: %w", d.URL, err)
+			}
+			sctx, cancel := context.WithTimeout(ctx, timeout)
+			defer cancel()
+			_, err = c.Solve(sctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: cacheImports, Evaluate: true})
+			switch {
+			case err == nil:
+				return nil
+			case errors.Is(sctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil:
+				return fmt.Errorf("downloading %s: no complete answer within %s: the server hangs or is too slow; raise the limit with --source-timeout (osbuildkit), --opt source-timeout=DURATION (buildctl) or --build-arg OSBUILDKIT_SOURCE_TIMEOUT=DURATION (buildx)", d.URL, timeout)
+			case ctx.Err() != nil:
+				return ctx.Err()
+			}
+			return diagnoseMismatch(sctx, c, d, sourceFailure(err, d.URL, sum))
+		})
+	}
+	return eg.Wait()
+}
+
+// SourceFailure is a download that failed, in words that name the URL and
+// what went wrong.
+type SourceFailure struct {
+	URL    string
+	Reason string
+	Err    error
+}
+
+func (e *SourceFailure) Error() string { return "downloading " + e.URL + ": " + e.Reason }
+
+func (e *SourceFailure) Unwrap() error { return e.Err }
+
+// GRPCStatus keeps this message when the error crosses BuildKit's gRPC
+// boundary (otherwise the wrapped error's own status would be shown).
+func (e *SourceFailure) GRPCStatus() *status.Status {
+	code := grpcerrors.Code(e.Err)
+	if code == codes.OK {
+		code = codes.Unknown
+	}
+	return status.New(code, e.Error())
+}
+
+// sourceFailure explains a failed download: a checksum mismatch names both
+// digests, a connection cut short says so.
+func sourceFailure(err error, url, want string) error {
+	msg := err.Error()
+	if m := digestMismatch.FindStringSubmatch(msg); m != nil {
+		got := m[1]
+		if got == want {
+			got = m[2]
+		}
+		return &SourceFailure{URL: url, Reason: fmt.Sprintf("checksum mismatch: the manifest expects %s, the download is %s", want, got), Err: err}
+	}
+	if m := badStatus.FindStringSubmatch(msg); m != nil {
+		code, _ := strconv.Atoi(m[1])
+		return &SourceFailure{URL: url, Reason: fmt.Sprintf("the server answered %d %s", code, http.StatusText(code)), Err: err}
+	}
+	if strings.Contains(msg, "unexpected EOF") {
+		return &SourceFailure{URL: url, Reason: "the connection closed before the whole file arrived (unexpected EOF); nothing was kept", Err: err}
+	}
+	return &SourceFailure{URL: url, Reason: msg, Err: err}
+}
+
+// diagnoseMismatch fetches the URL once more without the checksum, which
+// makes BuildKit check the HTTP status: BuildKit hashes the body of an
+// error page (404 and the like) when a checksum is pinned, so a missing
+// file would otherwise read as a checksum mismatch.
+func diagnoseMismatch(ctx context.Context, c client.Client, d llb.Download, failure error) error {
+	var sf *SourceFailure
+	if !errors.As(failure, &sf) || !digestMismatch.MatchString(sf.Err.Error()) {
+		return failure
+	}
+	def, err := bkllb.HTTP(d.URL, bkllb.WithCustomNamef("[sources] org.osbuild.curl %s (checking the server's answer)", d.URL)).Marshal(ctx, bkllb.LinuxAmd64)
+	if err != nil {
+		return failure
+	}
+	_, err = c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), Evaluate: true})
+	if err != nil && badStatus.MatchString(err.Error()) {
+		return sourceFailure(err, d.URL, "")
+	}
+	return failure
+}
+
+var (
+	// digestMismatch matches BuildKit's HTTP source error.
+	digestMismatch = regexp.MustCompile(`digest mismatch (sha\d+:[0-9a-f]+): (sha\d+:[0-9a-f]+)`)
+	badStatus      = regexp.MustCompile(`invalid response status (\d+)`)
+)
