@@ -128,5 +128,6 @@ var formatCheckers = map[string]func(string) error{
 		}
 		return checkNoDotDot(s)
 	},
-	"size": func(s string) error { _, err := ParseSize(s); return err },
+	"size":     func(s string) error { _, err := ParseSize(s); return err },
+	"location": func(s string) error { _, err := ParseLocation(s); return err },
 }

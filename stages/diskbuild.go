@@ -165,14 +165,25 @@ func (d *Disk) makeFilesystem(rt *Runtime, i int, tree, raw string) error {
 	rt.Logf("partition %d: %s %s (UUID %s) at byte %d, %s", i+1, fs.Type, fs.Mountpoint, fs.UUID, p.Start, humanBytes(p.Size))
 	switch fs.Type {
 	case "ext4":
-		args := []string{"-q", "-F", "-t", "ext4", "-U", fs.UUID, "-E", fmt.Sprintf("offset=%d,root_owner=0:0", p.Start)}
+		// The directory hash seed follows the UUID and, with the
+		// pipeline's source-epoch, the filesystem's own times are fixed:
+		// the same tree gives the same bytes.
+		extended := fmt.Sprintf("offset=%d,root_owner=0:0", p.Start)
+		if fs.UUID != "" {
+			extended += ",hash_seed=" + fs.UUID
+		}
+		args := []string{"-q", "-F", "-t", "ext4", "-U", fs.UUID, "-E", extended}
 		if fs.Label != "" {
 			args = append(args, "-L", fs.Label)
 		}
 		if src != "" {
 			args = append(args, "-d", src)
 		}
-		return rt.Run("mkfs.ext4", append(args, raw, strconv.FormatInt(p.Size/1024, 10)+"k")...)
+		mkfs := rt
+		if rt.SourceEpoch != nil {
+			mkfs = rt.WithEnv("E2FSPROGS_FAKE_TIME=" + strconv.FormatInt(*rt.SourceEpoch, 10))
+		}
+		return mkfs.Run("mkfs.ext4", append(args, raw, strconv.FormatInt(p.Size/1024, 10)+"k")...)
 	case "vfat":
 		args := []string{"--offset", strconv.FormatInt(p.Start/sector, 10), "-i", volumeID(fs.UUID)}
 		if fs.FatSize != 0 {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -97,6 +98,17 @@ func (rt *Runtime) Command(name string, args ...string) *exec.Cmd {
 	cmd.Stdout, cmd.Stderr = rt.Stdout, rt.Stderr
 	cmd.Env = rt.Env
 	return cmd
+}
+
+// WithEnv returns a copy of the runtime whose commands also get kv.
+func (rt *Runtime) WithEnv(kv ...string) *Runtime {
+	c := *rt
+	base := rt.Env
+	if base == nil {
+		base = os.Environ()
+	}
+	c.Env = append(slices.Clip(base), kv...)
+	return &c
 }
 
 // Run runs a command, failing with its name and output's tail on error.

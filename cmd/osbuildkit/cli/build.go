@@ -17,7 +17,9 @@ import (
 	bkllb "github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
 	gateway "github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/util/grpcerrors"
 	"github.com/tonistiigi/fsutil"
+	"google.golang.org/grpc/codes"
 
 	"github.com/osbuildkit/osbuildkit/frontend"
 	"github.com/osbuildkit/osbuildkit/llb"
@@ -101,6 +103,12 @@ func runBuild(e *env, args []string) int {
 	defer stop()
 	b := &builder{e: e, f: &f, m: m, exports: exports}
 	if err := b.run(ctx); err != nil {
+		if ctx.Err() != nil {
+			// BuildKit cancels the steps that were running; completed ones
+			// stay in its cache for the next build.
+			fmt.Fprintln(e.stderr, "osbuildkit: interrupted; the build was cancelled and nothing was exported")
+			return exitInterrupted
+		}
 		return b.fail(err)
 	}
 	if f.push != "" {
@@ -226,7 +234,7 @@ func (b *builder) run(ctx context.Context) error {
 	// complete registry cache with a lesser one.
 	built, err := b.solve(ctx, c, opt, build, execs)
 	if err != nil {
-		return err
+		return lostDaemon(addr, err)
 	}
 	stamps := out.stamps(definition)
 	if built.rebuilt || !stamps.current() {
@@ -244,7 +252,10 @@ func (b *builder) run(ctx context.Context) error {
 		return nil
 	}
 	if _, err := b.solve(ctx, c, opt, build, execs); err != nil {
-		return err
+		if uerr := out.unpack.failed(); uerr != nil {
+			return uerr
+		}
+		return lostDaemon(addr, err)
 	}
 	if len(opt.Exports) == 0 {
 		return nil
@@ -253,6 +264,20 @@ func (b *builder) run(ctx context.Context) error {
 		return err
 	}
 	return stamps.save()
+}
+
+// lostDaemon explains a broken connection to buildkitd: never reached (not
+// running, wrong address) or lost mid-build (it stopped or restarted).
+func lostDaemon(addr string, err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "Error while dialing"):
+		return fmt.Errorf("cannot reach BuildKit at %s: is buildkitd running there? (`make env` starts one; --addr or BUILDKIT_HOST picks another): %w", addr, err)
+	case grpcerrors.Code(err) == codes.Unavailable, strings.Contains(msg, "error reading from server"),
+		strings.Contains(msg, "transport is closing"), strings.Contains(msg, "connection reset by peer"):
+		return fmt.Errorf("lost the connection to BuildKit at %s (did buildkitd stop or restart?); steps that completed are in its cache, so build again: %w", addr, err)
+	}
+	return err
 }
 
 func (b *builder) fail(err error) int {

@@ -13,6 +13,8 @@ const (
 	exitOK      = 0
 	exitFailed  = 1 // the build ran and failed
 	exitInvalid = 2 // bad input: usage, manifest, options
+	// exitInterrupted follows the shell's 128+SIGINT.
+	exitInterrupted = 130
 )
 
 // env is what a command may touch.

@@ -8,8 +8,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
 
 	bkclient "github.com/moby/buildkit/client"
+	"golang.org/x/sys/unix"
 )
 
 // output exports into a temporary directory beside the output directory and
@@ -28,6 +33,10 @@ type output struct {
 	unpack   *unpacker
 }
 
+// exportTempPrefix names the temporary export directories, followed by the
+// PID of the build that owns one.
+const exportTempPrefix = ".osbuildkit-export-"
+
 func newOutput(dir string, names []string) (*output, error) {
 	if dir == "" {
 		return &output{}, nil
@@ -35,29 +44,52 @@ func newOutput(dir string, names []string) (*output, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating the output directory: %w", err)
 	}
-	tmp, err := os.MkdirTemp(dir, ".osbuildkit-export-")
+	sweepStaleExports(dir)
+	return &output{dir: dir, names: names}, nil
+}
+
+// begin creates the temporary directory the export is unpacked into, once
+// the export starts: a build interrupted before then leaves nothing.
+func (o *output) begin() (string, error) {
+	tmp, err := os.MkdirTemp(o.dir, fmt.Sprintf("%s%d-", exportTempPrefix, os.Getpid()))
 	if err != nil {
-		return nil, fmt.Errorf("creating a temporary export directory: %w", err)
+		return "", fmt.Errorf("creating a temporary export directory: %w", err)
 	}
+	o.tmp = tmp
 	// A tree's root is 0755, as a root filesystem's is.
-	for _, n := range names {
+	for _, n := range o.names {
 		if err := os.Mkdir(filepath.Join(tmp, n), 0o755); err != nil {
-			os.RemoveAll(tmp)
-			return nil, err
+			return "", err
 		}
 	}
-	return &output{dir: dir, tmp: tmp, names: names}, nil
+	if len(o.names) == 1 {
+		return filepath.Join(tmp, o.names[0]), nil
+	}
+	return tmp, nil
+}
+
+// sweepStaleExports removes the temporary export directories of builds that
+// were killed while exporting (their PID no longer runs).
+func sweepStaleExports(dir string) {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), exportTempPrefix)
+		if !ok || !e.IsDir() {
+			continue
+		}
+		pidText, _, _ := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(pidText)
+		if err == nil && pid > 0 && syscall.Kill(pid, 0) == syscall.ESRCH {
+			os.RemoveAll(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 func (o *output) exports() []bkclient.ExportEntry {
 	if o.dir == "" {
 		return nil
 	}
-	dir := o.tmp
-	if len(o.names) == 1 {
-		dir = filepath.Join(o.tmp, o.names[0])
-	}
-	o.unpack = &unpacker{dir: dir}
+	o.unpack = &unpacker{dir: o.begin}
 	return []bkclient.ExportEntry{{Type: bkclient.ExporterTar, Output: o.unpack.open}}
 }
 
@@ -77,6 +109,9 @@ func (o *output) commit() error {
 }
 
 func (o *output) cleanup() {
+	if o.unpack != nil && o.unpack.done != nil {
+		o.unpack.wait() // tar has stopped before its directory goes
+	}
 	if o.tmp != "" {
 		os.RemoveAll(o.tmp)
 	}
@@ -118,18 +153,27 @@ func mergeInto(src, dst string) error {
 
 // unpacker feeds the exported tar stream to tar(1).
 type unpacker struct {
-	dir  string
+	dir  func() (string, error) // where to unpack, created on open
 	cmd  *exec.Cmd
 	in   io.WriteCloser
 	errs bytes.Buffer
+	done chan struct{} // closed when tar has exited
+	wErr error         // tar's exit
+	once sync.Once
+	err  error
 }
 
 func (u *unpacker) open(map[string]string) (io.WriteCloser, error) {
-	args := []string{"--extract", "--file=-", "--directory=" + u.dir, "--numeric-owner",
+	dir, err := u.dir()
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"--extract", "--file=-", "--directory=" + dir, "--numeric-owner",
 		"--preserve-permissions", "--xattrs", "--xattrs-include=*", "--acls"}
 	if os.Geteuid() == 0 {
 		args = append(args, "--same-owner")
 	}
+	u.dir = func() (string, error) { return dir, nil }
 	u.cmd = exec.Command("tar", args...)
 	u.cmd.Stderr = &u.errs
 	in, err := u.cmd.StdinPipe()
@@ -139,6 +183,11 @@ func (u *unpacker) open(map[string]string) (io.WriteCloser, error) {
 	if err := u.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting tar to unpack the export: %w", err)
 	}
+	u.done = make(chan struct{})
+	go func() {
+		u.wErr = u.cmd.Wait()
+		close(u.done)
+	}()
 	u.in = in
 	return in, nil
 }
@@ -148,9 +197,53 @@ func (u *unpacker) wait() error {
 	if u.cmd == nil {
 		return errors.New("the build exported nothing")
 	}
-	u.in.Close()
-	if err := u.cmd.Wait(); err != nil {
-		return fmt.Errorf("unpacking the export: %w: %s", err, bytes.TrimSpace(u.errs.Bytes()))
+	u.once.Do(func() {
+		u.in.Close()
+		<-u.done
+		if err := u.wErr; err != nil {
+			msg := string(bytes.TrimSpace(u.errs.Bytes()))
+			dir, _ := u.dir()
+			if strings.Contains(msg, "No space left on device") || (strings.Contains(msg, "Wrote only") && nearlyFull(dir)) {
+				u.err = fmt.Errorf("unpacking the export into %s: the filesystem is full (no space left on device); nothing was moved into place", outputDirOf(dir))
+				return
+			}
+			u.err = fmt.Errorf("unpacking the export: %w: %s; nothing was moved into place", err, msg)
+		}
+	})
+	return u.err
+}
+
+// outputDirOf returns the output directory holding a temporary export
+// directory (or dir itself).
+func outputDirOf(dir string) string {
+	for d := dir; d != filepath.Dir(d); d = filepath.Dir(d) {
+		if strings.HasPrefix(filepath.Base(d), exportTempPrefix) {
+			return filepath.Dir(d)
+		}
 	}
-	return nil
+	return dir
+}
+
+// nearlyFull says whether the filesystem holding dir has less than 1 MiB
+// free (tar reports a short write, not ENOSPC, when a file does not fit).
+func nearlyFull(dir string) bool {
+	var st unix.Statfs_t
+	if unix.Statfs(dir, &st) != nil {
+		return false
+	}
+	return st.Bavail*uint64(st.Bsize) < 1<<20
+}
+
+// failed returns tar's error when tar stopped unpacking on its own, which
+// explains a failed export (BuildKit then only sees a broken pipe).
+func (u *unpacker) failed() error {
+	if u == nil || u.done == nil {
+		return nil
+	}
+	select {
+	case <-u.done:
+		return u.wait()
+	default:
+		return nil
+	}
 }

@@ -65,7 +65,10 @@ func (b *builder) solve(ctx context.Context, c *bkclient.Client, opt bkclient.So
 	}
 	statusCh := make(chan *bkclient.SolveStatus)
 	displayCh := make(chan *bkclient.SolveStatus)
-	eg, ectx := errgroup.WithContext(context.WithoutCancel(ctx))
+	// Not errgroup.WithContext: when the build fails or is interrupted,
+	// the display must go on reading until BuildKit closes the status
+	// channel, or the forwarder below blocks and the build never returns.
+	var eg errgroup.Group
 	eg.Go(func() error {
 		_, err := c.Build(ctx, opt, "osbuildkit", build, statusCh)
 		return err
@@ -88,7 +91,7 @@ func (b *builder) solve(ctx context.Context, c *bkclient.Client, opt bkclient.So
 		return nil
 	})
 	eg.Go(func() error {
-		_, err := display.UpdateFrom(ectx, displayCh)
+		_, err := display.UpdateFrom(context.WithoutCancel(ctx), displayCh)
 		return err
 	})
 	err = eg.Wait()
