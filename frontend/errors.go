@@ -10,6 +10,7 @@ import (
 	"github.com/moby/buildkit/solver/pb"
 	"github.com/moby/buildkit/util/grpcerrors"
 	digest "github.com/opencontainers/go-digest"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	"github.com/osbuildkit/osbuildkit/llb"
@@ -61,6 +62,24 @@ func (e *StageFailure) GRPCStatus() *status.Status {
 	return status.New(grpcerrors.Code(e.Err), e.Error())
 }
 
+// EntitlementError is a build refused for want of security.insecure.
+type EntitlementError struct {
+	Stages []string // "TYPE (PATH)" of each stage that needs it
+	Err    error
+}
+
+func (e *EntitlementError) Error() string {
+	return fmt.Sprintf("%s need the security.insecure entitlement for loop devices and mounts: build with --allow security.insecure (buildx, buildctl, osbuildkit build), on a buildkitd started with --allow-insecure-entitlement security.insecure",
+		strings.Join(e.Stages, ", "))
+}
+
+func (e *EntitlementError) Unwrap() error { return e.Err }
+
+// GRPCStatus keeps this message across BuildKit's gRPC boundary.
+func (e *EntitlementError) GRPCStatus() *status.Status {
+	return status.New(codes.PermissionDenied, e.Error())
+}
+
 // explain turns a solve error into one that names what the user wrote: the
 // failing stage and its manifest line, or the entitlement to grant.
 func explain(err error, m *manifest.Manifest, def *bkllb.Definition, res *llb.Result) error {
@@ -69,8 +88,7 @@ func explain(err error, m *manifest.Manifest, def *bkllb.Definition, res *llb.Re
 		for _, st := range res.Insecure {
 			names = append(names, fmt.Sprintf("%s (%s)", st.Type, st.Path))
 		}
-		return fmt.Errorf("%s need the security.insecure entitlement for loop devices and mounts: build with --allow security.insecure (buildx, buildctl, osbuildkit build), on a buildkitd started with --allow-insecure-entitlement security.insecure: %w",
-			strings.Join(names, ", "), err)
+		return &EntitlementError{Stages: names, Err: err}
 	}
 	var ve *errdefs.VertexError
 	if !errors.As(err, &ve) || ve.Vertex == nil {

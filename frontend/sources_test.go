@@ -44,3 +44,13 @@ func TestParseConfigSourceTimeout(t *testing.T) {
 		}
 	}
 }
+
+func TestEntitlementErrorCrossesGRPC(t *testing.T) {
+	err := &EntitlementError{Stages: []string{"org.osbuild.mkfs.ext4 (.pipelines[1].stages[1])"}, Err: errors.New("failed to load LLB: security.insecure is not allowed")}
+	back := grpcerrors.FromGRPC(grpcerrors.ToGRPC(context.Background(), err)).Error()
+	for _, want := range []string{"org.osbuild.mkfs.ext4 (.pipelines[1].stages[1])", "--allow security.insecure", "--allow-insecure-entitlement"} {
+		if !strings.Contains(back, want) {
+			t.Errorf("across gRPC the error lacks %q: %s", want, back)
+		}
+	}
+}

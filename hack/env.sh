@@ -68,7 +68,11 @@ insecure-entitlements = ["security.insecure"]
   enabled = true
   snapshotter = "overlayfs"
   gc = true
-  gckeepstorage = "40GB"
+  # Keep up to 40 GB of cache, but never leave the disk under 10% free
+  # (the tests write large images beside the cache).
+  reservedSpace = "5GB"
+  maxUsedSpace = "40GB"
+  minFreeSpace = "10%"
 [worker.containerd]
   enabled = false
 [registry."docker.io"]

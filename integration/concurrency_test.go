@@ -64,13 +64,14 @@ func treeDigest(t *testing.T, root string) string {
 	return fmt.Sprintf("sha256:%x", h.Sum(nil))
 }
 
-// mountedDigest digests the ext4 filesystem in an image by mounting it
-// read-only on the host (the privileged path copies files in through a
-// mount, so inode times differ from build to build; the content must not).
-func mountedDigest(t *testing.T, image string) string {
+// mountedDigest digests the ext4 filesystem at offset in a raw image by
+// mounting it read-only on the host. Inode times are not compared: the
+// privileged path copies files in through a mount, and reading a fresh tree
+// the first time updates its access times, which mkfs.ext4 -d copies.
+func mountedDigest(t *testing.T, image string, offset int64) string {
 	t.Helper()
 	mnt := t.TempDir()
-	if out, err := exec.Command("mount", "-o", "loop,ro,noload", image, mnt).CombinedOutput(); err != nil {
+	if out, err := exec.Command("mount", "-o", fmt.Sprintf("loop,ro,noload,offset=%d", offset), image, mnt).CombinedOutput(); err != nil {
 		t.Fatalf("mounting %s: %v: %s", image, err, out)
 	}
 	defer exec.Command("umount", mnt).Run()
@@ -90,19 +91,24 @@ func TestConcurrentBuildsMatchSoloBuilds(t *testing.T) {
 			return strings.Replace(s, "1f0e9d8c-7b6a-4594-8372-615049382716", uuid, 1)
 		})
 	}
-	fileDigest := func(name string) func(*testing.T, string) string {
-		return func(t *testing.T, out string) string { return sha256File(t, filepath.Join(out, name)) }
+	qcow2Digest := func(t *testing.T, out string) string {
+		raw := filepath.Join(t.TempDir(), "disk.raw")
+		if b, err := exec.Command("qemu-img", "convert", "-O", "raw", filepath.Join(out, "disk/disk.qcow2"), raw).CombinedOutput(); err != nil {
+			t.Fatalf("qemu-img convert: %v: %s", err, b)
+		}
+		defer os.Remove(raw)
+		return mountedDigest(t, raw, 2048*512)
 	}
 	privA, privB := privileged("7a0b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d"), privileged("8b1c2d3e-4f5a-4b6c-9d7e-8f9a0b1c2d3e")
 	jobs := []concurrentJob{
 		{"doc-3", manifestFile(t, "manifest/testdata/osbuild-docs/doc-3.json"), []string{"--no-cache"},
 			func(t *testing.T, out string) string { return treeDigest(t, filepath.Join(out, "res")) }},
 		{"unprivileged-disk", manifestFile(t, "integration/testdata/concurrent-disk.json"), []string{"--export", "disk", "--no-cache-stage", "disk"},
-			fileDigest("disk/disk.qcow2")},
+			qcow2Digest},
 		{"privileged-disk-a", privA, []string{"--export", "disk", "--no-cache-stage", "disk", "--allow", "security.insecure"},
-			func(t *testing.T, out string) string { return mountedDigest(t, filepath.Join(out, "disk/disk.raw")) }},
+			func(t *testing.T, out string) string { return mountedDigest(t, filepath.Join(out, "disk/disk.raw"), 0) }},
 		{"privileged-disk-b", privB, []string{"--export", "disk", "--no-cache-stage", "disk", "--allow", "security.insecure"},
-			func(t *testing.T, out string) string { return mountedDigest(t, filepath.Join(out, "disk/disk.raw")) }},
+			func(t *testing.T, out string) string { return mountedDigest(t, filepath.Join(out, "disk/disk.raw"), 0) }},
 	}
 	args := func(j concurrentJob, out string) []string {
 		return append(append([]string{"build", "--progress", "plain", "--output-directory", out}, j.args...), j.manifest)

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/osbuildkit/osbuildkit/manifest"
@@ -157,14 +158,29 @@ func writeAuthorizedKeys(rt *Runtime, name string, keys []string) error {
 	if err := os.MkdirAll(sshDir, 0o700); err != nil {
 		return err
 	}
-	if err := os.Chown(sshDir, uid, gid); err != nil {
+	if err := os.Lchown(sshDir, uid, gid); err != nil {
 		return err
 	}
+	// sshDir is resolved inside the tree; an authorized_keys that is a
+	// symlink is replaced by the file, never followed.
 	file := filepath.Join(sshDir, "authorized_keys")
-	if err := os.WriteFile(file, []byte(strings.Join(keys, "\n")+"\n"), 0o600); err != nil {
+	if fi, err := os.Lstat(file); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		if err := os.Remove(file); err != nil {
+			return err
+		}
+	}
+	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return fmt.Errorf("writing %s's authorized_keys: %w", name, err)
+	}
+	if _, err := f.WriteString(strings.Join(keys, "\n") + "\n"); err != nil {
+		f.Close()
 		return err
 	}
-	return os.Chown(file, uid, gid)
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Lchown(file, uid, gid)
 }
 
 func dbHas(rt *Runtime, db, name string) (bool, error) {

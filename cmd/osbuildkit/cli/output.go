@@ -132,7 +132,9 @@ func mergeInto(src, dst string) error {
 		return err
 	}
 	if !fi.IsDir() || !sfi.IsDir() {
-		if fi.IsDir() {
+		// A file replaces a file atomically; rename cannot put a
+		// directory over a file or a file over a directory.
+		if fi.IsDir() || sfi.IsDir() {
 			if err := os.RemoveAll(dst); err != nil {
 				return err
 			}

@@ -58,3 +58,36 @@ func TestOutputCreatesNothingBeforeExport(t *testing.T) {
 		t.Errorf("unpacks into %s", unpackTo)
 	}
 }
+
+// An existing, non-empty output directory is merged into, as osbuild does:
+// same-named files are replaced, others kept, other pipelines untouched.
+func TestMergeIntoExistingOutput(t *testing.T) {
+	dir := t.TempDir()
+	write := func(p, s string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, p), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("out/tree/etc/keep", "old, kept")
+	write("out/tree/etc/replace", "old")
+	write("out/tree/etc/was-a-file", "file")
+	write("out/other/x", "another pipeline")
+	write("new/etc/replace", "new")
+	write("new/etc/added", "added")
+	write("new/etc/was-a-file/inside", "now a directory")
+	if err := mergeInto(filepath.Join(dir, "new"), filepath.Join(dir, "out/tree")); err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]string{
+		"out/tree/etc/keep": "old, kept", "out/tree/etc/replace": "new", "out/tree/etc/added": "added",
+		"out/tree/etc/was-a-file/inside": "now a directory", "out/other/x": "another pipeline",
+	} {
+		if got, err := os.ReadFile(filepath.Join(dir, p)); err != nil || string(got) != want {
+			t.Errorf("%s: %q, %v; want %q", p, got, err, want)
+		}
+	}
+}
