@@ -47,7 +47,7 @@ func TestBuildkitdRestartMidBuild(t *testing.T) {
 	if ok, seen := waitForLine(lines, "[tree] org.osbuild.apt"); !ok {
 		t.Fatalf("the build ended before apt started:\n%s", tail(seen, 30))
 	}
-	time.Sleep(2 * time.Second)
+	time.Sleep(time.Second)
 	logged := make(chan string, 1)
 	go func() {
 		var log strings.Builder

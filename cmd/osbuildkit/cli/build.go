@@ -234,7 +234,7 @@ func (b *builder) run(ctx context.Context) error {
 	// complete registry cache with a lesser one.
 	built, err := b.solve(ctx, c, opt, build, execs)
 	if err != nil {
-		return lostDaemon(addr, err)
+		return lostDaemon(addr, err, built.connected)
 	}
 	stamps := out.stamps(definition)
 	if built.rebuilt || !stamps.current() {
@@ -255,7 +255,7 @@ func (b *builder) run(ctx context.Context) error {
 		if uerr := out.unpack.failed(); uerr != nil {
 			return uerr
 		}
-		return lostDaemon(addr, err)
+		return lostDaemon(addr, err, true)
 	}
 	if len(opt.Exports) == 0 {
 		return nil
@@ -268,16 +268,18 @@ func (b *builder) run(ctx context.Context) error {
 
 // lostDaemon explains a broken connection to buildkitd: never reached (not
 // running, wrong address) or lost mid-build (it stopped or restarted).
-func lostDaemon(addr string, err error) error {
+func lostDaemon(addr string, err error, connected bool) error {
 	msg := err.Error()
+	unavailable := grpcerrors.Code(err) == codes.Unavailable || strings.Contains(msg, "error reading from server") ||
+		strings.Contains(msg, "transport is closing") || strings.Contains(msg, "connection reset by peer") ||
+		strings.Contains(msg, "Error while dialing")
 	switch {
-	case strings.Contains(msg, "Error while dialing"):
+	case !unavailable:
+		return err
+	case !connected:
 		return fmt.Errorf("cannot reach BuildKit at %s: is buildkitd running there? (`make env` starts one; --addr or BUILDKIT_HOST picks another): %w", addr, err)
-	case grpcerrors.Code(err) == codes.Unavailable, strings.Contains(msg, "error reading from server"),
-		strings.Contains(msg, "transport is closing"), strings.Contains(msg, "connection reset by peer"):
-		return fmt.Errorf("lost the connection to BuildKit at %s (did buildkitd stop or restart?); steps that completed are in its cache, so build again: %w", addr, err)
 	}
-	return err
+	return fmt.Errorf("lost the connection to BuildKit at %s (did buildkitd stop or restart?); steps that completed are in its cache, so build again: %w", addr, err)
 }
 
 func (b *builder) fail(err error) int {

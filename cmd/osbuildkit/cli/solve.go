@@ -26,6 +26,8 @@ type solveStats struct {
 	// cache. (File operations and sources are deterministic; BuildKit also
 	// reports them uncached when it merely reuses a recent result.)
 	rebuilt bool
+	// connected is set once BuildKit has sent anything.
+	connected bool
 }
 
 // execSet holds the digests of a build's exec ops.
@@ -77,6 +79,7 @@ func (b *builder) solve(ctx context.Context, c *bkclient.Client, opt bkclient.So
 		w := newWatchdog(timeout, cancel)
 		defer close(displayCh)
 		for st := range statusCh {
+			stats.connected = true
 			w.update(st)
 			for _, v := range st.Vertexes {
 				if v.Completed != nil && !v.Cached && execs.has(v.Digest) {
