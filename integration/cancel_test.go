@@ -39,7 +39,7 @@ func TestKilledPrivilegedBuildLeavesNoLoopDevices(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGKILL} {
 		t.Run(sig.String(), func(t *testing.T) {
 			// The second attach is the copy stage's, which then mounts.
-			interrupt(t, sig, when{line: "attached disk.raw", nth: 1, after: 300 * time.Millisecond},
+			interrupt(t, sig, when{line: "attached disk.raw", nth: 1, after: 300 * time.Millisecond}, t.TempDir(),
 				"--allow", "security.insecure", "--no-cache-stage", "disk", manifest)
 		})
 	}

@@ -80,13 +80,12 @@ type when struct {
 	after time.Duration
 }
 
-// interrupt starts a build, signals it at the given moment, and checks the
-// build ended without exporting anything and left the host clean. It
-// returns the output directory. (A build killed while exporting leaves its
-// hidden temporary directory, which the next build there removes.)
-func interrupt(t *testing.T, sig syscall.Signal, at when, args ...string) string {
+// interrupt starts a build into out, signals it at the given moment, and
+// checks the build ended without exporting anything and left the host
+// clean. (A build killed while exporting leaves its hidden temporary
+// directory, which the next build there removes.)
+func interrupt(t *testing.T, sig syscall.Signal, at when, out string, args ...string) {
 	t.Helper()
-	out := t.TempDir()
 	cmd, lines, done := startBuild(t, append([]string{"build", "--progress", "plain", "--output-directory", out}, args...)...)
 	for i := 0; i <= at.nth; i++ {
 		if ok, seen := waitForLine(lines, at.line); !ok {
@@ -117,7 +116,6 @@ func interrupt(t *testing.T, sig syscall.Signal, at when, args ...string) string
 		}
 	}
 	hostClean(t)
-	return out
 }
 
 // Interrupting the client (SIGINT) or killing it (SIGKILL) during
@@ -126,17 +124,17 @@ func interrupt(t *testing.T, sig syscall.Signal, at when, args ...string) string
 func TestInterruptedBuildsResume(t *testing.T) {
 	manifest := manifestFile(t, "integration/testdata/interrupted.json")
 	t.Run("debootstrap/SIGINT", func(t *testing.T) {
-		interrupt(t, syscall.SIGINT, when{line: "[tree] org.osbuild.debootstrap", after: 3 * time.Second}, "--no-cache-stage", "org.osbuild.debootstrap", manifest)
+		interrupt(t, syscall.SIGINT, when{line: "[tree] org.osbuild.debootstrap", after: 3 * time.Second}, t.TempDir(), "--no-cache-stage", "org.osbuild.debootstrap", manifest)
 	})
 	t.Run("debootstrap/SIGKILL", func(t *testing.T) {
-		interrupt(t, syscall.SIGKILL, when{line: "[tree] org.osbuild.debootstrap", after: 3 * time.Second}, "--no-cache-stage", "org.osbuild.debootstrap", manifest)
+		interrupt(t, syscall.SIGKILL, when{line: "[tree] org.osbuild.debootstrap", after: 3 * time.Second}, t.TempDir(), "--no-cache-stage", "org.osbuild.debootstrap", manifest)
 	})
 	// debootstrap completes here; the kill lands in apt.
 	t.Run("apt/SIGKILL", func(t *testing.T) {
-		interrupt(t, syscall.SIGKILL, when{line: "[tree] org.osbuild.apt", after: 3 * time.Second}, "--no-cache-stage", "org.osbuild.debootstrap", "--no-cache-stage", "org.osbuild.apt", manifest)
+		interrupt(t, syscall.SIGKILL, when{line: "[tree] org.osbuild.apt", after: 3 * time.Second}, t.TempDir(), "--no-cache-stage", "org.osbuild.debootstrap", "--no-cache-stage", "org.osbuild.apt", manifest)
 	})
 	t.Run("apt/SIGINT", func(t *testing.T) {
-		interrupt(t, syscall.SIGINT, when{line: "[tree] org.osbuild.apt", after: 3 * time.Second}, "--no-cache-stage", "org.osbuild.apt", manifest)
+		interrupt(t, syscall.SIGINT, when{line: "[tree] org.osbuild.apt", after: 3 * time.Second}, t.TempDir(), "--no-cache-stage", "org.osbuild.apt", manifest)
 	})
 	// The next build reuses debootstrap and completes the tree.
 	t.Run("resume-tree", func(t *testing.T) {
@@ -146,10 +144,10 @@ func TestInterruptedBuildsResume(t *testing.T) {
 			t.Errorf("debootstrap, completed before apt was interrupted, ran again: %+v", v["[tree] org.osbuild.debootstrap"])
 		}
 	})
-	var out string
+	out := t.TempDir()
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGKILL} {
 		t.Run("disk/"+sig.String(), func(t *testing.T) {
-			out = interrupt(t, sig, when{line: "[disk] org.osbuild.image", after: time.Second}, "--export", "disk", "--no-cache-stage", "disk", manifest)
+			interrupt(t, sig, when{line: "[disk] org.osbuild.image", after: time.Second}, out, "--export", "disk", "--no-cache-stage", "disk", manifest)
 		})
 	}
 	// Into the killed build's output directory: its temporary export, if
