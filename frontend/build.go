@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	bkllb "github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
@@ -68,9 +67,6 @@ type Input struct {
 	Observe func(*bkllb.Definition)
 }
 
-// watchDelay is how long the download watcher waits for the build to start.
-const watchDelay = time.Second
-
 // BuildManifest compiles and solves a loaded manifest; the gateway frontend
 // and the CLI's in-process build share it.
 func BuildManifest(ctx context.Context, c client.Client, in Input) (*client.Result, error) {
@@ -102,40 +98,12 @@ func BuildManifest(ctx context.Context, c client.Client, in Input) (*client.Resu
 	if in.Observe != nil {
 		in.Observe(def)
 	}
-	// The downloads are watched alongside the build (BuildKit runs each
-	// once for both): a hanging one cancels the build after the source
-	// timeout, and a failed one is explained. The build itself still fails
-	// before any work when an entitlement is missing.
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	fetched := make(chan error, 1)
-	go func() {
-		// BuildKit checks the definition (entitlements) as the build
-		// starts; no download begins before that had its moment.
-		select {
-		case <-time.After(watchDelay):
-		case <-ctx.Done():
-			fetched <- nil
-			return
-		}
-		err := fetchSources(ctx, c, res, in.Config.SourceTimeout, in.CacheImports, marshalOpts)
-		if err != nil {
-			cancel(err)
-		}
-		fetched <- err
-	}()
+	fetched := watchDownloads(ctx, cancel, c, res, in, marshalOpts)
 	solved, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: in.CacheImports, Evaluate: true})
 	if err != nil {
-		err = explain(err, in.Manifest, def, res)
-		var sf *SourceFailure
-		if errors.As(err, &sf) || context.Cause(ctx) != nil {
-			// The watcher names a download's fault best (a 404 reads as
-			// a checksum mismatch to BuildKit).
-			if ferr := <-fetched; ferr != nil {
-				return nil, ferr
-			}
-		}
-		return nil, err
+		return nil, downloadFault(ctx, fetched, explain(err, in.Manifest, def, res))
 	}
 	ref, err := solved.SingleRef()
 	if err != nil {

@@ -30,6 +30,46 @@ const DefaultSourceTimeout = 10 * time.Minute
 // parallelDownloads is how many sources are fetched at once.
 const parallelDownloads = 8
 
+// watchDelay is how long the download watcher waits for the build to start.
+const watchDelay = time.Second
+
+// watchDownloads watches the build's downloads alongside the build (BuildKit
+// runs each once for both): a hanging one cancels the build after the
+// source timeout, and a failed one is explained. It waits a moment first, so
+// a build refused outright (a missing entitlement) starts no download. The
+// channel receives the watcher's result.
+func watchDownloads(ctx context.Context, cancel context.CancelCauseFunc, c client.Client, res *llb.Result, in Input, marshalOpts []bkllb.ConstraintsOpt) <-chan error {
+	fetched := make(chan error, 1)
+	go func() {
+		select {
+		case <-time.After(watchDelay):
+		case <-ctx.Done():
+			fetched <- nil
+			return
+		}
+		err := fetchSources(ctx, c, res, in.Config.SourceTimeout, in.CacheImports, marshalOpts)
+		if err != nil {
+			cancel(err)
+		}
+		fetched <- err
+	}()
+	return fetched
+}
+
+// downloadFault returns the watcher's error for a build that failed at a
+// download or was cancelled by the watcher (it names the fault best: a 404
+// reads as a checksum mismatch to BuildKit); otherwise the build's error.
+func downloadFault(ctx context.Context, fetched <-chan error, err error) error {
+	var sf *SourceFailure
+	if !errors.As(err, &sf) && context.Cause(ctx) == nil {
+		return err
+	}
+	if ferr := <-fetched; ferr != nil {
+		return ferr
+	}
+	return err
+}
+
 // fetchSources downloads the build's curl sources before the build, each
 // within the timeout, so a hanging server fails the build with the URL
 // named instead of stalling it. The main solve then finds them cached
