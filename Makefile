@@ -56,7 +56,7 @@ fuzz:
 	$(GO) test ./manifest -run '^$$' -fuzz '^FuzzPythonJSON$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 	$(GO) test ./manifest -run '^$$' -fuzz '^FuzzParseSize$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 	$(GO) test ./manifest -run '^$$' -fuzz '^FuzzConvertV1$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
-	$(GO) test ./stages -run '^$$' -fuzz '^FuzzParseLocation$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
+	$(GO) test ./manifest -run '^$$' -fuzz '^FuzzParseLocation$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 
 clean:
 	rm -rf $(BIN) out

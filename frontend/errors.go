@@ -58,8 +58,16 @@ func (e *StageFailure) Unwrap() error { return e.Err }
 
 // GRPCStatus keeps this message when the error crosses BuildKit's gRPC
 // boundary; the typed details (source, vertex) still come from Err.
-func (e *StageFailure) GRPCStatus() *status.Status {
-	return status.New(grpcerrors.Code(e.Err), e.Error())
+func (e *StageFailure) GRPCStatus() *status.Status { return keepMessage(e, e.Err) }
+
+// keepMessage is the gRPC status of err that shows err's own message, with
+// the code of the error it wraps.
+func keepMessage(err, wrapped error) *status.Status {
+	code := grpcerrors.Code(wrapped)
+	if code == codes.OK {
+		code = codes.Unknown
+	}
+	return status.New(code, err.Error())
 }
 
 // EntitlementError is a build refused for want of security.insecure.
@@ -68,8 +76,18 @@ type EntitlementError struct {
 	Err    error
 }
 
+// NewEntitlementError names the stages that need security.insecure; err is
+// BuildKit's refusal, or nil when the client found out first.
+func NewEntitlementError(stages []*manifest.Stage, err error) *EntitlementError {
+	e := &EntitlementError{Err: err}
+	for _, st := range stages {
+		e.Stages = append(e.Stages, fmt.Sprintf("%s (%s)", st.Type, st.Path))
+	}
+	return e
+}
+
 func (e *EntitlementError) Error() string {
-	return fmt.Sprintf("%s need the security.insecure entitlement for loop devices and mounts: build with --allow security.insecure (buildx, buildctl, osbuildkit build), on a buildkitd started with --allow-insecure-entitlement security.insecure",
+	return fmt.Sprintf("%s use loop devices or mounts and need the security.insecure entitlement: add --allow security.insecure (buildx, buildctl, osbuildkit build; the daemon must run with --allow-insecure-entitlement security.insecure)",
 		strings.Join(e.Stages, ", "))
 }
 
@@ -84,11 +102,7 @@ func (e *EntitlementError) GRPCStatus() *status.Status {
 // failing stage and its manifest line, or the entitlement to grant.
 func explain(err error, m *manifest.Manifest, def *bkllb.Definition, res *llb.Result) error {
 	if len(res.Insecure) > 0 && strings.Contains(err.Error(), "security.insecure") {
-		var names []string
-		for _, st := range res.Insecure {
-			names = append(names, fmt.Sprintf("%s (%s)", st.Type, st.Path))
-		}
-		return &EntitlementError{Stages: names, Err: err}
+		return NewEntitlementError(res.Insecure, err)
 	}
 	var ve *errdefs.VertexError
 	if !errors.As(err, &ve) || ve.Vertex == nil {

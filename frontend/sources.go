@@ -14,9 +14,7 @@ import (
 
 	bkllb "github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/gateway/client"
-	"github.com/moby/buildkit/util/grpcerrors"
 	"golang.org/x/sync/errgroup"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	"github.com/osbuildkit/osbuildkit/llb"
@@ -119,13 +117,7 @@ func (e *SourceFailure) Unwrap() error { return e.Err }
 
 // GRPCStatus keeps this message when the error crosses BuildKit's gRPC
 // boundary (otherwise the wrapped error's own status would be shown).
-func (e *SourceFailure) GRPCStatus() *status.Status {
-	code := grpcerrors.Code(e.Err)
-	if code == codes.OK {
-		code = codes.Unknown
-	}
-	return status.New(code, e.Error())
-}
+func (e *SourceFailure) GRPCStatus() *status.Status { return keepMessage(e, e.Err) }
 
 // sourceFailure explains a failed download: a checksum mismatch names both
 // digests, a connection cut short says so.

@@ -27,7 +27,7 @@ func TestOutputDiskFull(t *testing.T) {
 		return strings.Replace(s, `"size": "1G"`, `"size": "16M"`, 1)
 	})
 	out := run(t, 1, cli, "build", "--progress", "plain", "--output-directory", dir, manifest)
-	wantAll(t, out, "no space left on device", "nothing was moved into place")
+	wantContains(t, "output", out, "no space left on device", "nothing was moved into place")
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("the failed export left %v in %s", entries, dir)
 	}

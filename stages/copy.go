@@ -37,16 +37,16 @@ func (copyStage) Plan(st *manifest.Stage) (*Plan, error) {
 	p := &Plan{}
 	asFiles := true
 	for i, e := range o.Paths {
-		from, err := ParseLocation(e.From)
+		from, err := manifest.ParseLocation(e.From)
 		if err != nil {
 			return nil, optionError(st, manifest.Path{"paths", i, "from"}, "%v", err)
 		}
-		to, err := ParseLocation(e.To)
+		to, err := manifest.ParseLocation(e.To)
 		if err != nil {
 			return nil, optionError(st, manifest.Path{"paths", i, "to"}, "%v", err)
 		}
 		for _, l := range []struct {
-			loc Location
+			loc manifest.Location
 			key string
 		}{{from, "from"}, {to, "to"}} {
 			if err := checkLocation(st, l.loc); err != nil {
@@ -71,7 +71,7 @@ func (copyStage) Plan(st *manifest.Stage) (*Plan, error) {
 	return p, nil
 }
 
-func checkLocation(st *manifest.Stage, l Location) error {
+func checkLocation(st *manifest.Stage, l manifest.Location) error {
 	switch l.Scheme {
 	case "input":
 		if st.Input(l.Name) == nil {
@@ -90,7 +90,7 @@ func checkLocation(st *manifest.Stage, l Location) error {
 
 // copyAction is the file operation for a copy, and whether it matches
 // cp -a exactly without knowing what the destination holds.
-func copyAction(st *manifest.Stage, from, to Location) (FileAction, bool) {
+func copyAction(st *manifest.Stage, from, to manifest.Location) (FileAction, bool) {
 	c := &Copy{Src: from.Path, Dest: to.Path, ContentsOnly: from.Contents}
 	if from.Scheme == "input" {
 		c.Input = from.Name
@@ -138,7 +138,7 @@ func (copyStage) Run(rt *Runtime) error {
 // resolve turns a copy URL into a path in the sandbox; tree and mount paths
 // cannot escape through symlinks.
 func (rt *Runtime) resolve(url string) (string, error) {
-	l, err := ParseLocation(url)
+	l, err := manifest.ParseLocation(url)
 	if err != nil {
 		return "", err
 	}

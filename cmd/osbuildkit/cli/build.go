@@ -142,11 +142,7 @@ func checkBuildInput(e *env, m *manifest.Manifest, f *buildFlags, exports []stri
 		return exitInvalid
 	}
 	if len(res.Insecure) > 0 && !slices.Contains(f.allow, "security.insecure") {
-		var names []string
-		for _, st := range res.Insecure {
-			names = append(names, fmt.Sprintf("%s (%s)", st.Type, st.Path))
-		}
-		fmt.Fprintf(e.stderr, "osbuildkit: %s use loop devices or mounts and need the security.insecure entitlement: add --allow security.insecure (the daemon must run with --allow-insecure-entitlement security.insecure)\n", strings.Join(names, ", "))
+		fmt.Fprintf(e.stderr, "osbuildkit: %v\n", frontend.NewEntitlementError(res.Insecure, nil))
 		return exitInvalid
 	}
 	return exitOK

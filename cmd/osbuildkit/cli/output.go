@@ -89,7 +89,7 @@ func (o *output) exports() []bkclient.ExportEntry {
 	if o.dir == "" {
 		return nil
 	}
-	o.unpack = &unpacker{dir: o.begin}
+	o.unpack = &unpacker{begin: o.begin, outDir: o.dir}
 	return []bkclient.ExportEntry{{Type: bkclient.ExporterTar, Output: o.unpack.open}}
 }
 
@@ -155,27 +155,30 @@ func mergeInto(src, dst string) error {
 
 // unpacker feeds the exported tar stream to tar(1).
 type unpacker struct {
-	dir  func() (string, error) // where to unpack, created on open
-	cmd  *exec.Cmd
-	in   io.WriteCloser
-	errs bytes.Buffer
-	done chan struct{} // closed when tar has exited
-	wErr error         // tar's exit
-	once sync.Once
-	err  error
+	begin func() (string, error) // creates the directory to unpack into
+	dir   string                 // that directory, once open
+	// outDir is the output directory, for messages.
+	outDir string
+	cmd    *exec.Cmd
+	in     io.WriteCloser
+	errs   bytes.Buffer
+	done   chan struct{} // closed when tar has exited
+	wErr   error         // tar's exit
+	once   sync.Once
+	err    error
 }
 
 func (u *unpacker) open(map[string]string) (io.WriteCloser, error) {
-	dir, err := u.dir()
+	dir, err := u.begin()
 	if err != nil {
 		return nil, err
 	}
+	u.dir = dir
 	args := []string{"--extract", "--file=-", "--directory=" + dir, "--numeric-owner",
 		"--preserve-permissions", "--xattrs", "--xattrs-include=*", "--acls"}
 	if os.Geteuid() == 0 {
 		args = append(args, "--same-owner")
 	}
-	u.dir = func() (string, error) { return dir, nil }
 	u.cmd = exec.Command("tar", args...)
 	u.cmd.Stderr = &u.errs
 	in, err := u.cmd.StdinPipe()
@@ -204,26 +207,14 @@ func (u *unpacker) wait() error {
 		<-u.done
 		if err := u.wErr; err != nil {
 			msg := string(bytes.TrimSpace(u.errs.Bytes()))
-			dir, _ := u.dir()
-			if strings.Contains(msg, "No space left on device") || (strings.Contains(msg, "Wrote only") && nearlyFull(dir)) {
-				u.err = fmt.Errorf("unpacking the export into %s: the filesystem is full (no space left on device); nothing was moved into place", outputDirOf(dir))
+			if strings.Contains(msg, "No space left on device") || (strings.Contains(msg, "Wrote only") && nearlyFull(u.dir)) {
+				u.err = fmt.Errorf("unpacking the export into %s: the filesystem is full (no space left on device); nothing was moved into place", u.outDir)
 				return
 			}
 			u.err = fmt.Errorf("unpacking the export: %w: %s; nothing was moved into place", err, msg)
 		}
 	})
 	return u.err
-}
-
-// outputDirOf returns the output directory holding a temporary export
-// directory (or dir itself).
-func outputDirOf(dir string) string {
-	for d := dir; d != filepath.Dir(d); d = filepath.Dir(d) {
-		if strings.HasPrefix(filepath.Base(d), exportTempPrefix) {
-			return filepath.Dir(d)
-		}
-	}
-	return dir
 }
 
 // nearlyFull says whether the filesystem holding dir has less than 1 MiB

@@ -50,7 +50,7 @@ func TestOutputCreatesNothingBeforeExport(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("before the export: %v", entries)
 	}
-	unpackTo, err := o.unpack.dir()
+	unpackTo, err := o.unpack.begin()
 	if err != nil {
 		t.Fatal(err)
 	}
