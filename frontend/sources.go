@@ -88,11 +88,14 @@ func fetchSources(ctx context.Context, c client.Client, res *llb.Result, timeout
 			}
 			sctx, cancel := context.WithTimeout(ctx, timeout)
 			defer cancel()
+			start := time.Now()
 			_, err = c.Solve(sctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: cacheImports, Evaluate: true})
 			switch {
 			case err == nil:
 				return nil
-			case errors.Is(sctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil:
+			// The deadline travels with the request: buildkitd may end it
+			// a moment before this side's timer fires.
+			case ctx.Err() == nil && (errors.Is(sctx.Err(), context.DeadlineExceeded) || time.Since(start) >= timeout):
 				return fmt.Errorf("downloading %s: no complete answer within %s: the server hangs or is too slow; raise the limit with --source-timeout (osbuildkit), --opt source-timeout=DURATION (buildctl) or --build-arg OSBUILDKIT_SOURCE_TIMEOUT=DURATION (buildx)", d.URL, timeout)
 			case ctx.Err() != nil:
 				return ctx.Err()
