@@ -31,10 +31,11 @@ type qemuOptions struct {
 }
 
 func (qemu) Plan(st *manifest.Stage) (*stages.Plan, error) {
-	if _, err := stages.PlanDisk(st); err != nil {
+	_, warnings, err := stages.PlanDisk(st)
+	if err != nil {
 		return nil, err
 	}
-	return &stages.Plan{Exec: &stages.Exec{Root: stages.RootBuildroot}, Outputs: []string{fmt.Sprint(st.Options["filename"])}}, nil
+	return &stages.Plan{Exec: &stages.Exec{Root: stages.RootBuildroot}, Outputs: []string{fmt.Sprint(st.Options["filename"])}, Warnings: warnings}, nil
 }
 
 func (qemu) Run(rt *stages.Runtime) error {

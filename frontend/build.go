@@ -39,7 +39,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := Input{Manifest: m, SourceMap: src.SourceMap, Helper: helper, Config: cfg, CacheImports: bc.CacheImports}
+	in := Input{Manifest: m, SourceMap: src.SourceMap, Helper: helper, Config: cfg, CacheImports: bc.CacheImports, Warn: src.Warn}
 	nc, err := bc.NamedContext("buildroot", dockerui.ContextOpt{})
 	if err != nil {
 		return nil, fmt.Errorf("reading the named context buildroot: %w", err)
@@ -65,6 +65,10 @@ type Input struct {
 	CacheImports []client.CacheOptionsEntry
 	// Observe, when set, sees the marshalled LLB before it is solved.
 	Observe func(*bkllb.Definition)
+	// Warn, when set, reports a warning on the manifest's own progress
+	// vertex (the gateway frontend's "load build definition"); otherwise
+	// warnings go to BuildKit without a vertex and the client lists them.
+	Warn func(ctx context.Context, msg string, opts client.WarnOpts)
 }
 
 // BuildManifest compiles and solves a loaded manifest; the gateway frontend
@@ -86,6 +90,9 @@ func BuildManifest(ctx context.Context, c client.Client, in Input) (*client.Resu
 	res, err := llb.Compile(ctx, in.Manifest, opts)
 	if err != nil {
 		return nil, withManifestSource(err, in.SourceMap)
+	}
+	if err := warn(ctx, c, in, res.Warnings); err != nil {
+		return nil, err
 	}
 	var marshalOpts []bkllb.ConstraintsOpt
 	if in.Config.NoCacheAll {

@@ -27,14 +27,21 @@ func withManifestSource(err error, sm *bkllb.SourceMap) error {
 	if !errors.As(err, &le) || le.Line == 0 {
 		return err
 	}
+	return errdefs.WithSource(err, &errdefs.Source{Info: sourceInfo(sm), Ranges: lineRange(le.Line)})
+}
+
+// sourceInfo describes the manifest to BuildKit, for errors and warnings
+// that point into it.
+func sourceInfo(sm *bkllb.SourceMap) *pb.SourceInfo {
 	info := &pb.SourceInfo{Filename: sm.Filename, Language: sm.Language, Data: sm.Data}
 	if sm.Definition != nil {
 		info.Definition = sm.Definition.ToPB()
 	}
-	return errdefs.WithSource(err, &errdefs.Source{
-		Info:   info,
-		Ranges: []*pb.Range{{Start: &pb.Position{Line: int32(le.Line)}, End: &pb.Position{Line: int32(le.Line)}}},
-	})
+	return info
+}
+
+func lineRange(line int) []*pb.Range {
+	return []*pb.Range{{Start: &pb.Position{Line: int32(line)}, End: &pb.Position{Line: int32(line)}}}
 }
 
 // StageFailure is a build error attributed to a stage of the manifest.

@@ -5,11 +5,13 @@ package integration
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // buildTree builds a manifest's export with the CLI and returns the tree.
@@ -161,11 +163,13 @@ func cached(v vertexRuns) bool { return v.completed && !v.ran }
 func TestHostnameChangeReusesCache(t *testing.T) {
 	manifest := manifestFile(t, "integration/testdata/debian-config.json")
 	buildTree(t, manifest, "tree")
+	// A name this run has never built: buildkitd's cache outlives runs.
+	renamed := fmt.Sprintf("renamed-%d.example.com", time.Now().UnixNano())
 	changed := manifestFile(t, "integration/testdata/debian-config.json", func(s string) string {
-		return strings.Replace(s, "osbk.example.com", "renamed.example.com", 1)
+		return strings.Replace(s, "osbk.example.com", renamed, 1)
 	})
 	tree, log := buildTree(t, changed, "tree")
-	wantContains(t, "/etc/hostname", readFile(t, filepath.Join(tree, "etc/hostname")), "renamed.example.com\n")
+	wantContains(t, "/etc/hostname", readFile(t, filepath.Join(tree, "etc/hostname")), renamed+"\n")
 	// Nothing changed since: nothing is rebuilt or sent again.
 	again := run(t, 0, cli, "build", "--progress", "plain", "--export", "tree", "--output-directory", filepath.Dir(tree), changed)
 	wantContains(t, "unchanged rebuild", again, "nothing changed; the output is up to date")

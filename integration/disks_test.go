@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -48,4 +49,24 @@ func TestV2DiskStages(t *testing.T) {
 		}
 	}
 	run(t, 0, "xz", "-t", filepath.Join(out, "xz", "disk.xz"))
+}
+
+// A partition fitted to the disk is reported from the plan, so the warning
+// is there on every build, also when the disk step comes from the cache.
+func TestDiskLayoutWarningWhenCached(t *testing.T) {
+	manifest := manifestFile(t, "integration/testdata/small-disk.json", func(s string) string {
+		return strings.Replace(s, `"size": 4190208`, `"size": 4194304`, 1) // 1 MiB past the end
+	})
+	for _, w := range ways {
+		t.Run(w.name, func(t *testing.T) {
+			for _, build := range []string{"first", "cached"} {
+				log := w.build(t, manifest, filepath.Join(t.TempDir(), "out"), buildOpts{target: "disk"})
+				wantContains(t, build+" build", log,
+					"partition 1 ends 1.0 MiB after the usable end of the disk; fitted it to the disk: 2146435072 bytes instead of 2147483648")
+				if w.name == "osbuildkit" {
+					wantContains(t, build+" build", log, "osbuildkit: warning: [disk] stage 0 org.osbuild.image: .pipelines[1].stages[0].options.partitions[0].size (")
+				}
+			}
+		})
+	}
 }

@@ -173,7 +173,8 @@ func TestReferenceImageBoots(t *testing.T) {
 func TestUsersQcow2Example(t *testing.T) {
 	out := t.TempDir()
 	log := run(t, 0, cli, "build", "--progress", "plain", "--output-directory", out, filepath.Join(repo, "images/debian-bootable-qcow2-fixed.json"))
-	wantContains(t, "build log", log, "warning: partition 2 ends 17.0 MiB after the usable end of the disk; fitted it to the disk")
+	wantContains(t, "build log", log, "osbuildkit: warning: [assembler] assembler 0 org.osbuild.qemu: ",
+		".options.partitions[1].size (", "partition 2 ends 17.0 MiB after the usable end of the disk; fitted it to the disk")
 	image := filepath.Join(out, "assembler", "debian-bootable.qcow2")
 	checkQcow2(t, image, "10 GiB (10737418240 bytes)")
 	raw := filepath.Join(t.TempDir(), "disk.raw")

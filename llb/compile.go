@@ -71,6 +71,19 @@ type Result struct {
 	Insecure []*manifest.Stage
 	// Downloads holds the curl sources the build needs, by checksum.
 	Downloads map[string]Download
+	// Warnings are the stages' plan-time warnings, in manifest order.
+	Warnings []Warning
+}
+
+// Warning is a problem a stage works around, located in the manifest.
+type Warning struct {
+	Pipeline string
+	Stage    *manifest.Stage
+	*manifest.LocationError
+}
+
+func (w Warning) String() string {
+	return fmt.Sprintf("[%s] %s %d %s: %v", w.Pipeline, w.Stage.Kind, w.Stage.Index, w.Stage.Type, w.LocationError)
 }
 
 // Download is one curl source: its URL and the state that fetches it.
@@ -137,6 +150,10 @@ func (c *compiler) pipeline(pl *manifest.Pipeline) error {
 		plan, err := impl.Plan(st)
 		if err != nil {
 			return err
+		}
+		for _, w := range plan.Warnings {
+			c.locate(w)
+			c.result.Warnings = append(c.result.Warnings, Warning{Pipeline: pl.Name, Stage: st, LocationError: w})
 		}
 		for _, out := range plan.Outputs {
 			if prev, dup := written[out]; dup {

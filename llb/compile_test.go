@@ -300,3 +300,22 @@ func TestConflictingOutputs(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// A layout the stage works around is reported when the build is planned,
+// located at the option, so a cached step still warns.
+func TestPlanWarningsAreLocated(t *testing.T) {
+	res, _, _ := compile(t, load(t, "../images/debian-bootable-qcow2-fixed.json"), Options{})
+	if len(res.Warnings) != 1 {
+		t.Fatalf("warnings %v, want the over-long root partition", res.Warnings)
+	}
+	got := res.Warnings[0].String()
+	for _, want := range []string{"[assembler] assembler 0 org.osbuild.qemu:", ".options.partitions[1].size (../images/debian-bootable-qcow2-fixed.json:56:",
+		"partition 2 ends 17.0 MiB after the usable end of the disk; fitted it to the disk"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("warning %q does not say %q", got, want)
+		}
+	}
+	if res, _, _ := compile(t, load(t, "../images/debian-bookworm-qcow2.json"), Options{}); len(res.Warnings) != 0 {
+		t.Errorf("a disk that fits warns: %v", res.Warnings)
+	}
+}

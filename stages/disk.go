@@ -99,8 +99,8 @@ var fsTypeNames = map[string]Filesystem{
 
 // Layout turns the options into a Disk, checking sizes and overlaps. A last
 // partition that runs past the end of the disk is fitted to it, with a
-// warning; any other overrun or overlap is an error.
-func (o DiskOptions) Layout() (*Disk, []string, error) {
+// warning located at its size; any other overrun or overlap is an error.
+func (o DiskOptions) Layout() (*Disk, []*manifest.LocationError, error) {
 	size, err := manifest.SizeValue(o.Size)
 	if err != nil {
 		return nil, nil, locErr(manifest.Path{"size"}, "%v", err)
@@ -207,8 +207,8 @@ func partitionType(fs *Filesystem, pttype string) string {
 }
 
 // fit checks the partitions against the disk and each other.
-func (d *Disk) fit() ([]string, error) {
-	var warnings []string
+func (d *Disk) fit() ([]*manifest.LocationError, error) {
+	var warnings []*manifest.LocationError
 	lastUsable := d.Size
 	if d.PTType == "gpt" {
 		lastUsable = d.Size - 34*sector // GPT's backup header and entries
@@ -240,7 +240,7 @@ func (d *Disk) fit() ([]string, error) {
 			}
 			over := end - lastUsable
 			p.Size = (lastUsable - p.Start) / sector * sector
-			warnings = append(warnings, fmt.Sprintf("warning: partition %d ends %s after the usable end of the disk; fitted it to the disk: %d bytes instead of %d", i+1, humanBytes(over), p.Size, p.Size+over))
+			warnings = append(warnings, &manifest.LocationError{Path: at.Key("size"), Err: fmt.Errorf("partition %d ends %s after the usable end of the disk; fitted it to the disk: %d bytes instead of %d", i+1, humanBytes(over), p.Size, p.Size+over)})
 		}
 	}
 	return warnings, nil
@@ -290,23 +290,27 @@ func derivedUUID(seed ...string) string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
 }
 
-// PlanDisk decodes a stage's disk options and checks the layout.
-func PlanDisk(st *manifest.Stage) (*Disk, error) {
+// PlanDisk decodes a stage's disk options and checks the layout. The
+// warnings (a partition fitted to the disk) are located in the manifest.
+func PlanDisk(st *manifest.Stage) (*Disk, []*manifest.LocationError, error) {
 	var o DiskOptions
 	raw, err := json.Marshal(st.Options)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := json.Unmarshal(raw, &o); err != nil {
-		return nil, &manifest.LocationError{Path: st.OptionsPath(), Err: err}
+		return nil, nil, &manifest.LocationError{Path: st.OptionsPath(), Err: err}
 	}
-	d, _, err := o.Layout()
+	d, warnings, err := o.Layout()
 	if err != nil {
 		var le *manifest.LocationError
 		if errors.As(err, &le) {
 			le.Path = append(st.OptionsPath(), le.Path...)
 		}
-		return nil, err
+		return nil, nil, err
 	}
-	return d, nil
+	for _, w := range warnings {
+		w.Path = append(st.OptionsPath(), w.Path...)
+	}
+	return d, warnings, nil
 }

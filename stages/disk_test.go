@@ -9,7 +9,7 @@ import (
 	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
-func diskLayout(t *testing.T, options string) (*Disk, []string, error) {
+func diskLayout(t *testing.T, options string) (*Disk, []*manifest.LocationError, error) {
 	t.Helper()
 	var o DiskOptions
 	if err := json.Unmarshal([]byte(options), &o); err != nil {
@@ -36,8 +36,9 @@ func TestLayoutOfUsersExample(t *testing.T) {
 	if want := int64(10<<30 - 34*512 - 269484032); d.Partitions[1].Size != want {
 		t.Errorf("root size %d, want %d (fitted to the disk)", d.Partitions[1].Size, want)
 	}
-	if len(warnings) != 1 || !strings.Contains(warnings[0], "partition 2 ends 17.0 MiB after the usable end of the disk") {
-		t.Errorf("warnings %q", warnings)
+	if len(warnings) != 1 || warnings[0].Path.String() != ".partitions[1].size" ||
+		!strings.Contains(warnings[0].Err.Error(), "partition 2 ends 17.0 MiB after the usable end of the disk") {
+		t.Errorf("warnings %v", warnings)
 	}
 }
 

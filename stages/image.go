@@ -31,11 +31,13 @@ func (image) Plan(st *manifest.Stage) (*Plan, error) {
 	if st.Input("tree") == nil {
 		return nil, &manifest.LocationError{Path: st.Path, Err: fmt.Errorf("%s needs an input named \"tree\"", st.Type)}
 	}
-	if _, err := PlanDisk(st); err != nil {
+	_, warnings, err := PlanDisk(st)
+	if err != nil {
 		return nil, err
 	}
 	plan := execInBuildroot()
 	plan.Outputs = []string{fmt.Sprint(st.Options["filename"])}
+	plan.Warnings = warnings
 	return plan, nil
 }
 
@@ -52,14 +54,12 @@ func (image) Run(rt *Runtime) error {
 }
 
 // BuildDiskImage assembles the "tree" input into the output file in the
-// requested format.
+// requested format. The layout's warnings were given when the build was
+// planned (so they are seen even when this step comes from the cache).
 func BuildDiskImage(rt *Runtime, o DiskOptions, filename string, f ImageFormat) error {
-	d, warnings, err := o.Layout()
+	d, _, err := o.Layout()
 	if err != nil {
 		return err
-	}
-	for _, w := range warnings {
-		rt.Logf("%s", w)
 	}
 	tree, err := rt.InputPath("tree")
 	if err != nil {

@@ -1,6 +1,10 @@
 package stages
 
-import "os"
+import (
+	"os"
+
+	"github.com/osbuildkit/osbuildkit/manifest"
+)
 
 // Plan says how a stage runs: the helper (Exec), then file operations
 // (Files); either may be absent. A Plan with neither leaves the tree
@@ -16,6 +20,10 @@ type Plan struct {
 	// Outputs are the files the stage creates in the tree (archives, disk
 	// images); two stages of a pipeline may not write the same one.
 	Outputs []string
+	// Warnings are problems the stage works around (a partition fitted to
+	// the disk), located in the manifest. They are given when the build is
+	// planned, so a step that comes from the cache still reports them.
+	Warnings []*manifest.LocationError
 }
 
 // Root says what the helper's root filesystem is.

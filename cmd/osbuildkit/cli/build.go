@@ -229,6 +229,9 @@ func (b *builder) run(ctx context.Context) error {
 	// all-cached build (from a registry cache, say) never overwrites a
 	// complete registry cache with a lesser one.
 	built, err := b.solve(ctx, c, opt, build, execs)
+	for _, w := range built.warnings {
+		fmt.Fprintf(b.e.stderr, "osbuildkit: warning: %s\n", w)
+	}
 	if err != nil {
 		return lostDaemon(addr, err, built.connected)
 	}

@@ -28,6 +28,9 @@ type solveStats struct {
 	rebuilt bool
 	// connected is set once BuildKit has sent anything.
 	connected bool
+	// warnings are what the build warned about (plan-time warnings of the
+	// stages), in order, without repeats.
+	warnings []string
 }
 
 // execSet holds the digests of a build's exec ops.
@@ -94,7 +97,14 @@ func (b *builder) solve(ctx context.Context, c *bkclient.Client, opt bkclient.So
 		return nil
 	})
 	eg.Go(func() error {
-		_, err := display.UpdateFrom(context.WithoutCancel(ctx), displayCh)
+		warnings, err := display.UpdateFrom(context.WithoutCancel(ctx), displayCh)
+		seen := map[string]bool{}
+		for _, w := range warnings {
+			if msg := string(w.Short); !seen[msg] {
+				seen[msg] = true
+				stats.warnings = append(stats.warnings, msg)
+			}
+		}
 		return err
 	})
 	err = eg.Wait()
