@@ -91,9 +91,7 @@ func BuildManifest(ctx context.Context, c client.Client, in Input) (*client.Resu
 	if err != nil {
 		return nil, withManifestSource(err, in.SourceMap)
 	}
-	if err := warn(ctx, c, in, res.Warnings); err != nil {
-		return nil, err
-	}
+	warn(ctx, c, in, res.Warnings)
 	var marshalOpts []bkllb.ConstraintsOpt
 	if in.Config.NoCacheAll {
 		marshalOpts = append(marshalOpts, bkllb.IgnoreCache)

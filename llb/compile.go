@@ -79,11 +79,12 @@ type Result struct {
 type Warning struct {
 	Pipeline string
 	Stage    *manifest.Stage
-	*manifest.LocationError
+	// At is the option at fault and what was done about it.
+	At *manifest.LocationError
 }
 
 func (w Warning) String() string {
-	return fmt.Sprintf("[%s] %s %d %s: %v", w.Pipeline, w.Stage.Kind, w.Stage.Index, w.Stage.Type, w.LocationError)
+	return fmt.Sprintf("[%s] %s %d %s: %v", w.Pipeline, w.Stage.Kind, w.Stage.Index, w.Stage.Type, w.At)
 }
 
 // Download is one curl source: its URL and the state that fetches it.
@@ -107,13 +108,9 @@ func Compile(ctx context.Context, m *manifest.Manifest, opt Options) (*Result, e
 	if len(exports) == 0 {
 		exports = m.Exports
 	}
-	var names []string
-	for _, pl := range m.Pipelines {
-		names = append(names, pl.Name)
-	}
 	for _, e := range exports {
 		if m.Pipeline(e) == nil {
-			return nil, fmt.Errorf("cannot export %q: the manifest has no such pipeline (pipelines: %s)", e, strings.Join(names, ", "))
+			return nil, fmt.Errorf("cannot export %q: the manifest has no such pipeline (pipelines: %s)", e, strings.Join(m.Names(), ", "))
 		}
 	}
 	c := &compiler{ctx: ctx, m: m, opt: opt, trees: map[string]bkllb.State{}, result: &Result{}}
@@ -153,7 +150,7 @@ func (c *compiler) pipeline(pl *manifest.Pipeline) error {
 		}
 		for _, w := range plan.Warnings {
 			c.locate(w)
-			c.result.Warnings = append(c.result.Warnings, Warning{Pipeline: pl.Name, Stage: st, LocationError: w})
+			c.result.Warnings = append(c.result.Warnings, Warning{Pipeline: pl.Name, Stage: st, At: w})
 		}
 		for _, out := range plan.Outputs {
 			if prev, dup := written[out]; dup {

@@ -99,6 +99,13 @@ func ResultOf(err error) (Result, bool) {
 	if errors.As(err, &ve) {
 		return ve.Result(), true
 	}
+	// A stage's own checks (disk layouts, conflicting outputs) find one
+	// problem at a time.
+	var le *LocationError
+	if errors.As(err, &le) {
+		return Result{Type: "https://osbuild.org/validation-error", Title: "Stage options check failed",
+			Errors: []ResultError{{Message: le.Err.Error(), Path: le.Path.JSON(), Line: le.Line, Column: le.Column}}}, true
+	}
 	return Result{}, false
 }
 

@@ -59,6 +59,15 @@ func (f *File) Position(p Path) Position {
 // File returns the text the manifest was loaded from.
 func (m *Manifest) File() *File { return m.file }
 
+// Names returns the pipelines' names in manifest order.
+func (m *Manifest) Names() []string {
+	names := make([]string, 0, len(m.Pipelines))
+	for _, pl := range m.Pipelines {
+		names = append(names, pl.Name)
+	}
+	return names
+}
+
 // Pipeline returns the pipeline with that name, or nil.
 func (m *Manifest) Pipeline(name string) *Pipeline {
 	for _, p := range m.Pipelines {

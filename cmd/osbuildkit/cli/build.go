@@ -122,6 +122,12 @@ func runBuild(e *env, args []string) int {
 	return exitOK
 }
 
+// planManifest runs every stage's own checks on the pipelines the exports
+// need (all of them when exports is empty), without a daemon.
+func planManifest(m *manifest.Manifest, exports []string) (*llb.Result, error) {
+	return llb.Compile(context.Background(), m, llb.Options{Helper: llb.Helper{State: bkllb.Scratch(), Dir: "/"}, Exports: exports})
+}
+
 // checkBuildInput rejects, before any work, what cannot build: unknown
 // exports, missing entitlements, bad flags.
 func checkBuildInput(e *env, m *manifest.Manifest, f *buildFlags, exports []string) int {
@@ -136,7 +142,7 @@ func checkBuildInput(e *env, m *manifest.Manifest, f *buildFlags, exports []stri
 			return usageError(e, fmt.Errorf("--allow %q: osbuildkit stages use only security.insecure", a))
 		}
 	}
-	res, err := llb.Compile(context.Background(), m, llb.Options{Helper: llb.Helper{State: bkllb.Scratch(), Dir: "/"}, Exports: exports})
+	res, err := planManifest(m, exports)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "osbuildkit: %v\n", err)
 		return exitInvalid

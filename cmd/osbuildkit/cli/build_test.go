@@ -2,10 +2,14 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
 func writeManifest(t *testing.T, doc string) string {
@@ -65,5 +69,40 @@ func TestValidateAndInspect(t *testing.T) {
 	out.Reset()
 	if code := Main([]string{"--inspect", writeManifest(t, mkdirManifest)}, nil, &out, &errs); code != exitOK || !strings.Contains(out.String(), `"id": "`) {
 		t.Errorf("--inspect: exit %d, %s", code, out.String())
+	}
+}
+
+// validate runs the stages' own checks too: what the build would reject
+// before starting is invalid, and warnings are printed.
+func TestValidateRunsStageChecks(t *testing.T) {
+	overlap := `{"version": "2", "pipelines": [{"name": "t", "stages": []}, {"name": "disk", "stages": [{"type": "org.osbuild.image",
+	  "inputs": {"tree": {"type": "org.osbuild.tree", "origin": "org.osbuild.pipeline", "references": ["name:t"]}},
+	  "options": {"filename": "d.raw", "size": "1G", "partitions": [{"start": 2048, "size": 204800, "filesystem": {"type": "ext4", "mountpoint": "/"}},
+	    {"start": 4096, "size": 2048, "filesystem": {"type": "vfat", "mountpoint": "/boot/efi"}}]}}]}]}`
+	path := writeManifest(t, overlap)
+	var out, errs bytes.Buffer
+	if code := Main([]string{"validate", path}, nil, &out, &errs); code != exitInvalid {
+		t.Errorf("validate of overlapping partitions: exit %d, stdout %q", code, out.String())
+	}
+	if want := ".pipelines[1].stages[0].options.partitions[1].start (" + path + ":4:"; !strings.Contains(errs.String(), want) || !strings.Contains(errs.String(), "partition 2 overlaps partition 1") {
+		t.Errorf("validate said %q, want %q and the overlap", errs.String(), want)
+	}
+	out.Reset()
+	errs.Reset()
+	if code := Main([]string{"validate", "--json", path}, nil, &out, &errs); code != exitInvalid {
+		t.Errorf("validate --json: exit %d", code)
+	}
+	var res manifest.Result
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil || res.Success || len(res.Errors) != 1 || res.Errors[0].Line != 4 ||
+		fmt.Sprint(res.Errors[0].Path) != "[pipelines 1 stages 0 options partitions 1 start]" {
+		t.Errorf("validate --json printed %s (%v)", out.String(), err)
+	}
+	out.Reset()
+	errs.Reset()
+	if code := Main([]string{"validate", "../../../images/debian-bootable-qcow2-fixed.json"}, nil, &out, &errs); code != exitOK {
+		t.Errorf("validate of the fitted example: exit %d: %s", code, errs.String())
+	}
+	if !strings.Contains(errs.String(), "osbuildkit: warning: [assembler] assembler 0 org.osbuild.qemu: ") || !strings.Contains(errs.String(), "partition 2 ends 17.0 MiB after the usable end") {
+		t.Errorf("validate did not warn: %q", errs.String())
 	}
 }

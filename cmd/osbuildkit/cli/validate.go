@@ -55,8 +55,17 @@ func runValidate(e *env, args []string) int {
 	if len(pos) != 1 {
 		return usageError(e, errors.New("validate takes one MANIFEST (a path or -)"))
 	}
-	if _, code := loadManifest(e, pos[0], *asJSON); code != exitOK {
+	m, code := loadManifest(e, pos[0], *asJSON)
+	if code != exitOK {
 		return code
+	}
+	// What the build would reject before starting is invalid here too.
+	res, err := planManifest(m, m.Names())
+	if err != nil {
+		return reportLoadError(e, err, *asJSON)
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(e.stderr, "osbuildkit: warning: %s\n", w)
 	}
 	if *asJSON {
 		writeJSON(e.stdout, manifest.Result{Success: true})
