@@ -147,6 +147,7 @@ func TestReferenceImageBoots(t *testing.T) {
 	run(t, 0, cli, "build", "--progress", "plain", "--output-directory", out, filepath.Join(repo, "images/debian-bookworm-qcow2.json"))
 	image := filepath.Join(out, "assembler", "debian-bookworm.qcow2")
 	checkQcow2(t, image, "10 GiB (10737418240 bytes)")
+	hostKeys := map[string]string{} // firmware → the ed25519 host key the machine serves
 	for _, fw := range []string{"bios", "uefi"} {
 		t.Run(fw, func(t *testing.T) {
 			v := bootVM(t, image, fw)
@@ -163,7 +164,22 @@ func TestReferenceImageBoots(t *testing.T) {
 					t.Errorf("not booted through UEFI: %q", got)
 				}
 			}
+			// First boot replaced the host keys made when openssh-server
+			// was installed, and sshd serves the new one.
+			if got := v.run(t, "test -e /etc/osbuild-first-boot && echo flag; ls -a /etc/ssh | grep -c new-host-keys"); got != "0" {
+				t.Errorf("after the first boot: %q, want the flag and the temporary directory gone", got)
+			}
+			file := strings.Fields(v.run(t, "cat /etc/ssh/ssh_host_ed25519_key.pub"))
+			served := strings.Fields(v.run(t, "ssh-keyscan -t ed25519 127.0.0.1 2>/dev/null"))
+			if len(file) < 2 || len(served) < 3 || served[2] != file[1] {
+				t.Errorf("sshd serves %q, the key file holds %q", served, file)
+			} else {
+				hostKeys[fw] = file[1]
+			}
 		})
+	}
+	if hostKeys["bios"] == "" || hostKeys["bios"] == hostKeys["uefi"] {
+		t.Errorf("two boots of one image present the host keys %q and %q: they were not regenerated", hostKeys["bios"], hostKeys["uefi"])
 	}
 }
 

@@ -1,0 +1,52 @@
+package stages
+
+import (
+	"strings"
+
+	"github.com/osbuildkit/osbuildkit/manifest"
+)
+
+// firstBoot is org.osbuild.first-boot: commands run once, on the image's
+// first boot. As osbuild does it: a oneshot service in default.target.wants
+// runs only while the flag file /etc/osbuild-first-boot exists, and its
+// first command removes the flag, so a failed removal runs nothing else.
+// File operations only.
+type firstBoot struct{}
+
+var _ Stage = firstBoot{}
+
+func init() { Register(manifest.KindStage, firstBoot{}) }
+
+func (firstBoot) Type() string { return "org.osbuild.first-boot" }
+
+const (
+	firstBootFlag = "/etc/osbuild-first-boot"
+	firstBootUnit = "/usr/lib/systemd/system/osbuild-first-boot.service"
+)
+
+func (firstBoot) Plan(st *manifest.Stage) (*Plan, error) {
+	var o struct {
+		Commands       []string `json:"commands"`
+		WaitForNetwork bool     `json:"wait_for_network"`
+	}
+	if err := decode(st, &o); err != nil {
+		return nil, err
+	}
+	var unit strings.Builder
+	unit.WriteString("[Unit]\nDescription=OSBuild First Boot Service\nConditionPathExists=" + firstBootFlag + "\n")
+	if o.WaitForNetwork {
+		unit.WriteString("Wants=network-online.target\nAfter=network-online.target\n")
+	}
+	unit.WriteString("\n[Service]\nType=oneshot\nExecStart=/usr/bin/rm " + firstBootFlag + "\n")
+	for _, c := range o.Commands {
+		unit.WriteString("ExecStart=" + c + "\n") // one line each: the schema refuses line breaks
+	}
+	files := WriteFile(firstBootUnit, 0o644, []byte(unit.String()))
+	wants := "/usr/lib/systemd/system/default.target.wants"
+	files = append(files,
+		FileAction{Mkdir: &Mkdir{Path: wants, Mode: 0o755, Parents: true}},
+		FileAction{Rm: &Rm{Path: wants + "/osbuild-first-boot.service", AllowNotFound: true}},
+		FileAction{Symlink: &Symlink{Target: "../osbuild-first-boot.service", Path: wants + "/osbuild-first-boot.service"}})
+	files = append(files, WriteFile(firstBootFlag, 0o644, nil)...)
+	return &Plan{Files: files}, nil
+}
