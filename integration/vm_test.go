@@ -204,6 +204,21 @@ func TestUsersQcow2Example(t *testing.T) {
 	}
 	esp := run(t, 0, "mdir", "-i", raw+"@@1048576", "-b", "::/EFI/BOOT", "::/EFI/debian")
 	wantContains(t, "ESP", esp, "BOOTX64.EFI", "grubx64.efi", "grub.cfg")
+	// The ESP's files are on the ESP only: the root filesystem has the
+	// mountpoint, empty, and checks clean.
+	rootfs := raw + "?offset=269484032"
+	ls := run(t, 0, "debugfs", "-R", "ls -p /boot/efi", rootfs)
+	var entries []string
+	for _, line := range strings.Split(ls, "\n") {
+		// ls -p: /inode/mode/uid/gid/name/size/
+		if f := strings.Split(line, "/"); len(f) > 5 && f[0] == "" && f[5] != "." && f[5] != ".." {
+			entries = append(entries, f[5])
+		}
+	}
+	if len(entries) > 0 || !strings.Contains(ls, "/./") {
+		t.Errorf("/boot/efi in the root filesystem holds %v, want an empty mountpoint:\n%s", entries, ls)
+	}
+	run(t, 0, "e2fsck", "-fn", rootfs)
 	v := bootVM(t, image, "uefi")
 	v.expect(t, "Loading Linux", 5*time.Minute)
 	v.expect(t, "Loading initial ramdisk", time.Minute)

@@ -136,8 +136,7 @@ func (d *Disk) partition(rt *Runtime, raw string) error {
 }
 
 // sourceDir is what goes into a filesystem: the tree below its mountpoint.
-// Content of nested mountpoints is also in the parent filesystem, hidden
-// there once the child is mounted.
+// For ext4, dropNested then removes what belongs to nested mountpoints.
 func sourceDir(tree, mountpoint string) (string, error) {
 	if mountpoint == "" {
 		return "", nil
@@ -183,7 +182,13 @@ func (d *Disk) makeFilesystem(rt *Runtime, i int, tree, raw string) error {
 		if rt.SourceEpoch != nil {
 			mkfs = rt.WithEnv("E2FSPROGS_FAKE_TIME=" + strconv.FormatInt(*rt.SourceEpoch, 10))
 		}
-		return mkfs.Run("mkfs.ext4", append(args, raw, strconv.FormatInt(p.Size/1024, 10)+"k")...)
+		if err := mkfs.Run("mkfs.ext4", append(args, raw, strconv.FormatInt(p.Size/1024, 10)+"k")...); err != nil {
+			return err
+		}
+		if src == "" {
+			return nil
+		}
+		return d.dropNested(rt, i, tree, raw)
 	case "vfat":
 		args := []string{"--offset", strconv.FormatInt(p.Start/sector, 10), "-i", volumeID(fs.UUID)}
 		if fs.FatSize != 0 {
