@@ -57,6 +57,8 @@ fuzz:
 	$(GO) test ./manifest -run '^$$' -fuzz '^FuzzParseSize$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 	$(GO) test ./manifest -run '^$$' -fuzz '^FuzzConvertV1$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 	$(GO) test ./manifest -run '^$$' -fuzz '^FuzzParseLocation$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
+	$(GO) test ./llb -run '^$$' -fuzz '^FuzzCompile$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
+	$(GO) test ./llb -run '^$$' -fuzz '^FuzzCompileOptions$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 
 clean:
 	rm -rf $(BIN) out
