@@ -2,6 +2,7 @@ package llb
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -317,5 +318,27 @@ func TestPlanWarningsAreLocated(t *testing.T) {
 	}
 	if res, _, _ := compile(t, load(t, "../images/debian-bookworm-qcow2.json"), Options{}); len(res.Warnings) != 0 {
 		t.Errorf("a disk that fits warns: %v", res.Warnings)
+	}
+}
+
+// An inline source osbuildkit cannot decode is refused at its encoding, with
+// the line, before anything runs.
+func TestUnsupportedInlineEncodingIsLocated(t *testing.T) {
+	data, err := os.ReadFile("../manifest/testdata/osbuild-docs/doc-3.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := strings.Replace(string(data), `"encoding": "base64"`, `"encoding": "lzma+base64"`, 1)
+	if doc == string(data) {
+		t.Fatal("doc-3 has no base64 inline source")
+	}
+	m, err := manifest.Load("doc-3.json", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Compile(context.Background(), m, Options{Helper: testHelper()})
+	var le *manifest.LocationError
+	if !errors.As(err, &le) || !strings.HasSuffix(le.Path.String(), ".encoding") || le.Line == 0 || !strings.Contains(err.Error(), `encoding "lzma+base64" is not supported by osbuildkit; use base64`) {
+		t.Errorf("got %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package llb
 
 import (
 	_ "crypto/sha512" // registers sha384 and sha512 digests for osbuild checksums
+	"errors"
 	"fmt"
 
 	bkllb "github.com/moby/buildkit/client/llb"
@@ -30,7 +31,10 @@ func (c *compiler) input(st *manifest.Stage, in *manifest.Input) (bkllb.State, e
 	var parts []bkllb.State
 	for _, r := range in.References {
 		s, err := c.sourceFile(r.ID)
-		if err != nil {
+		var le *manifest.LocationError
+		if errors.As(err, &le) {
+			return bkllb.Scratch(), err // located at the source itself
+		} else if err != nil {
 			return bkllb.Scratch(), &manifest.LocationError{Path: in.Path.Key("references"), Err: err}
 		}
 		parts = append(parts, s)
@@ -66,7 +70,8 @@ func (c *compiler) sourceFile(sum string) (bkllb.State, error) {
 	}
 	if item, ok := c.m.Sources.Inline[sum]; ok {
 		if item.Encoding != "base64" {
-			return bkllb.Scratch(), fmt.Errorf("inline source %s: encoding %q is not supported by osbuildkit; use base64", sum, item.Encoding)
+			return bkllb.Scratch(), &manifest.LocationError{Path: item.Path.Key("encoding"),
+				Err: fmt.Errorf("encoding %q is not supported by osbuildkit; use base64", item.Encoding)}
 		}
 		return bkllb.Scratch().File(bkllb.Mkfile("/"+sum, 0o644, item.Data), bkllb.WithCustomNamef("[sources] org.osbuild.inline %s", shortSum(sum))), nil
 	}
