@@ -3,6 +3,7 @@ package llb
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"slices"
 	"testing"
@@ -111,7 +112,7 @@ func FuzzCompileOptions(f *testing.F) {
 func collectOptionLeaves(v any, inOptions bool, out *[]func(any)) {
 	switch x := v.(type) {
 	case map[string]any:
-		for _, k := range sortedKeys(x) {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			in := inOptions || k == "options"
 			if in {
 				*out = append(*out, func(n any) { x[k] = n })
@@ -126,13 +127,4 @@ func collectOptionLeaves(v any, inOptions bool, out *[]func(any)) {
 			collectOptionLeaves(x[i], inOptions, out)
 		}
 	}
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -178,11 +178,7 @@ func (d *Disk) makeFilesystem(rt *Runtime, i int, tree, raw string) error {
 		if src != "" {
 			args = append(args, "-d", src)
 		}
-		mkfs := rt
-		if rt.SourceEpoch != nil {
-			mkfs = rt.WithEnv("E2FSPROGS_FAKE_TIME=" + strconv.FormatInt(*rt.SourceEpoch, 10))
-		}
-		if err := mkfs.Run("mkfs.ext4", append(args, raw, strconv.FormatInt(p.Size/1024, 10)+"k")...); err != nil {
+		if err := e2fsTimes(rt).Run("mkfs.ext4", append(args, raw, strconv.FormatInt(p.Size/1024, 10)+"k")...); err != nil {
 			return err
 		}
 		if src == "" {
@@ -214,6 +210,15 @@ func (d *Disk) makeFilesystem(rt *Runtime, i int, tree, raw string) error {
 		return makeInTempFile(rt, p, src, raw)
 	}
 	return fmt.Errorf("%s filesystems cannot be written without mounting them; use the privileged path (org.osbuild.mkfs.%s on an org.osbuild.loopback device, with security.insecure)", fs.Type, fs.Type)
+}
+
+// e2fsTimes is rt for e2fsprogs tools: with the pipeline's source-epoch,
+// the times they write (creation, deletion, superblock) are fixed.
+func e2fsTimes(rt *Runtime) *Runtime {
+	if rt.SourceEpoch == nil {
+		return rt
+	}
+	return rt.WithEnv("E2FSPROGS_FAKE_TIME=" + strconv.FormatInt(*rt.SourceEpoch, 10))
 }
 
 // fillFAT copies a directory into a FAT filesystem with mtools.

@@ -42,11 +42,7 @@ func (firstBoot) Plan(st *manifest.Stage) (*Plan, error) {
 		unit.WriteString("ExecStart=" + c + "\n") // one line each: the schema refuses line breaks
 	}
 	files := WriteFile(firstBootUnit, 0o644, []byte(unit.String()))
-	wants := "/usr/lib/systemd/system/default.target.wants"
-	files = append(files,
-		FileAction{Mkdir: &Mkdir{Path: wants, Mode: 0o755, Parents: true}},
-		FileAction{Rm: &Rm{Path: wants + "/osbuild-first-boot.service", AllowNotFound: true}},
-		FileAction{Symlink: &Symlink{Target: "../osbuild-first-boot.service", Path: wants + "/osbuild-first-boot.service"}})
+	files = append(files, WriteSymlink("/usr/lib/systemd/system/default.target.wants/osbuild-first-boot.service", "../osbuild-first-boot.service")...)
 	files = append(files, WriteFile(firstBootFlag, 0o644, nil)...)
 	return &Plan{Files: files}, nil
 }

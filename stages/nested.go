@@ -8,7 +8,6 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 )
 
@@ -57,7 +56,8 @@ func (d *Disk) dropNested(rt *Runtime, i int, tree, raw string) error {
 		if err != nil {
 			return err
 		}
-		cmds, err := removalScript(dir, "/"+strings.TrimPrefix(strings.TrimPrefix(m, path.Clean(p.FS.Mountpoint)), "/"))
+		rel, _ := filepath.Rel(path.Clean(p.FS.Mountpoint), m)
+		cmds, err := removalScript(dir, path.Join("/", filepath.ToSlash(rel)))
 		if err != nil {
 			rt.Logf("note: %s stays also in the %s filesystem: %v", m, p.FS.Mountpoint, err)
 			continue
@@ -72,12 +72,8 @@ func (d *Disk) dropNested(rt *Runtime, i int, tree, raw string) error {
 		return err
 	}
 	defer os.Remove(file)
-	debugfs := rt
-	if rt.SourceEpoch != nil {
-		debugfs = rt.WithEnv("E2FSPROGS_FAKE_TIME=" + strconv.FormatInt(*rt.SourceEpoch, 10))
-	}
 	var errs bytes.Buffer
-	cmd := debugfs.Command("debugfs", "-w", "-f", file, fmt.Sprintf("%s?offset=%d", raw, p.Start))
+	cmd := e2fsTimes(rt).Command("debugfs", "-w", "-f", file, fmt.Sprintf("%s?offset=%d", raw, p.Start))
 	cmd.Stdout, cmd.Stderr = nil, &errs
 	err := cmd.Run()
 	// debugfs exits 0 when a command fails; anything past its banner is one.

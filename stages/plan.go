@@ -122,6 +122,16 @@ func WriteFile(path string, mode os.FileMode, data []byte) []FileAction {
 	}
 }
 
+// WriteSymlink is the file operations that (re)create a symbolic link,
+// creating its directory and replacing whatever was there.
+func WriteSymlink(path, target string) []FileAction {
+	return []FileAction{
+		{Mkdir: &Mkdir{Path: dirOf(path), Mode: 0o755, Parents: true}},
+		{Rm: &Rm{Path: path, AllowNotFound: true}},
+		{Symlink: &Symlink{Target: target, Path: path}},
+	}
+}
+
 func dirOf(p string) string {
 	for i := len(p) - 1; i > 0; i-- {
 		if p[i] == '/' {

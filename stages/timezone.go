@@ -20,11 +20,7 @@ func (timezone) Plan(st *manifest.Stage) (*Plan, error) {
 	if err := decode(st, &o); err != nil {
 		return nil, err
 	}
-	files := []FileAction{
-		{Mkdir: &Mkdir{Path: "/etc", Mode: 0o755, Parents: true}},
-		{Rm: &Rm{Path: "/etc/localtime", AllowNotFound: true}},
-		{Symlink: &Symlink{Target: "/usr/share/zoneinfo/" + o.Zone, Path: "/etc/localtime"}},
-	}
+	files := WriteSymlink("/etc/localtime", "/usr/share/zoneinfo/"+o.Zone)
 	files = append(files, WriteFile("/etc/timezone", 0o644, []byte(o.Zone+"\n"))...)
 	return &Plan{Files: files}, nil
 }

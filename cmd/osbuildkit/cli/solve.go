@@ -29,7 +29,7 @@ type solveStats struct {
 	// connected is set once BuildKit has sent anything.
 	connected bool
 	// warnings are what the build warned about (plan-time warnings of the
-	// stages), in order, without repeats.
+	// stages), in order.
 	warnings []string
 }
 
@@ -98,12 +98,8 @@ func (b *builder) solve(ctx context.Context, c *bkclient.Client, opt bkclient.So
 	})
 	eg.Go(func() error {
 		warnings, err := display.UpdateFrom(context.WithoutCancel(ctx), displayCh)
-		seen := map[string]bool{}
 		for _, w := range warnings {
-			if msg := string(w.Short); !seen[msg] {
-				seen[msg] = true
-				stats.warnings = append(stats.warnings, msg)
-			}
+			stats.warnings = append(stats.warnings, string(w.Short))
 		}
 		return err
 	})
