@@ -130,4 +130,10 @@ var formatCheckers = map[string]func(string) error{
 	},
 	"size":     func(s string) error { _, err := ParseSize(s); return err },
 	"location": func(s string) error { _, err := ParseLocation(s); return err },
+	"line": func(s string) error {
+		if strings.ContainsAny(s, "\n\r") {
+			return fmt.Errorf("%q has a line break: give each command as one line", s)
+		}
+		return nil
+	},
 }
