@@ -19,10 +19,19 @@ ref=$top/images/debian-bookworm-qcow2.json
 cache_ref=localhost:5000/osbuildkit/bench-cache:$(date +%s)
 log() { echo "bench: $*" >&2; }
 
-pids=()
+# cleanup stops the bench's daemons and drops their state (logs stay).
+# Daemons are started inside $(…), so their PIDs are read from their files.
 cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
+	local f p
+	for f in "$work"/*/pid; do
+		[ -f "$f" ] || continue
+		p=$(cat "$f")
+		kill "$p" 2>/dev/null || true
+		for _ in $(seq 150); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
+		kill -9 "$p" 2>/dev/null || true
+		rm -f "$f"
+		rm -rf "$(dirname "$f")/root"
+	done
 }
 trap cleanup EXIT
 
@@ -33,7 +42,6 @@ daemon() {
 	sed -e "s#^root = .*#root = \"$d/root\"#" -e "s#unix://[^\"]*buildkitd.sock#unix://$d/buildkitd.sock#" \
 		"$OSBUILDKIT_CACHE/state/buildkitd.toml" >"$d/buildkitd.toml"
 	nohup "$bin/buildkitd" --config "$d/buildkitd.toml" >"$d/log" 2>&1 &
-	pids+=($!)
 	echo $! >"$d/pid"
 	for _ in $(seq 100); do "$bin/buildctl" --addr "unix://$d/buildkitd.sock" debug workers >/dev/null 2>&1 && break; sleep 0.2; done
 	echo "unix://$d/buildkitd.sock"
