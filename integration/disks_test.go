@@ -3,7 +3,9 @@
 package integration
 
 import (
+	"bufio"
 	"encoding/binary"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,20 +55,91 @@ func TestV2DiskStages(t *testing.T) {
 
 // A partition fitted to the disk is reported from the plan, so the warning
 // is there on every build, also when the disk step comes from the cache.
+// buildctl's plain and tty displays print a warning only if its step is
+// updated again after it arrives (BuildKit's progressui, as for Dockerfile
+// lint warnings), so buildctl's check reads the status stream itself.
 func TestDiskLayoutWarningWhenCached(t *testing.T) {
 	manifest := manifestFile(t, "integration/testdata/small-disk.json", func(s string) string {
 		return strings.Replace(s, `"size": 4190208`, `"size": 4194304`, 1) // 1 MiB past the end
 	})
+	const fitted = "partition 1 ends 1.0 MiB after the usable end of the disk; fitted it to the disk: 2146435072 bytes instead of 2147483648"
 	for _, w := range ways {
 		t.Run(w.name, func(t *testing.T) {
 			for _, build := range []string{"first", "cached"} {
-				log := w.build(t, manifest, filepath.Join(t.TempDir(), "out"), buildOpts{target: "disk"})
-				wantContains(t, build+" build", log,
-					"partition 1 ends 1.0 MiB after the usable end of the disk; fitted it to the disk: 2146435072 bytes instead of 2147483648")
-				if w.name == "osbuildkit" {
-					wantContains(t, build+" build", log, "osbuildkit: warning: [disk] stage 0 org.osbuild.image: .pipelines[1].stages[0].options.partitions[0].size (")
+				o := buildOpts{target: "disk"}
+				if w.name == "buildctl" {
+					o.progress = "rawjson"
+				}
+				log := w.build(t, manifest, filepath.Join(t.TempDir(), "out"), o)
+				switch w.name {
+				case "osbuildkit":
+					wantContains(t, build+" build", log, "osbuildkit: warning: [disk] stage 0 org.osbuild.image: .pipelines[1].stages[0].options.partitions[0].size (", fitted)
+				case "buildctl":
+					ws := statusWarnings(t, log)
+					if len(ws) != 1 {
+						t.Fatalf("%s build: %d warnings in the status stream, want 1: %+v", build, len(ws), ws)
+					}
+					wantContains(t, build+" build warning", ws[0].short, ".pipelines[1].stages[0].options.partitions[0].size", fitted)
+					wantContains(t, build+" build warning's step", ws[0].vertex, "load build definition from manifest.json")
+					if ws[0].line != 20 {
+						t.Errorf("%s build: the warning points at line %d, want 20 (the partition's size)", build, ws[0].line)
+					}
+				case "buildx": // its summary, printed after the build
+					wantContains(t, build+" build", log, "1 warning found", " - [disk] stage 0 org.osbuild.image: .pipelines[1].stages[0].options.partitions[0].size (with-syntax.json:20:52): "+fitted)
+				default:
+					t.Fatalf("no check for %s", w.name)
 				}
 			}
 		})
 	}
+}
+
+// statusWarning is a warning from BuildKit's rawjson status stream.
+type statusWarning struct {
+	short, vertex string // the message and its step's name
+	line          int    // where in the source it points, 0 if nowhere
+}
+
+// rawWarning is client.VertexWarning as rawjson spells it.
+type rawWarning struct {
+	Vertex string `json:"vertex"`
+	Short  []byte `json:"short"` // base64 in JSON
+	Range  []struct {
+		Start struct {
+			Line int `json:"line"`
+		} `json:"start"`
+	} `json:"range"`
+}
+
+func statusWarnings(t *testing.T, log string) []statusWarning {
+	t.Helper()
+	names := map[string]string{}
+	var raw []rawWarning
+	sc := bufio.NewScanner(strings.NewReader(log))
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for sc.Scan() {
+		var st struct {
+			Vertexes []struct {
+				Digest string `json:"digest"`
+				Name   string `json:"name"`
+			} `json:"vertexes"`
+			Warnings []rawWarning `json:"warnings"`
+		}
+		if json.Unmarshal(sc.Bytes(), &st) != nil {
+			continue
+		}
+		for _, v := range st.Vertexes {
+			names[v.Digest] = v.Name
+		}
+		raw = append(raw, st.Warnings...)
+	}
+	var out []statusWarning
+	for _, w := range raw {
+		sw := statusWarning{short: string(w.Short), vertex: names[w.Vertex]}
+		if len(w.Range) > 0 {
+			sw.line = w.Range[0].Start.Line
+		}
+		out = append(out, sw)
+	}
+	return out
 }

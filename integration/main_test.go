@@ -134,6 +134,8 @@ type buildOpts struct {
 	// sourceTimeout bounds each download (a Go duration).
 	sourceTimeout string
 	want          int // the exit status expected
+	// progress is buildctl's progress mode; plain unless set.
+	progress string
 }
 
 // withSyntaxKey writes a copy of the manifest that names the frontend in
@@ -185,7 +187,11 @@ var ways = []way{
 	}},
 	{"buildctl", func(t *testing.T, manifest, out string, o buildOpts) string {
 		dir := filepath.Dir(manifest)
-		args := []string{"build", "--progress", "plain", "--frontend", "gateway.v0", "--opt", "source=" + frontend,
+		progress := "plain"
+		if o.progress != "" {
+			progress = o.progress
+		}
+		args := []string{"build", "--progress", progress, "--frontend", "gateway.v0", "--opt", "source=" + frontend,
 			"--local", "context=" + dir, "--local", "dockerfile=" + dir, "--opt", "filename=" + filepath.Base(manifest),
 			"--output", "type=local,dest=" + out}
 		if o.target != "" {
