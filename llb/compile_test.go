@@ -342,3 +342,73 @@ func TestUnsupportedInlineEncodingIsLocated(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// Pipeline trees, whether a stage's own or a pipeline input, are mounted
+// without content hashing (BuildKit would hash the whole tree to key each
+// exec); source files and the helper (a selected directory) keep it.
+func TestTreesAreNotContentHashed(t *testing.T) {
+	trees, others := 0, 0
+	for _, f := range examples(t) {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := manifest.Load(f, data)
+		if err != nil {
+			continue // covered by the manifest tests
+		}
+		stagesByPath := map[string]*manifest.Stage{}
+		for _, pl := range m.Pipelines {
+			for _, st := range pl.Stages {
+				stagesByPath[st.Path.String()] = st
+			}
+		}
+		_, _, ops := compile(t, m, Options{})
+		for _, o := range ops {
+			ex := o.pb.GetExec()
+			if ex == nil {
+				continue
+			}
+			st := stagesByPath[o.meta.Description[StageKey]]
+			for _, mnt := range ex.GetMounts() {
+				wantOff := false
+				switch {
+				case mnt.GetDest() == TreeDir:
+					wantOff = true
+					trees++
+				case strings.HasPrefix(mnt.GetDest(), InputsDir+"/"):
+					in := stageInput(st, strings.TrimPrefix(mnt.GetDest(), InputsDir+"/"))
+					if in == nil {
+						t.Fatalf("%s: %s mounts %s, not an input of its stage", f, o.name(), mnt.GetDest())
+					}
+					wantOff = in.Origin == manifest.OriginPipeline
+					if wantOff {
+						trees++
+					} else {
+						others++
+					}
+				case mnt.GetDest() == HelperDir:
+					others++
+				}
+				if off := mnt.GetContentCache() == pb.MountContentCache_OFF; off != wantOff {
+					t.Errorf("%s: %s mount %s: content hashing off %v, want %v", f, o.name(), mnt.GetDest(), off, wantOff)
+				}
+			}
+		}
+	}
+	if trees == 0 || others == 0 {
+		t.Errorf("checked %d tree and %d other mounts; the examples should have both", trees, others)
+	}
+}
+
+func stageInput(st *manifest.Stage, name string) *manifest.Input {
+	if st == nil {
+		return nil
+	}
+	for _, in := range st.Inputs {
+		if in.Name == name {
+			return in
+		}
+	}
+	return nil
+}

@@ -99,8 +99,16 @@ func (c *compiler) exec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Ex
 	if err != nil {
 		return tree, err
 	}
-	return root.Run(opts...).AddMount(TreeDir, tree), nil
+	return root.Run(opts...).AddMount(TreeDir, tree, noContentHash), nil
 }
+
+// noContentHash keeps BuildKit from hashing the contents of a pipeline's
+// tree to key an exec's cache (it does so for every mount off "/" that is
+// whole or read-only): a Debian tree takes about 1.5 s to hash on our
+// machines, for each exec stage on each new tree, and a rebuilt tree has
+// new timestamps, so the hash never matched anything its LLB key did not.
+// The cache key stays the LLB digest chain (README, Caching).
+var noContentHash = bkllb.ContentCache(bkllb.MountContentCacheOff)
 
 // execInputs mounts a stage's inputs read-only where osbuild puts them and
 // describes them (and devices and mounts) in the spec.
@@ -112,7 +120,11 @@ func (c *compiler) execInputs(st *manifest.Stage, spec *stages.Spec) ([]bkllb.Ru
 			return nil, err
 		}
 		path := InputsDir + "/" + in.Name
-		opts = append(opts, bkllb.AddMount(path, state, bkllb.Readonly))
+		mopts := []bkllb.MountOption{bkllb.Readonly}
+		if in.Origin == manifest.OriginPipeline {
+			mopts = append(mopts, noContentHash)
+		}
+		opts = append(opts, bkllb.AddMount(path, state, mopts...))
 		refs := map[string]json.RawMessage{}
 		for _, r := range in.References {
 			b, err := json.Marshal(r.Options)
