@@ -52,6 +52,9 @@ declare -A secs rss
 timed() {
 	local label=$1 addr=$2; shift 2
 	local start end
+	# Write back what the previous measurement left dirty (a cold build
+	# leaves gigabytes), so it is not charged to this one.
+	sync
 	start=$(date +%s.%N)
 	/usr/bin/time -f %M -o "$work/$label.rss" "$cli" build --progress plain --addr "$addr" "$@" >"$work/$label.log" 2>&1 ||
 		{ log "$label failed, see $work/$label.log"; tail -20 "$work/$label.log" >&2; exit 1; }
@@ -102,6 +105,7 @@ mirror=$(apt-get indextargets --format '$(REPO_URI)' 'Created-By: Packages' | gr
 floor_tree=$work/floor-tree
 rm -rf "$floor_tree" "$work/floor-out"; mkdir -p "$work/floor-out"
 pkgs=$(jq -r '.pipelines[0].stages[] | select(.name == "org.osbuild.apt") | .options.packages | join(",")' "$ref")
+sync
 start=$(date +%s.%N)
 mmdebstrap --quiet --variant=minbase --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr --include="$pkgs" bookworm "$floor_tree" "$mirror" >/dev/null 2>&1
 grub=$(jq -c '.pipelines[0].stages[] | select(.name == "org.osbuild.grub2") | .options' "$ref")
@@ -117,7 +121,7 @@ cold=${secs[cold]}
 {
 	echo "# Benchmark: reference image ($(date -u +%Y-%m-%d), $(nproc) cores)"
 	echo
-	echo "Reference image: \`images/debian-bookworm-qcow2.json\`. Every figure is from the same run of \`make bench\`."
+	echo "Reference image: \`images/debian-bookworm-qcow2.json\`. Every figure is from the same run of \`make bench\`; each build starts after a \`sync\`, so none pays for writing back the one before."
 	echo
 	echo "| measurement | seconds | ratio | target |"
 	echo "|---|---|---|---|"
