@@ -71,7 +71,8 @@ type Result struct {
 	Insecure []*manifest.Stage
 	// Downloads holds the curl sources the build needs, by checksum.
 	Downloads map[string]Download
-	// Warnings are the stages' plan-time warnings, in manifest order.
+	// Warnings are the stages' plan-time warnings, pipeline by pipeline:
+	// each stage's own, then the pipeline's (SSH host keys).
 	Warnings []Warning
 }
 
@@ -149,8 +150,7 @@ func (c *compiler) pipeline(pl *manifest.Pipeline) error {
 			return err
 		}
 		for _, w := range plan.Warnings {
-			c.locate(w)
-			c.result.Warnings = append(c.result.Warnings, Warning{Pipeline: pl.Name, Stage: st, At: w})
+			c.warn(pl, st, w)
 		}
 		for _, out := range plan.Outputs {
 			if prev, dup := written[out]; dup {
@@ -163,8 +163,27 @@ func (c *compiler) pipeline(pl *manifest.Pipeline) error {
 			return err
 		}
 	}
+	if st, w := stages.HostKeyWarning(pl); w != nil && !c.isBuildroot(pl) {
+		c.warn(pl, st, w)
+	}
 	c.trees[pl.Name] = tree
 	return nil
+}
+
+// isBuildroot tells whether another pipeline builds in pl's tree (which
+// is then a tool, not an image).
+func (c *compiler) isBuildroot(pl *manifest.Pipeline) bool {
+	for _, other := range c.m.Pipelines {
+		if other.Build == pl.Name {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *compiler) warn(pl *manifest.Pipeline, st *manifest.Stage, w *manifest.LocationError) {
+	c.locate(w)
+	c.result.Warnings = append(c.result.Warnings, Warning{Pipeline: pl.Name, Stage: st, At: w})
 }
 
 func (c *compiler) stage(pl *manifest.Pipeline, st *manifest.Stage, plan *stages.Plan, tree bkllb.State) (bkllb.State, error) {

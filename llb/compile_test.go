@@ -377,7 +377,10 @@ func TestTreesAreNotContentHashed(t *testing.T) {
 					wantOff = true
 					trees++
 				case strings.HasPrefix(mnt.GetDest(), InputsDir+"/"):
-					in := stageInput(st, strings.TrimPrefix(mnt.GetDest(), InputsDir+"/"))
+					var in *manifest.Input
+					if st != nil {
+						in = st.Input(strings.TrimPrefix(mnt.GetDest(), InputsDir+"/"))
+					}
 					if in == nil {
 						t.Fatalf("%s: %s mounts %s, not an input of its stage", f, o.name(), mnt.GetDest())
 					}
@@ -401,14 +404,27 @@ func TestTreesAreNotContentHashed(t *testing.T) {
 	}
 }
 
-func stageInput(st *manifest.Stage, name string) *manifest.Input {
-	if st == nil {
-		return nil
+// An image that installs an SSH server without regenerating its host keys
+// is warned about, at the package; a buildroot pipeline is not.
+func TestHostKeyWarningIsLocated(t *testing.T) {
+	res, _, _ := compile(t, load(t, "../images/user-basic-tar.json"), Options{})
+	if len(res.Warnings) != 1 {
+		t.Fatalf("warnings %v, want the SSH host keys", res.Warnings)
 	}
-	for _, in := range st.Inputs {
-		if in.Name == name {
-			return in
+	got := res.Warnings[0].String()
+	for _, want := range []string{"[build] stage 1 org.osbuild.apt: .pipelines[0].stages[1].options.packages[1] (../images/user-basic-tar.json:21:15): ",
+		"openssh-server generates SSH host keys while the image is built"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("warning %q does not say %q", got, want)
 		}
 	}
-	return nil
+	m, err := manifest.Load("m.json", []byte(`{"version": "2", "pipelines": [
+		{"name": "build", "stages": [{"type": "org.osbuild.apt", "options": {"packages": ["openssh-server"]}}]},
+		{"name": "os", "build": "name:build", "stages": [{"type": "org.osbuild.mkdir", "options": {"paths": [{"path": "/srv"}]}}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, _, _ := compile(t, m, Options{}); len(res.Warnings) != 0 {
+		t.Errorf("a buildroot pipeline warns: %v", res.Warnings)
+	}
 }

@@ -1,0 +1,53 @@
+package stages
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/osbuildkit/osbuildkit/manifest"
+)
+
+func hostKeyPipeline(t *testing.T, stagesJSON string) *manifest.Pipeline {
+	t.Helper()
+	m, err := manifest.Load("m.json", []byte(`{"version": "2", "pipelines": [{"name": "os", "stages": [`+stagesJSON+`]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.Pipelines[0]
+}
+
+func TestHostKeyWarning(t *testing.T) {
+	for _, tc := range []struct {
+		name, stages, wantPath, wantPkg string
+	}{
+		{"apt", `{"type": "org.osbuild.apt", "options": {"packages": ["sudo", "openssh-server"]}}`, ".pipelines[0].stages[0].options.packages[1]", "openssh-server"},
+		{"apt, architecture qualified", `{"type": "org.osbuild.apt", "options": {"packages": ["openssh-server:amd64"]}}`, ".pipelines[0].stages[0].options.packages[0]", "openssh-server:amd64"},
+		{"debootstrap include", `{"type": "org.osbuild.debootstrap", "options": {"suite": "bookworm", "include": ["ca-certificates", "ssh"]}}`, ".pipelines[0].stages[0].options.include[1]", "ssh"},
+		{"regenerated at first boot", `{"type": "org.osbuild.apt", "options": {"packages": ["openssh-server"]}},
+			{"type": "org.osbuild.first-boot", "options": {"commands": ["/usr/bin/ssh-keygen -A"]}}`, "", ""},
+		{"regenerated before the server is installed", `{"type": "org.osbuild.first-boot", "options": {"commands": ["/usr/bin/ssh-keygen -A"]}},
+			{"type": "org.osbuild.apt", "options": {"packages": ["openssh-server"]}}`, ".pipelines[0].stages[1].options.packages[0]", "openssh-server"},
+		{"client only", `{"type": "org.osbuild.apt", "options": {"packages": ["openssh-client", "openssh-server-udeb-not"]}}`, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, w := HostKeyWarning(hostKeyPipeline(t, tc.stages))
+			if tc.wantPath == "" {
+				if w != nil {
+					t.Fatalf("warned: %v", w)
+				}
+				return
+			}
+			if w == nil || st == nil {
+				t.Fatal("no warning")
+			}
+			if got := w.Path.String(); got != tc.wantPath {
+				t.Errorf("warning at %s, want %s", got, tc.wantPath)
+			}
+			for _, want := range []string{tc.wantPkg + " generates SSH host keys while the image is built", "org.osbuild.first-boot running ssh-keygen"} {
+				if !strings.Contains(w.Err.Error(), want) {
+					t.Errorf("warning %q does not say %q", w.Err, want)
+				}
+			}
+		})
+	}
+}
