@@ -196,27 +196,44 @@ func examples(t testing.TB) []string {
 	return files
 }
 
-// Only stages with devices or mounts (loop devices) request
-// security.insecure, in the marshalled LLB of every example, and the
-// compiler reports exactly those stages to the entitlement check.
-func TestInsecureOnlyWhereDevicesAreUsed(t *testing.T) {
-	privileged := 0
+// loadedExamples loads every example that loads (the others are covered
+// by the manifest tests), by file name.
+func loadedExamples(t testing.TB) map[string]*manifest.Manifest {
+	out := map[string]*manifest.Manifest{}
 	for _, f := range examples(t) {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := manifest.Load(f, data)
-		if err != nil {
-			t.Logf("%s does not load (covered by the manifest tests): %v", f, err)
-			continue
+		if m, err := manifest.Load(f, data); err == nil {
+			out[f] = m
 		}
+	}
+	return out
+}
+
+// stagesByPath indexes a manifest's stages by their manifest path, as ops
+// carry it (StageKey).
+func stagesByPath(m *manifest.Manifest) map[string]*manifest.Stage {
+	out := map[string]*manifest.Stage{}
+	for _, pl := range m.Pipelines {
+		for _, st := range pl.Stages {
+			out[st.Path.String()] = st
+		}
+	}
+	return out
+}
+
+// Only stages with devices or mounts (loop devices) request
+// security.insecure, in the marshalled LLB of every example, and the
+// compiler reports exactly those stages to the entitlement check.
+func TestInsecureOnlyWhereDevicesAreUsed(t *testing.T) {
+	privileged := 0
+	for f, m := range loadedExamples(t) {
 		needs := map[string]bool{}
-		for _, pl := range m.Pipelines {
-			for _, st := range pl.Stages {
-				if len(st.Devices) > 0 || len(st.Mounts) > 0 {
-					needs[st.Path.String()] = true
-				}
+		for path, st := range stagesByPath(m) {
+			if len(st.Devices) > 0 || len(st.Mounts) > 0 {
+				needs[path] = true
 			}
 		}
 		res, _, ops := compile(t, m, Options{})
@@ -348,28 +365,15 @@ func TestUnsupportedInlineEncodingIsLocated(t *testing.T) {
 // exec); source files and the helper (a selected directory) keep it.
 func TestTreesAreNotContentHashed(t *testing.T) {
 	trees, others := 0, 0
-	for _, f := range examples(t) {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := manifest.Load(f, data)
-		if err != nil {
-			continue // covered by the manifest tests
-		}
-		stagesByPath := map[string]*manifest.Stage{}
-		for _, pl := range m.Pipelines {
-			for _, st := range pl.Stages {
-				stagesByPath[st.Path.String()] = st
-			}
-		}
+	for f, m := range loadedExamples(t) {
+		byPath := stagesByPath(m)
 		_, _, ops := compile(t, m, Options{})
 		for _, o := range ops {
 			ex := o.pb.GetExec()
 			if ex == nil {
 				continue
 			}
-			st := stagesByPath[o.meta.Description[StageKey]]
+			st := byPath[o.meta.Description[StageKey]]
 			for _, mnt := range ex.GetMounts() {
 				wantOff := false
 				switch {
