@@ -129,26 +129,55 @@ func TestDebianConfigurationStages(t *testing.T) {
 func vertices(t *testing.T, log string) map[string]vertexRuns {
 	t.Helper()
 	out := map[string]vertexRuns{}
+	for _, st := range statuses(t, log) {
+		for _, v := range st.Vertexes {
+			if v.Completed == nil {
+				continue
+			}
+			r := out[v.Name]
+			r.completed = true
+			if !v.Cached {
+				r.ran = true
+			}
+			out[v.Name] = r
+		}
+	}
+	return out
+}
+
+// rawStatus is one line of BuildKit's rawjson progress (client.SolveStatus),
+// as far as the tests read it.
+type rawStatus struct {
+	Vertexes []struct {
+		Digest    string     `json:"digest"`
+		Name      string     `json:"name"`
+		Completed *time.Time `json:"completed"`
+		Cached    bool       `json:"cached"`
+	} `json:"vertexes"`
+	Warnings []rawWarning `json:"warnings"`
+}
+
+// rawWarning is client.VertexWarning as rawjson spells it.
+type rawWarning struct {
+	Vertex string `json:"vertex"`
+	Short  []byte `json:"short"` // base64 in JSON
+	Range  []struct {
+		Start struct {
+			Line int `json:"line"`
+		} `json:"start"`
+	} `json:"range"`
+}
+
+// statuses parses the rawjson lines of a build's output, skipping the rest.
+func statuses(t *testing.T, log string) []rawStatus {
+	t.Helper()
+	var out []rawStatus
 	sc := bufio.NewScanner(strings.NewReader(log))
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	for sc.Scan() {
-		var st struct {
-			Vertexes []map[string]any `json:"vertexes"`
-		}
-		if json.Unmarshal(sc.Bytes(), &st) != nil {
-			continue
-		}
-		for _, v := range st.Vertexes {
-			if v["completed"] == nil {
-				continue
-			}
-			name, _ := v["name"].(string)
-			r := out[name]
-			r.completed = true
-			if c, _ := v["cached"].(bool); !c {
-				r.ran = true
-			}
-			out[name] = r
+		var st rawStatus
+		if json.Unmarshal(sc.Bytes(), &st) == nil {
+			out = append(out, st)
 		}
 	}
 	return out

@@ -3,9 +3,7 @@
 package integration
 
 import (
-	"bufio"
 	"encoding/binary"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -100,34 +98,11 @@ type statusWarning struct {
 	line          int    // where in the source it points, 0 if nowhere
 }
 
-// rawWarning is client.VertexWarning as rawjson spells it.
-type rawWarning struct {
-	Vertex string `json:"vertex"`
-	Short  []byte `json:"short"` // base64 in JSON
-	Range  []struct {
-		Start struct {
-			Line int `json:"line"`
-		} `json:"start"`
-	} `json:"range"`
-}
-
 func statusWarnings(t *testing.T, log string) []statusWarning {
 	t.Helper()
 	names := map[string]string{}
 	var raw []rawWarning
-	sc := bufio.NewScanner(strings.NewReader(log))
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	for sc.Scan() {
-		var st struct {
-			Vertexes []struct {
-				Digest string `json:"digest"`
-				Name   string `json:"name"`
-			} `json:"vertexes"`
-			Warnings []rawWarning `json:"warnings"`
-		}
-		if json.Unmarshal(sc.Bytes(), &st) != nil {
-			continue
-		}
+	for _, st := range statuses(t, log) {
 		for _, v := range st.Vertexes {
 			names[v.Digest] = v.Name
 		}

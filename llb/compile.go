@@ -163,22 +163,11 @@ func (c *compiler) pipeline(pl *manifest.Pipeline) error {
 			return err
 		}
 	}
-	if st, w := stages.HostKeyWarning(pl); w != nil && !c.isBuildroot(pl) {
+	if st, w := stages.HostKeyWarning(c.m, pl); w != nil {
 		c.warn(pl, st, w)
 	}
 	c.trees[pl.Name] = tree
 	return nil
-}
-
-// isBuildroot tells whether another pipeline builds in pl's tree (which
-// is then a tool, not an image).
-func (c *compiler) isBuildroot(pl *manifest.Pipeline) bool {
-	for _, other := range c.m.Pipelines {
-		if other.Build == pl.Name {
-			return true
-		}
-	}
-	return false
 }
 
 func (c *compiler) warn(pl *manifest.Pipeline, st *manifest.Stage, w *manifest.LocationError) {

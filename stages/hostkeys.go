@@ -15,8 +15,14 @@ var sshServers = map[string]bool{"openssh-server": true, "ssh": true, "task-ssh-
 // HostKeyWarning warns, at the package, when a pipeline installs an SSH
 // server and no later stage of it mentions the host keys (ssh-keygen or
 // ssh_host_ in its options): every machine made from the image would
-// present the keys generated while it was built. Nil otherwise.
-func HostKeyWarning(pl *manifest.Pipeline) (*manifest.Stage, *manifest.LocationError) {
+// present the keys generated while it was built. Nil otherwise, and for a
+// pipeline another builds in (a buildroot is a tool, not an image).
+func HostKeyWarning(m *manifest.Manifest, pl *manifest.Pipeline) (*manifest.Stage, *manifest.LocationError) {
+	for _, other := range m.Pipelines {
+		if other.Build == pl.Name {
+			return nil, nil
+		}
+	}
 	for i, st := range pl.Stages {
 		key := packageListKey(st.Type)
 		if key == "" {

@@ -7,13 +7,13 @@ import (
 	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
-func hostKeyPipeline(t *testing.T, stagesJSON string) *manifest.Pipeline {
+func hostKeyPipeline(t *testing.T, stagesJSON string) (*manifest.Manifest, *manifest.Pipeline) {
 	t.Helper()
 	m, err := manifest.Load("m.json", []byte(`{"version": "2", "pipelines": [{"name": "os", "stages": [`+stagesJSON+`]}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return m.Pipelines[0]
+	return m, m.Pipelines[0]
 }
 
 func TestHostKeyWarning(t *testing.T) {
