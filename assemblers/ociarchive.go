@@ -7,6 +7,4 @@ import (
 
 // The v1 org.osbuild.oci-archive assembler: the tree as an OCI archive,
 // like the stage, whose input here is the assembled tree.
-func init() {
-	stages.Register(manifest.KindAssembler, stages.OCIArchive{Input: "tree"})
-}
+func init() { stages.Define(stages.OCIArchive(manifest.KindAssembler, "tree")) }

@@ -7,18 +7,14 @@ import (
 	"github.com/osbuildkit/osbuildkit/stages"
 )
 
-// ostreeCommit is the v1 org.osbuild.ostree.commit assembler: the tree
+// The v1 org.osbuild.ostree.commit assembler: the tree
 // committed to a new archive-mode OSTree repository in the output, ready to
 // serve over HTTP. "repository" names the output directory (default
 // "repo"); "branch" is an alias of "ref". With "tar", the repository is
 // delivered as that tarball instead.
-type ostreeCommit struct{}
-
-var _ stages.Runner = ostreeCommit{}
-
-func init() { stages.Register(manifest.KindAssembler, ostreeCommit{}) }
-
-func (ostreeCommit) Type() string { return "org.osbuild.ostree.commit" }
+func init() {
+	stages.Define(stages.Definition[ostreeCommitOptions]{Type: "org.osbuild.ostree.commit", Kind: manifest.KindAssembler, Run: runOstreeCommit})
+}
 
 type ostreeCommitOptions struct {
 	Ref        string `json:"ref"`
@@ -31,19 +27,7 @@ type ostreeCommitOptions struct {
 	} `json:"tar"`
 }
 
-func (ostreeCommit) Plan(st *manifest.Stage) (*stages.Plan, error) {
-	var o ostreeCommitOptions
-	if err := st.DecodeOptions(&o); err != nil {
-		return nil, &manifest.LocationError{Path: st.OptionsPath(), Err: err}
-	}
-	return &stages.Plan{Exec: &stages.Exec{Root: stages.RootBuildroot}}, nil
-}
-
-func (ostreeCommit) Run(rt *stages.Runtime) error {
-	var o ostreeCommitOptions
-	if err := rt.Decode(&o); err != nil {
-		return err
-	}
+func runOstreeCommit(rt *stages.Runtime, o *ostreeCommitOptions) error {
 	ref := o.Ref
 	if ref == "" {
 		ref = o.Branch

@@ -9,7 +9,6 @@ import (
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/frontend/gateway/client"
 
-	_ "github.com/osbuildkit/osbuildkit/assemblers" // registers the assemblers
 	"github.com/osbuildkit/osbuildkit/llb"
 	"github.com/osbuildkit/osbuildkit/manifest"
 )

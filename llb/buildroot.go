@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	bkllb "github.com/moby/buildkit/client/llb"
+	"github.com/osbuildkit/osbuildkit/stages"
 )
 
 // HostBuildrootImage is the base of the host buildroot.
@@ -32,7 +33,7 @@ func (c *compiler) hostBuildroot() bkllb.State {
 		strings.Join(HostTools, " ") + " >/dev/null; rm -rf /var/lib/apt/lists/*"
 	opts := []bkllb.RunOption{
 		bkllb.Args([]string{"/bin/sh", "-c", script}),
-		bkllb.AddEnv("PATH", execPath),
+		bkllb.AddEnv("PATH", stages.ExecPath),
 		bkllb.AddEnv("DEBIAN_FRONTEND", "noninteractive"),
 		bkllb.WithCustomName("[buildroot] install stage tools"),
 	}

@@ -71,8 +71,8 @@ type Result struct {
 	Insecure []*manifest.Stage
 	// Downloads holds the curl sources the build needs, by checksum.
 	Downloads map[string]Download
-	// Warnings are the stages' plan-time warnings, pipeline by pipeline:
-	// each stage's own, then the pipeline's (SSH host keys).
+	// Warnings are the findings of the stages' rules (stages.Rules),
+	// pipeline by pipeline.
 	Warnings []Warning
 }
 
@@ -145,12 +145,9 @@ func (c *compiler) pipeline(pl *manifest.Pipeline) error {
 		if err != nil {
 			return err
 		}
-		plan, err := impl.Plan(st)
+		plan, err := impl.Plan(&stages.Context{Stage: st, Pipeline: pl, Manifest: c.m})
 		if err != nil {
 			return err
-		}
-		for _, w := range plan.Warnings {
-			c.warn(pl, st, w)
 		}
 		for _, out := range plan.Outputs {
 			if prev, dup := written[out]; dup {
@@ -163,8 +160,8 @@ func (c *compiler) pipeline(pl *manifest.Pipeline) error {
 			return err
 		}
 	}
-	if st, w := stages.HostKeyWarning(c.m, pl); w != nil {
-		c.warn(pl, st, w)
+	for _, f := range stages.Check(c.m, pl) {
+		c.warn(pl, f.Stage, f.At)
 	}
 	c.trees[pl.Name] = tree
 	return nil

@@ -15,6 +15,7 @@ import (
 
 	_ "github.com/osbuildkit/osbuildkit/assemblers" // the v1 examples' assemblers
 	"github.com/osbuildkit/osbuildkit/manifest"
+	"github.com/osbuildkit/osbuildkit/stages"
 )
 
 // op is one marshalled LLB op with its metadata.
@@ -155,7 +156,7 @@ func TestExecStageShape(t *testing.T) {
 		t.Fatalf("want one ExecOp for truncate, got %v", got)
 	}
 	ex := got[0].pb.GetExec()
-	if args := ex.GetMeta().GetArgs(); !slices.Equal(args, []string{HelperPath, "stage", "org.osbuild.truncate"}) {
+	if args := ex.GetMeta().GetArgs(); !slices.Equal(args, []string{stages.HelperPath, "stage", "org.osbuild.truncate"}) {
 		t.Errorf("args %v", args)
 	}
 	if ex.GetNetwork() != pb.NetMode_NONE {
@@ -175,7 +176,7 @@ func TestExecStageShape(t *testing.T) {
 	}
 	var spec string
 	for _, e := range ex.GetMeta().GetEnv() {
-		if v, ok := strings.CutPrefix(e, SpecEnv+"="); ok {
+		if v, ok := strings.CutPrefix(e, stages.SpecEnv+"="); ok {
 			spec = v
 		}
 	}

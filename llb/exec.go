@@ -12,27 +12,19 @@ import (
 	"github.com/osbuildkit/osbuildkit/stages"
 )
 
-// Where things are inside an exec, as osbuild lays them out.
+// The helper contract's paths, as this package uses them (stages.HelperDir
+// and friends define them).
 const (
-	HelperDir  = "/run/osbuild/bin"
-	HelperPath = HelperDir + "/osbuildkit"
-	TreeDir    = "/run/osbuild/tree"
-	InputsDir  = "/run/osbuild/inputs"
-	specDir    = "/run/osbuild/spec"
-	// SpecEnv carries the stage spec (JSON) to the helper.
-	SpecEnv = "OSBUILDKIT_STAGE_SPEC"
-	// maxEnvSpec is the largest spec passed in the environment; larger
-	// ones are mounted as a file (the kernel caps one variable at 128 KiB).
-	maxEnvSpec = 64 << 10
+	HelperDir = stages.HelperDir
+	TreeDir   = stages.TreeDir
+	InputsDir = stages.InputsDir
 )
-
-const execPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 func (c *compiler) exec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Exec, tree bkllb.State) (bkllb.State, error) {
 	opts := []bkllb.RunOption{
-		bkllb.Args([]string{HelperPath, "stage", st.Type}),
+		bkllb.Args(stages.HelperArgs(st.Type)),
 		bkllb.Dir("/"),
-		bkllb.AddEnv("PATH", execPath),
+		bkllb.AddEnv("PATH", stages.ExecPath),
 		bkllb.AddEnv("LANG", "C.UTF-8"),
 		bkllb.AddEnv("DEBIAN_FRONTEND", "noninteractive"),
 		bkllb.AddMount(HelperDir, c.opt.Helper.State, bkllb.SourcePath(c.opt.Helper.Dir), bkllb.Readonly),
@@ -48,7 +40,11 @@ func (c *compiler) exec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Ex
 	if pl.SourceEpoch != nil {
 		opts = append(opts, bkllb.AddEnv("SOURCE_DATE_EPOCH", strconv.FormatInt(*pl.SourceEpoch, 10)))
 	}
-	raw, err := json.Marshal(st.Options)
+	options := st.Options
+	if ex.Options != nil {
+		options = ex.Options
+	}
+	raw, err := json.Marshal(options)
 	if err != nil {
 		return tree, err
 	}
@@ -58,15 +54,14 @@ func (c *compiler) exec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Ex
 		return tree, err
 	}
 	opts = append(opts, inputOpts...)
-	specJSON, err := json.Marshal(spec)
+	specEnv, specFile, err := stages.EncodeSpec(spec)
 	if err != nil {
 		return tree, err
 	}
-	if len(specJSON) <= maxEnvSpec {
-		opts = append(opts, bkllb.AddEnv(SpecEnv, string(specJSON)))
-	} else {
-		file := bkllb.Scratch().File(bkllb.Mkfile("/stage.json", 0o644, specJSON), bkllb.WithCustomNamef("[%s] %s spec", pl.Name, st.Type))
-		opts = append(opts, bkllb.AddMount(specDir, file, bkllb.Readonly), bkllb.AddEnv(SpecEnv, "@"+specDir+"/stage.json"))
+	opts = append(opts, bkllb.AddEnv(stages.SpecEnv, specEnv))
+	if specFile != nil {
+		file := bkllb.Scratch().File(bkllb.Mkfile("/"+stages.SpecFile, 0o644, specFile), bkllb.WithCustomNamef("[%s] %s spec", pl.Name, st.Type))
+		opts = append(opts, bkllb.AddMount(stages.SpecDir, file, bkllb.Readonly))
 	}
 	if ex.Network {
 		if c.opt.Proxy != nil {

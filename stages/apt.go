@@ -10,7 +10,7 @@ import (
 	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
-// apt is org.osbuild.apt: install Debian packages into the tree with the
+// org.osbuild.apt: install Debian packages into the tree with the
 // tree's own apt, the tree being the sandbox's root filesystem (the
 // sandbox provides /proc, /sys and /dev; no privilege is needed).
 //
@@ -19,13 +19,9 @@ import (
 // started (policy-rc.d), and the initramfs is built once at the end rather
 // than once per trigger. Unknown package names fail before anything is
 // installed, with the closest names the archive has.
-type apt struct{}
-
-var _ Runner = apt{}
-
-func init() { Register(manifest.KindStage, apt{}) }
-
-func (apt) Type() string { return "org.osbuild.apt" }
+func init() {
+	Define(Definition[aptOptions]{Type: "org.osbuild.apt", Plan: planApt, Run: runApt})
+}
 
 type aptOptions struct {
 	Packages          []string  `json:"packages"`
@@ -53,11 +49,7 @@ type aptPin struct {
 	Priority int    `json:"priority"`
 }
 
-func (apt) Plan(st *manifest.Stage) (*Plan, error) {
-	var o aptOptions
-	if err := decode(st, &o); err != nil {
-		return nil, err
-	}
+func planApt(*Context, *aptOptions) (*Plan, error) {
 	return &Plan{Exec: &Exec{
 		Root:    RootTree,
 		Network: true,
@@ -69,18 +61,14 @@ func (apt) Plan(st *manifest.Stage) (*Plan, error) {
 	}}, nil
 }
 
-func (apt) Run(rt *Runtime) error {
-	var o aptOptions
-	if err := rt.Decode(&o); err != nil {
-		return err
-	}
+func runApt(rt *Runtime, o *aptOptions) error {
 	a := &aptRun{rt: rt, o: o}
 	return a.run()
 }
 
 type aptRun struct {
 	rt *Runtime
-	o  aptOptions
+	o  *aptOptions
 }
 
 func (a *aptRun) run() error {

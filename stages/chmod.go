@@ -1,18 +1,15 @@
 package stages
 
 import (
-	"github.com/osbuildkit/osbuildkit/manifest"
+	"maps"
+	"slices"
 )
 
-// chmod is org.osbuild.chmod: change mode bits with chmod(1) syntax
-// ("0444", "u+x,go-w"), optionally recursively.
-type chmod struct{}
-
-var _ Runner = chmod{}
-
-func init() { Register(manifest.KindStage, chmod{}) }
-
-func (chmod) Type() string { return "org.osbuild.chmod" }
+// org.osbuild.chmod: change mode bits with chmod(1) syntax ("0444",
+// "u+x,go-w"), optionally recursively.
+func init() {
+	Define(Definition[chmodOptions]{Type: "org.osbuild.chmod", Run: runChmod})
+}
 
 type chmodOptions struct {
 	Items map[string]struct {
@@ -21,20 +18,8 @@ type chmodOptions struct {
 	} `json:"items"`
 }
 
-func (chmod) Plan(st *manifest.Stage) (*Plan, error) {
-	var o chmodOptions
-	if err := decode(st, &o); err != nil {
-		return nil, err
-	}
-	return execInBuildroot(), nil
-}
-
-func (chmod) Run(rt *Runtime) error {
-	var o chmodOptions
-	if err := rt.Decode(&o); err != nil {
-		return err
-	}
-	for _, p := range sortedNames(o.Items) {
+func runChmod(rt *Runtime, o *chmodOptions) error {
+	for _, p := range slices.Sorted(maps.Keys(o.Items)) {
 		item := o.Items[p]
 		full, err := rt.Path(p)
 		if err != nil {

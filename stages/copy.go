@@ -4,22 +4,19 @@ import (
 	"fmt"
 	"path"
 
+	"github.com/osbuildkit/osbuildkit/internal/securejoin"
 	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
-// copyStage is org.osbuild.copy: copy from inputs, the tree or mounts into
+// org.osbuild.copy: copy from inputs, the tree or mounts into
 // the tree or a mount, with cp -a semantics. A "from" ending in "/" copies a
 // directory's contents. Copies whose result is unambiguous (directory
 // contents, or a source file to a file path) are file operations; the rest
 // run cp(1) in the buildroot, and copies to or from mount:// run there with
 // security.insecure (loop devices and mounts).
-type copyStage struct{}
-
-var _ Runner = copyStage{}
-
-func init() { Register(manifest.KindStage, copyStage{}) }
-
-func (copyStage) Type() string { return "org.osbuild.copy" }
+func init() {
+	Define(Definition[copyOptions]{Type: "org.osbuild.copy", Plan: planCopy, Run: runCopy})
+}
 
 type copyOptions struct {
 	Paths []struct {
@@ -29,44 +26,40 @@ type copyOptions struct {
 	} `json:"paths"`
 }
 
-func (copyStage) Plan(st *manifest.Stage) (*Plan, error) {
-	var o copyOptions
-	if err := decode(st, &o); err != nil {
-		return nil, err
-	}
+func planCopy(c *Context, o *copyOptions) (*Plan, error) {
 	p := &Plan{}
 	asFiles := true
 	for i, e := range o.Paths {
 		from, err := manifest.ParseLocation(e.From)
 		if err != nil {
-			return nil, optionError(st, manifest.Path{"paths", i, "from"}, "%v", err)
+			return nil, c.OptionError(manifest.Path{"paths", i, "from"}, "%v", err)
 		}
 		to, err := manifest.ParseLocation(e.To)
 		if err != nil {
-			return nil, optionError(st, manifest.Path{"paths", i, "to"}, "%v", err)
+			return nil, c.OptionError(manifest.Path{"paths", i, "to"}, "%v", err)
 		}
 		for _, l := range []struct {
 			loc manifest.Location
 			key string
 		}{{from, "from"}, {to, "to"}} {
-			if err := checkLocation(st, l.loc); err != nil {
-				return nil, optionError(st, manifest.Path{"paths", i, l.key}, "%v", err)
+			if err := checkLocation(c.Stage, l.loc); err != nil {
+				return nil, c.OptionError(manifest.Path{"paths", i, l.key}, "%v", err)
 			}
 		}
 		if to.Scheme == "input" {
-			return nil, optionError(st, manifest.Path{"paths", i, "to"}, "inputs are read-only: copy to tree:// or mount://")
+			return nil, c.OptionError(manifest.Path{"paths", i, "to"}, "inputs are read-only: copy to tree:// or mount://")
 		}
 		if from.Scheme == "mount" || to.Scheme == "mount" {
 			return &Plan{Exec: &Exec{Root: RootBuildroot, Insecure: true}}, nil
 		}
-		action, ok := copyAction(st, from, to)
+		action, ok := copyAction(c.Stage, from, to)
 		if !ok {
 			asFiles = false
 		}
 		p.Files = append(p.Files, action)
 	}
 	if !asFiles {
-		return execInBuildroot(), nil
+		return InBuildroot(), nil
 	}
 	return p, nil
 }
@@ -102,11 +95,7 @@ func copyAction(st *manifest.Stage, from, to manifest.Location) (FileAction, boo
 	return FileAction{Copy: c}, isFile && !to.Contents
 }
 
-func (copyStage) Run(rt *Runtime) error {
-	var o copyOptions
-	if err := rt.Decode(&o); err != nil {
-		return err
-	}
+func runCopy(rt *Runtime, o *copyOptions) error {
 	if len(rt.Devices) > 0 || len(rt.Mounts) > 0 {
 		detach, err := rt.Attach()
 		if err != nil {
@@ -149,14 +138,14 @@ func (rt *Runtime) resolve(url string) (string, error) {
 	case "input":
 		var root string
 		if root, err = rt.InputPath(l.Name); err == nil {
-			p, err = SecureJoin(root, l.Path)
+			p, err = securejoin.Join(root, l.Path)
 		}
 	case "mount":
 		root, ok := rt.MountPaths[l.Name]
 		if !ok {
 			return "", fmt.Errorf("no mount %q", l.Name)
 		}
-		p, err = SecureJoin(root, l.Path)
+		p, err = securejoin.Join(root, l.Path)
 	}
 	if err != nil {
 		return "", err

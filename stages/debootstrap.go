@@ -8,7 +8,7 @@ import (
 	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
-// debootstrap is org.osbuild.debootstrap (alias
+// org.osbuild.debootstrap (alias
 // org.osbuild.debian.debootstrap): bootstrap a Debian tree. It runs
 // mmdebstrap, which builds the same tree as debootstrap faster (see
 // docs/debootstrap.md), in the host buildroot with the network on, as root
@@ -19,13 +19,9 @@ import (
 // Afterwards /etc/hosts and /etc/resolv.conf are written with file
 // operations (inside the sandbox they are BuildKit's) and the build
 // sandbox's /etc/hostname is removed.
-type debootstrap struct{}
-
-var _ Runner = debootstrap{}
-
-func init() { Register(manifest.KindStage, debootstrap{}) }
-
-func (debootstrap) Type() string { return "org.osbuild.debootstrap" }
+func init() {
+	Define(Definition[debootstrapOptions]{Type: "org.osbuild.debootstrap", Plan: planDebootstrap, Run: runDebootstrap})
+}
 
 // DefaultMirror is where Debian comes from unless the manifest says.
 const DefaultMirror = "http://deb.debian.org/debian"
@@ -54,17 +50,13 @@ const hostsFile = "127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loop
 
 const resolvConf = "# Written by osbuildkit. The system's network configuration (DHCP,\n# systemd-resolved, ifupdown) provides the name servers at boot.\n"
 
-func (debootstrap) Plan(st *manifest.Stage) (*Plan, error) {
-	var o debootstrapOptions
-	if err := decode(st, &o); err != nil {
-		return nil, err
-	}
+func planDebootstrap(c *Context, o *debootstrapOptions) (*Plan, error) {
 	if !slices.Contains(knownSuites, o.Suite) {
 		msg := fmt.Sprintf("unknown Debian suite %q", o.Suite)
 		if s := manifest.Suggest(o.Suite, knownSuites); len(s) > 0 {
 			msg += fmt.Sprintf("; did you mean %q?", s[0])
 		}
-		return nil, optionError(st, manifest.Path{"suite"}, "%s (known: %s)", msg, strings.Join(knownSuites, ", "))
+		return nil, c.OptionError(manifest.Path{"suite"}, "%s (known: %s)", msg, strings.Join(knownSuites, ", "))
 	}
 	return &Plan{
 		Exec: &Exec{Root: RootBuildroot, Network: true},
@@ -79,22 +71,18 @@ func (debootstrap) Plan(st *manifest.Stage) (*Plan, error) {
 	}, nil
 }
 
-func (debootstrap) Run(rt *Runtime) error {
-	var o debootstrapOptions
-	if err := rt.Decode(&o); err != nil {
-		return err
-	}
+func runDebootstrap(rt *Runtime, o *debootstrapOptions) error {
 	return rt.Run("mmdebstrap", mmdebstrapArgs(o, rt.Tree)...)
 }
 
-func (o debootstrapOptions) mirror() string {
+func (o *debootstrapOptions) mirror() string {
 	if o.Mirror == "" {
 		return DefaultMirror
 	}
 	return o.Mirror
 }
 
-func (o debootstrapOptions) components() []string {
+func (o *debootstrapOptions) components() []string {
 	if len(o.Components) == 0 {
 		return []string{"main"}
 	}
@@ -104,7 +92,7 @@ func (o debootstrapOptions) components() []string {
 // mmdebstrapArgs runs mmdebstrap as root without mounting anything in the
 // target (--skip=chroot/mount): maintainer scripts run without /proc,
 // which the essential and minbase package sets accept.
-func mmdebstrapArgs(o debootstrapOptions, target string) []string {
+func mmdebstrapArgs(o *debootstrapOptions, target string) []string {
 	variant := o.Variant
 	if variant == "" {
 		variant = "minbase"

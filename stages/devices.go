@@ -12,10 +12,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// MountRoot is where a privileged stage's mounts are assembled, each at its
-// target below it, as osbuild does.
-const MountRoot = "/run/osbuild/mounts"
-
 type loopbackOptions struct {
 	Filename   string `json:"filename"`
 	Start      uint64 `json:"start"`
@@ -92,9 +88,9 @@ func deviceOrder(devs map[string]Device) []string {
 }
 
 func (rt *Runtime) attachLoop(raw json.RawMessage) (string, func(), error) {
-	var o loopbackOptions
-	if err := json.Unmarshal(raw, &o); err != nil {
-		return "", nil, err
+	o, err := decodeOptions[loopbackOptions](raw)
+	if err != nil {
+		return "", nil, fmt.Errorf("decoding the loopback options: %w", err)
 	}
 	sector := o.SectorSize
 	if sector == 0 {

@@ -1,37 +1,27 @@
 package stages
 
-import (
-	"strings"
+import "strings"
 
-	"github.com/osbuildkit/osbuildkit/manifest"
-)
-
-// firstBoot is org.osbuild.first-boot: commands run once, on the image's
+// org.osbuild.first-boot: commands run once, on the image's
 // first boot. As osbuild does it: a oneshot service in default.target.wants
 // runs only while the flag file /etc/osbuild-first-boot exists, and its
 // first command removes the flag, so a failed removal runs nothing else.
 // File operations only.
-type firstBoot struct{}
-
-var _ Stage = firstBoot{}
-
-func init() { Register(manifest.KindStage, firstBoot{}) }
-
-func (firstBoot) Type() string { return "org.osbuild.first-boot" }
+func init() {
+	Define(Definition[firstBootOptions]{Type: "org.osbuild.first-boot", Plan: planFirstBoot})
+}
 
 const (
 	firstBootFlag = "/etc/osbuild-first-boot"
 	firstBootUnit = "/usr/lib/systemd/system/osbuild-first-boot.service"
 )
 
-func (firstBoot) Plan(st *manifest.Stage) (*Plan, error) {
-	var o struct {
-		Commands       []string `json:"commands"`
-		WaitForNetwork bool     `json:"wait_for_network"`
-	}
-	if err := decode(st, &o); err != nil {
-		return nil, err
-	}
+type firstBootOptions struct {
+	Commands       []string `json:"commands"`
+	WaitForNetwork bool     `json:"wait_for_network"`
+}
+
+func planFirstBoot(_ *Context, o *firstBootOptions) (*Plan, error) {
 	var unit strings.Builder
 	unit.WriteString("[Unit]\nDescription=OSBuild First Boot Service\nConditionPathExists=" + firstBootFlag + "\n")
 	if o.WaitForNetwork {

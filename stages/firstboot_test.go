@@ -3,23 +3,7 @@ package stages
 import (
 	"strings"
 	"testing"
-
-	"github.com/osbuildkit/osbuildkit/manifest"
 )
-
-func planOf(t *testing.T, stage string) (*Plan, error) {
-	t.Helper()
-	m, err := manifest.Load("m.json", []byte(`{"version": "2", "pipelines": [{"name": "os", "stages": [`+stage+`]}]}`))
-	if err != nil {
-		return nil, err
-	}
-	st := m.Pipelines[0].Stages[0]
-	impl, err := For(st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return impl.Plan(st)
-}
 
 // osbuild's unit: the flag file guards it and is removed first; each
 // command is an ExecStart= line; the unit is wanted by default.target.

@@ -3,19 +3,17 @@ package stages
 import (
 	"fmt"
 	"strings"
-
-	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
-// fstab is org.osbuild.fstab: write /etc/fstab, each filesystem by UUID,
+// org.osbuild.fstab: write /etc/fstab, each filesystem by UUID,
 // LABEL, PARTUUID or device path. File operations only.
-type fstab struct{}
+func init() {
+	Define(Definition[fstabOptions]{Type: "org.osbuild.fstab", Plan: planFstab})
+}
 
-var _ Stage = fstab{}
-
-func init() { Register(manifest.KindStage, fstab{}) }
-
-func (fstab) Type() string { return "org.osbuild.fstab" }
+type fstabOptions struct {
+	Filesystems []fstabEntry `json:"filesystems"`
+}
 
 type fstabEntry struct {
 	UUID     string `json:"uuid"`
@@ -29,13 +27,7 @@ type fstabEntry struct {
 	PassNo   int    `json:"passno"`
 }
 
-func (fstab) Plan(st *manifest.Stage) (*Plan, error) {
-	var o struct {
-		Filesystems []fstabEntry `json:"filesystems"`
-	}
-	if err := decode(st, &o); err != nil {
-		return nil, err
-	}
+func planFstab(_ *Context, o *fstabOptions) (*Plan, error) {
 	var b strings.Builder
 	b.WriteString("# /etc/fstab, written by osbuildkit\n")
 	for _, fs := range o.Filesystems {

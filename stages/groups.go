@@ -2,20 +2,18 @@ package stages
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
-// groups is org.osbuild.groups: add groups with the tree's groupadd; a
-// group that exists already is left alone.
-type groups struct{}
-
-var _ Runner = groups{}
-
-func init() { Register(manifest.KindStage, groups{}) }
-
-func (groups) Type() string { return "org.osbuild.groups" }
+// org.osbuild.groups: add groups with the tree's groupadd; a group that
+// exists already is left alone.
+func init() {
+	Define(Definition[groupsOptions]{Type: "org.osbuild.groups", Plan: planGroups, Run: runGroups})
+}
 
 type groupsOptions struct {
 	Groups map[string]struct {
@@ -23,16 +21,12 @@ type groupsOptions struct {
 	} `json:"groups"`
 }
 
-func (groups) Plan(st *manifest.Stage) (*Plan, error) {
-	var o groupsOptions
-	if err := decode(st, &o); err != nil {
-		return nil, err
-	}
+func planGroups(c *Context, o *groupsOptions) (*Plan, error) {
 	byGID := map[int]string{}
-	for _, name := range sortedNames(o.Groups) {
+	for _, name := range slices.Sorted(maps.Keys(o.Groups)) {
 		if g := o.Groups[name].GID; g != nil {
 			if other, dup := byGID[*g]; dup {
-				return nil, optionError(st, manifest.Path{"groups", name, "gid"}, "gid %d is also given to group %q", *g, other)
+				return nil, c.OptionError(manifest.Path{"groups", name, "gid"}, "gid %d is also given to group %q", *g, other)
 			}
 			byGID[*g] = name
 		}
@@ -40,12 +34,8 @@ func (groups) Plan(st *manifest.Stage) (*Plan, error) {
 	return &Plan{Exec: &Exec{Root: RootTree}}, nil
 }
 
-func (groups) Run(rt *Runtime) error {
-	var o groupsOptions
-	if err := rt.Decode(&o); err != nil {
-		return err
-	}
-	for _, name := range sortedNames(o.Groups) {
+func runGroups(rt *Runtime, o *groupsOptions) error {
+	for _, name := range slices.Sorted(maps.Keys(o.Groups)) {
 		exists, err := dbHas(rt, "/etc/group", name)
 		if err != nil {
 			return err

@@ -6,11 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
-// grub2 is org.osbuild.grub2: configure GRUB 2 the Debian way. It writes
+// org.osbuild.grub2: configure GRUB 2 the Debian way. It writes
 // /boot/grub/grub.cfg with an entry per installed kernel (newest first) and
 // /etc/default/grub, so update-grub in the booted system keeps the setup.
 // With "legacy" it puts the BIOS (i386-pc) modules in /boot/grub/i386-pc;
@@ -22,13 +20,12 @@ import (
 //
 // GRUB's modules come from the tree when it has them (grub-efi-amd64-bin,
 // grub-pc-bin), else from the buildroot.
-type grub2 struct{}
-
-var _ Runner = grub2{}
-
-func init() { Register(manifest.KindStage, grub2{}) }
-
-func (grub2) Type() string { return "org.osbuild.grub2" }
+//
+// Without kernel_opts, it boots with the kernel_opts of the last
+// org.osbuild.kernel-cmdline stage before it in the pipeline.
+func init() {
+	Define(Definition[grub2Options]{Type: "org.osbuild.grub2", Plan: planGrub2, Run: runGrub2})
+}
 
 type grub2Options struct {
 	RootFSUUID string `json:"root_fs_uuid"`
@@ -57,7 +54,7 @@ type grub2Config struct {
 	Distributor    string   `json:"distributor"`
 }
 
-func (o grub2Options) legacy() bool {
+func (o *grub2Options) legacy() bool {
 	switch v := o.Legacy.(type) {
 	case bool:
 		return v
@@ -67,31 +64,49 @@ func (o grub2Options) legacy() bool {
 	return false
 }
 
-func (grub2) Plan(st *manifest.Stage) (*Plan, error) {
-	var o grub2Options
-	if err := decode(st, &o); err != nil {
-		return nil, err
-	}
+func planGrub2(c *Context, o *grub2Options) (*Plan, error) {
 	if !o.legacy() && o.UEFI == nil {
-		return nil, optionError(st, nil, "set \"legacy\" (BIOS) and/or \"uefi\": GRUB needs a platform to boot")
+		return nil, c.OptionError(nil, "set \"legacy\" (BIOS) and/or \"uefi\": GRUB needs a platform to boot")
 	}
-	return execInBuildroot(), nil
+	plan := InBuildroot()
+	if o.KernelOpts == "" {
+		if opts := handedKernelOpts(c); opts != "" {
+			plan.Exec.Options = withOption(c.Options, "kernel_opts", opts)
+		}
+	}
+	return plan, nil
 }
 
-// RootMarker is the grub.cfg comment that tells disk assemblers which
-// filesystem UUID the configuration boots.
-const RootMarker = "# osbuildkit: root_fs_uuid="
-
-func (grub2) Run(rt *Runtime) error {
-	var o grub2Options
-	if err := rt.Decode(&o); err != nil {
-		return err
+// handedKernelOpts is the kernel command line an org.osbuild.kernel-cmdline
+// stage earlier in the pipeline recorded, without root= (grub2 names the
+// root itself).
+func handedKernelOpts(c *Context) string {
+	for i := c.Index - 1; i >= 0; i-- {
+		st := c.Pipeline.Stages[i]
+		if st.Type != "org.osbuild.kernel-cmdline" {
+			continue
+		}
+		opts, _ := st.Options["kernel_opts"].(string)
+		var keep []string
+		for _, f := range strings.Fields(opts) {
+			if !strings.HasPrefix(f, "root=") {
+				keep = append(keep, f)
+			}
+		}
+		return strings.Join(keep, " ")
 	}
+	return ""
+}
+
+func runGrub2(rt *Runtime, o *grub2Options) error {
 	kernels, err := installedKernels(rt)
 	if err != nil {
 		return err
 	}
-	cmdline := kernelCmdline(rt, o)
+	cmdline := o.KernelOpts
+	if o.Config.Cmdline != "" {
+		cmdline = strings.TrimSpace(cmdline + " " + o.Config.Cmdline)
+	}
 	cfg := grubConfig(o, kernels, cmdline)
 	if err := rt.WriteFile("/boot/grub/grub.cfg", []byte(cfg), 0o600); err != nil {
 		return err
@@ -139,30 +154,9 @@ func installedKernels(rt *Runtime) ([]string, error) {
 	return versions, nil
 }
 
-func kernelCmdline(rt *Runtime, o grub2Options) string {
-	opts := o.KernelOpts
-	if opts == "" {
-		if p, err := rt.Path(KernelCmdlineFile); err == nil {
-			if b, err := os.ReadFile(p); err == nil {
-				var keep []string
-				for _, f := range strings.Fields(string(b)) {
-					if !strings.HasPrefix(f, "root=") {
-						keep = append(keep, f)
-					}
-				}
-				opts = strings.Join(keep, " ")
-			}
-		}
-	}
-	if o.Config.Cmdline != "" {
-		opts = strings.TrimSpace(opts + " " + o.Config.Cmdline)
-	}
-	return opts
-}
-
-func grubConfig(o grub2Options, kernels []string, cmdline string) string {
+func grubConfig(o *grub2Options, kernels []string, cmdline string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# GRUB configuration written by osbuildkit (org.osbuild.grub2).\n%s%s\n\n", RootMarker, o.RootFSUUID)
+	b.WriteString("# GRUB configuration written by osbuildkit (org.osbuild.grub2).\n\n")
 	timeout := 1
 	if o.Config.Timeout != nil {
 		timeout = *o.Config.Timeout
@@ -212,7 +206,7 @@ func grubConfig(o grub2Options, kernels []string, cmdline string) string {
 	return b.String()
 }
 
-func grubDefaults(o grub2Options, cmdline string) string {
+func grubDefaults(o *grub2Options, cmdline string) string {
 	timeout := 1
 	if o.Config.Timeout != nil {
 		timeout = *o.Config.Timeout
@@ -272,7 +266,7 @@ func copyGrubModules(rt *Runtime, platform string) error {
 var EFIModules = []string{"part_gpt", "part_msdos", "fat", "ext2", "xfs", "btrfs", "normal", "configfile", "search",
 	"search_fs_uuid", "search_label", "linux", "boot", "echo", "test", "gzio", "all_video", "efi_gop", "serial", "terminal", "loadenv", "chain"}
 
-func installEFI(rt *Runtime, o grub2Options) error {
+func installEFI(rt *Runtime, o *grub2Options) error {
 	mods, err := grubModuleDir(rt, "x86_64-efi")
 	if err != nil {
 		return err

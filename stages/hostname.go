@@ -3,28 +3,20 @@ package stages
 import (
 	"fmt"
 	"strings"
-
-	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
-// hostname is org.osbuild.hostname: /etc/hostname, and /etc/hosts with the
+// org.osbuild.hostname: /etc/hostname, and /etc/hosts with the
 // name on 127.0.1.1 as Debian's installer writes it (the rest of /etc/hosts
 // is Debian's default). File operations only.
-type hostname struct{}
+func init() {
+	Define(Definition[hostnameOptions]{Type: "org.osbuild.hostname", Plan: planHostname})
+}
 
-var _ Stage = hostname{}
+type hostnameOptions struct {
+	Hostname string `json:"hostname"`
+}
 
-func init() { Register(manifest.KindStage, hostname{}) }
-
-func (hostname) Type() string { return "org.osbuild.hostname" }
-
-func (hostname) Plan(st *manifest.Stage) (*Plan, error) {
-	var o struct {
-		Hostname string `json:"hostname"`
-	}
-	if err := decode(st, &o); err != nil {
-		return nil, err
-	}
+func planHostname(_ *Context, o *hostnameOptions) (*Plan, error) {
 	short, _, _ := strings.Cut(o.Hostname, ".")
 	alias := o.Hostname
 	if short != o.Hostname {

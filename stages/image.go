@@ -1,62 +1,96 @@
 package stages
 
 import (
-	"encoding/json"
-	"fmt"
+	"errors"
 
+	"github.com/osbuildkit/osbuildkit/disk"
 	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
-// image is org.osbuild.image (osbuildkit's own): assemble a partitioned
-// disk image from the "tree" input into filename, without loop devices or
-// mounts, so it needs no privilege. "format" converts it in the same step
-// (qcow2 and friends keep it small; raw images lose their holes once they
-// leave BuildKit). Partition and filesystem options are the qemu
-// assembler's.
-type image struct{}
+// org.osbuild.image (osbuildkit's own): assemble a partitioned disk image
+// from the "tree" input into filename, without loop devices or mounts, so
+// it needs no privilege. "format" converts it in the same step (qcow2 and
+// friends keep it small; raw images lose their holes once they leave
+// BuildKit). Partition and filesystem options are the qemu assembler's.
+func init() {
+	Define(Definition[imageOptions]{Type: "org.osbuild.image", Plan: planImage, Run: runImage})
+}
 
-var _ Runner = image{}
-
-func init() { Register(manifest.KindStage, image{}) }
-
-func (image) Type() string { return "org.osbuild.image" }
+var _ disk.Runner = (*Runtime)(nil)
 
 type imageOptions struct {
-	DiskOptions
+	disk.Options
 	Filename string       `json:"filename"`
-	Format   *ImageFormat `json:"format"`
+	Format   *disk.Format `json:"format"`
 }
 
-func (image) Plan(st *manifest.Stage) (*Plan, error) {
-	if st.Input("tree") == nil {
-		return nil, &manifest.LocationError{Path: st.Path, Err: fmt.Errorf("%s needs an input named \"tree\"", st.Type)}
-	}
-	_, warnings, err := PlanDisk(st)
-	if err != nil {
-		return nil, err
-	}
-	plan := execInBuildroot()
-	plan.Outputs = []string{fmt.Sprint(st.Options["filename"])}
-	plan.Warnings = warnings
-	return plan, nil
+func planImage(c *Context, o *imageOptions) (*Plan, error) {
+	return PlanDiskImage(c, &o.Options, o.Filename)
 }
 
-func (image) Run(rt *Runtime) error {
-	var o imageOptions
-	if err := json.Unmarshal(rt.Options, &o); err != nil {
-		return err
-	}
-	f := ImageFormat{Type: "raw"}
+func runImage(rt *Runtime, o *imageOptions) error {
+	f := disk.Format{Type: "raw"}
 	if o.Format != nil {
 		f = *o.Format
 	}
-	return BuildDiskImage(rt, o.DiskOptions, o.Filename, f)
+	return BuildDiskImage(rt, &o.Options, o.Filename, f)
+}
+
+// PlanDiskImage checks a disk image's layout before the build and, when
+// the options leave the root filesystem's UUID out, hands the helper the
+// one the tree's org.osbuild.grub2 stage boots (root_fs_uuid), so the
+// disk and its GRUB configuration agree.
+func PlanDiskImage(c *Context, o *disk.Options, filename string) (*Plan, error) {
+	if err := c.RequireInput("tree"); err != nil {
+		return nil, err
+	}
+	d, _, err := o.Layout()
+	if err != nil {
+		var le *manifest.LocationError
+		if errors.As(err, &le) {
+			le.Path = append(c.OptionsPath(), le.Path...)
+		}
+		return nil, err
+	}
+	plan := InBuildroot()
+	plan.Outputs = []string{filename}
+	if uuid := handedRootUUID(c, d); uuid != "" {
+		plan.Exec.Options = withOption(c.Options, "root_fs_uuid", uuid)
+	}
+	return plan, nil
+}
+
+// handedRootUUID is the root_fs_uuid of the last org.osbuild.grub2 stage
+// of the pipeline the "tree" input names, when the disk's root filesystem
+// has no UUID of its own.
+func handedRootUUID(c *Context, d *disk.Disk) string {
+	unnamed := false
+	for _, p := range d.Partitions {
+		if p.FS != nil && p.FS.Mountpoint == "/" && p.FS.UUID == "" {
+			unnamed = true
+		}
+	}
+	if !unnamed {
+		return ""
+	}
+	uuid := ""
+	for _, ref := range c.Input("tree").References {
+		name, ok := ref.PipelineName()
+		if pl := c.Manifest.Pipeline(name); ok && pl != nil {
+			for _, st := range pl.Stages {
+				if v, _ := st.Options["root_fs_uuid"].(string); st.Type == "org.osbuild.grub2" && v != "" {
+					uuid = v
+				}
+			}
+		}
+	}
+	return uuid
 }
 
 // BuildDiskImage assembles the "tree" input into the output file in the
 // requested format. The layout's warnings were given when the build was
 // planned (so they are seen even when this step comes from the cache).
-func BuildDiskImage(rt *Runtime, o DiskOptions, filename string, f ImageFormat) error {
+func BuildDiskImage(rt *Runtime, o *disk.Options, filename string, f disk.Format) error {
 	d, _, err := o.Layout()
 	if err != nil {
 		return err
@@ -70,8 +104,8 @@ func BuildDiskImage(rt *Runtime, o DiskOptions, filename string, f ImageFormat) 
 		return err
 	}
 	raw := out + ".raw.partial"
-	if err := d.Assemble(rt, tree, raw); err != nil {
+	if err := d.Assemble(rt, tree, raw, rt.SourceEpoch); err != nil {
 		return err
 	}
-	return Convert(rt, raw, out, f)
+	return disk.Convert(rt, raw, out, f)
 }

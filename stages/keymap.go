@@ -3,31 +3,23 @@ package stages
 import (
 	"fmt"
 	"strings"
-
-	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
-// keymap is org.osbuild.keymap: the console keymap in /etc/vconsole.conf
+// org.osbuild.keymap: the console keymap in /etc/vconsole.conf
 // and, Debian's way, the keyboard layout in /etc/default/keyboard
 // (x11-keymap layouts, else the keymap's name). File operations only.
-type keymap struct{}
+func init() {
+	Define(Definition[keymapOptions]{Type: "org.osbuild.keymap", Plan: planKeymap})
+}
 
-var _ Stage = keymap{}
+type keymapOptions struct {
+	Keymap string `json:"keymap"`
+	X11    *struct {
+		Layouts []string `json:"layouts"`
+	} `json:"x11-keymap"`
+}
 
-func init() { Register(manifest.KindStage, keymap{}) }
-
-func (keymap) Type() string { return "org.osbuild.keymap" }
-
-func (keymap) Plan(st *manifest.Stage) (*Plan, error) {
-	var o struct {
-		Keymap string `json:"keymap"`
-		X11    *struct {
-			Layouts []string `json:"layouts"`
-		} `json:"x11-keymap"`
-	}
-	if err := decode(st, &o); err != nil {
-		return nil, err
-	}
+func planKeymap(_ *Context, o *keymapOptions) (*Plan, error) {
 	layout := o.Keymap
 	if o.X11 != nil {
 		layout = strings.Join(o.X11.Layouts, ",")

@@ -1,18 +1,12 @@
 package stages
 
-import (
-	"github.com/osbuildkit/osbuildkit/manifest"
-)
+import "github.com/osbuildkit/osbuildkit/manifest"
 
-// ln is org.osbuild.ln: create links. Symbolic links are file operations;
+// org.osbuild.ln: create links. Symbolic links are file operations;
 // hard links run ln(1) in the buildroot.
-type ln struct{}
-
-var _ Runner = ln{}
-
-func init() { Register(manifest.KindStage, ln{}) }
-
-func (ln) Type() string { return "org.osbuild.ln" }
+func init() {
+	Define(Definition[lnOptions]{Type: "org.osbuild.ln", Plan: planLn, Run: runLn})
+}
 
 type lnOptions struct {
 	Paths []struct {
@@ -22,33 +16,25 @@ type lnOptions struct {
 	} `json:"paths"`
 }
 
-func (ln) Plan(st *manifest.Stage) (*Plan, error) {
-	var o lnOptions
-	if err := decode(st, &o); err != nil {
-		return nil, err
-	}
+func planLn(c *Context, o *lnOptions) (*Plan, error) {
 	p := &Plan{}
 	for i, e := range o.Paths {
 		link, err := manifest.TreePath(e.LinkName)
 		if err != nil {
-			return nil, optionError(st, manifest.Path{"paths", i, "link_name"}, "%v", err)
+			return nil, c.OptionError(manifest.Path{"paths", i, "link_name"}, "%v", err)
 		}
 		if !e.Symbolic {
 			if _, err := manifest.TreePath(e.Target); err != nil {
-				return nil, optionError(st, manifest.Path{"paths", i, "target"}, "a hard link's target must be in the tree: %v", err)
+				return nil, c.OptionError(manifest.Path{"paths", i, "target"}, "a hard link's target must be in the tree: %v", err)
 			}
-			return execInBuildroot(), nil
+			return InBuildroot(), nil
 		}
 		p.Files = append(p.Files, FileAction{Symlink: &Symlink{Target: e.Target, Path: link}})
 	}
 	return p, nil
 }
 
-func (ln) Run(rt *Runtime) error {
-	var o lnOptions
-	if err := rt.Decode(&o); err != nil {
-		return err
-	}
+func runLn(rt *Runtime, o *lnOptions) error {
 	for _, e := range o.Paths {
 		link, err := manifest.TreePath(e.LinkName)
 		if err != nil {

@@ -3,38 +3,20 @@ package stages
 import (
 	"os"
 	"strings"
-
-	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
-// locale is org.osbuild.locale: the system locale in /etc/default/locale
+// org.osbuild.locale: the system locale in /etc/default/locale
 // (Debian's place; systemd reads it there). When the tree has the locales
 // package, the locale is enabled in /etc/locale.gen and generated.
-type locale struct{}
-
-var _ Runner = locale{}
-
-func init() { Register(manifest.KindStage, locale{}) }
-
-func (locale) Type() string { return "org.osbuild.locale" }
+func init() {
+	Define(Definition[localeOptions]{Type: "org.osbuild.locale", Plan: planInTree[localeOptions], Run: runLocale})
+}
 
 type localeOptions struct {
 	Language string `json:"language"`
 }
 
-func (locale) Plan(st *manifest.Stage) (*Plan, error) {
-	var o localeOptions
-	if err := decode(st, &o); err != nil {
-		return nil, err
-	}
-	return &Plan{Exec: &Exec{Root: RootTree}}, nil
-}
-
-func (locale) Run(rt *Runtime) error {
-	var o localeOptions
-	if err := rt.Decode(&o); err != nil {
-		return err
-	}
+func runLocale(rt *Runtime, o *localeOptions) error {
 	if err := rt.WriteFile("/etc/default/locale", []byte("LANG="+o.Language+"\n"), 0o644); err != nil {
 		return err
 	}

@@ -6,17 +6,13 @@ import (
 	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
-// mkdir is org.osbuild.mkdir: create directories. Paths are "/path" or
+// org.osbuild.mkdir: create directories. Paths are "/path" or
 // "tree:///path"; mode defaults to 0777 and, as in osbuild, the umask 022
 // applies. With file operations an existing directory is not an error
 // (exist_ok is accepted and has no further effect).
-type mkdir struct{}
-
-var _ Stage = mkdir{}
-
-func init() { Register(manifest.KindStage, mkdir{}) }
-
-func (mkdir) Type() string { return "org.osbuild.mkdir" }
+func init() {
+	Define(Definition[mkdirOptions]{Type: "org.osbuild.mkdir", Plan: planMkdir})
+}
 
 type mkdirOptions struct {
 	Paths []struct {
@@ -27,16 +23,12 @@ type mkdirOptions struct {
 	} `json:"paths"`
 }
 
-func (mkdir) Plan(st *manifest.Stage) (*Plan, error) {
-	var o mkdirOptions
-	if err := decode(st, &o); err != nil {
-		return nil, err
-	}
+func planMkdir(c *Context, o *mkdirOptions) (*Plan, error) {
 	p := &Plan{}
 	for i, e := range o.Paths {
 		path, err := manifest.TreePath(e.Path)
 		if err != nil {
-			return nil, optionError(st, manifest.Path{"paths", i, "path"}, "%v", err)
+			return nil, c.OptionError(manifest.Path{"paths", i, "path"}, "%v", err)
 		}
 		mode := 0o777
 		if e.Mode != nil {

@@ -1,31 +1,33 @@
 package stages
 
-import (
-	"fmt"
+import "fmt"
 
-	"github.com/osbuildkit/osbuildkit/manifest"
-)
-
-// mkfs is org.osbuild.mkfs.{ext4,xfs,btrfs,fat}: make a filesystem on the
+// org.osbuild.mkfs.{ext4,xfs,btrfs,fat}: make a filesystem on the
 // stage's "device" (an org.osbuild.loopback over a file in the tree). Loop
 // devices need the security.insecure entitlement; to make filesystems
 // without privileges, use org.osbuild.image or the qemu assembler, which
 // write filesystems straight into image files.
-type mkfs struct{ fs string }
-
-var _ Runner = mkfs{}
-
 func init() {
 	for _, fs := range []string{"ext4", "xfs", "btrfs", "fat"} {
-		Register(manifest.KindStage, mkfs{fs})
+		Define(Definition[mkfsOptions]{
+			Type: "org.osbuild.mkfs." + fs,
+			Plan: planMkfs,
+			Run: func(rt *Runtime, o *mkfsOptions) error {
+				detach, err := rt.Attach()
+				if err != nil {
+					return err
+				}
+				defer detach()
+				name, args := mkfsCommand(fs, o)
+				return rt.Run(name, append(args, rt.DevicePaths["device"])...)
+			},
+		})
 	}
 }
 
-func (m mkfs) Type() string { return "org.osbuild.mkfs." + m.fs }
-
-func (m mkfs) Plan(st *manifest.Stage) (*Plan, error) {
-	if st.Device("device") == nil {
-		return nil, &manifest.LocationError{Path: st.Path, Err: fmt.Errorf("%s needs a device named \"device\" (org.osbuild.loopback)", st.Type)}
+func planMkfs(c *Context, _ *mkfsOptions) (*Plan, error) {
+	if c.Device("device") == nil {
+		return nil, c.StageError("%s needs a device named \"device\" (org.osbuild.loopback)", c.Type)
 	}
 	return &Plan{Exec: &Exec{Root: RootBuildroot, Insecure: true}}, nil
 }
@@ -39,23 +41,8 @@ type mkfsOptions struct {
 	FatSize          int    `json:"fat-size"`
 }
 
-func (m mkfs) Run(rt *Runtime) error {
-	var o mkfsOptions
-	if err := rt.Decode(&o); err != nil {
-		return err
-	}
-	detach, err := rt.Attach()
-	if err != nil {
-		return err
-	}
-	defer detach()
-	dev := rt.DevicePaths["device"]
-	name, args := mkfsCommand(m.fs, o)
-	return rt.Run(name, append(args, dev)...)
-}
-
 // mkfsCommand is the mkfs invocation for a filesystem and its options.
-func mkfsCommand(fs string, o mkfsOptions) (string, []string) {
+func mkfsCommand(fs string, o *mkfsOptions) (string, []string) {
 	switch fs {
 	case "ext4":
 		args := []string{"-F", "-U", o.UUID}

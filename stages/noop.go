@@ -1,17 +1,13 @@
 package stages
 
-import "github.com/osbuildkit/osbuildkit/manifest"
-
-// noop is org.osbuild.noop: the tree passes through unchanged; its options
-// still count towards the stage ID.
-type noop struct{}
-
-var _ Stage = noop{}
-
+// org.osbuild.noop: the tree passes through unchanged; its options,
+// whatever they are, still count towards the stage ID.
 func init() {
-	Register(manifest.KindStage, noop{})
-	Register(manifest.KindAssembler, noop{})
+	Define(Definition[NoopOptions]{Type: "org.osbuild.noop", Plan: PlanNoop})
 }
 
-func (noop) Type() string                        { return "org.osbuild.noop" }
-func (noop) Plan(*manifest.Stage) (*Plan, error) { return &Plan{}, nil }
+// NoopOptions are any options at all.
+type NoopOptions map[string]any
+
+// PlanNoop leaves the tree as it is.
+func PlanNoop(*Context, *NoopOptions) (*Plan, error) { return &Plan{}, nil }

@@ -17,21 +17,34 @@ import (
 	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
-// ociArchive is org.osbuild.oci-archive: the "base" input tree as a
+// org.osbuild.oci-archive: the "base" input tree as a
 // single-layer OCI image, delivered as an OCI archive (a tar of an OCI
 // image layout) named filename. The config takes osbuild's fields (Cmd,
 // Entrypoint, Env, ExposedPorts, User, Labels, WorkingDir, StopSignal,
 // Volumes); with source-epoch, the image's times are set to it. The v1
 // assembler of the same name takes the tree as its input.
-type OCIArchive struct{ Input string }
+func init() { Define(OCIArchive(manifest.KindStage, "base")) }
 
-var _ Runner = OCIArchive{}
+// OCIArchive is the org.osbuild.oci-archive stage or assembler, whose tree
+// is the named input.
+func OCIArchive(kind manifest.Kind, input string) Definition[OCIOptions] {
+	return Definition[OCIOptions]{
+		Type: "org.osbuild.oci-archive",
+		Kind: kind,
+		Plan: func(c *Context, o *OCIOptions) (*Plan, error) {
+			if err := c.RequireInput(input); err != nil {
+				return nil, err
+			}
+			plan := InBuildroot()
+			plan.Outputs = []string{o.Filename}
+			return plan, nil
+		},
+		Run: func(rt *Runtime, o *OCIOptions) error { return runOCIArchive(rt, o, input) },
+	}
+}
 
-func init() { Register(manifest.KindStage, OCIArchive{Input: "base"}) }
-
-func (OCIArchive) Type() string { return "org.osbuild.oci-archive" }
-
-type ociOptions struct {
+// OCIOptions are org.osbuild.oci-archive's options.
+type OCIOptions struct {
 	Filename     string            `json:"filename"`
 	Architecture string            `json:"architecture"`
 	Config       ociConfig         `json:"config"`
@@ -50,25 +63,8 @@ type ociConfig struct {
 	Volumes      []string          `json:"Volumes"`
 }
 
-func (a OCIArchive) Plan(st *manifest.Stage) (*Plan, error) {
-	var o ociOptions
-	if err := decode(st, &o); err != nil {
-		return nil, err
-	}
-	if st.Input(a.Input) == nil {
-		return nil, &manifest.LocationError{Path: st.Path, Err: fmt.Errorf("%s needs an input named %q", st.Type, a.Input)}
-	}
-	plan := execInBuildroot()
-	plan.Outputs = []string{o.Filename}
-	return plan, nil
-}
-
-func (a OCIArchive) Run(rt *Runtime) error {
-	var o ociOptions
-	if err := rt.Decode(&o); err != nil {
-		return err
-	}
-	tree, err := rt.InputPath(a.Input)
+func runOCIArchive(rt *Runtime, o *OCIOptions, input string) error {
+	tree, err := rt.InputPath(input)
 	if err != nil {
 		return err
 	}
@@ -82,7 +78,7 @@ func (a OCIArchive) Run(rt *Runtime) error {
 	}
 	defer os.RemoveAll(work)
 	layerTar := filepath.Join(work, "layer.tar")
-	args := append(tarArgs(tarOptions{}, rt.SourceEpoch), "--file", layerTar, "--directory", tree, ".")
+	args := append(tarArgs(&TarOptions{}, rt.SourceEpoch), "--file", layerTar, "--directory", tree, ".")
 	if err := rt.Run("tar", args...); err != nil {
 		return err
 	}
@@ -105,7 +101,7 @@ func (a OCIArchive) Run(rt *Runtime) error {
 	return os.Rename(tmp, out)
 }
 
-func ociImage(layerTar string, o ociOptions, epoch *int64) (v1.Image, error) {
+func ociImage(layerTar string, o *OCIOptions, epoch *int64) (v1.Image, error) {
 	layer, err := tarball.LayerFromFile(layerTar, tarball.WithMediaType(types.OCILayer))
 	if err != nil {
 		return nil, err

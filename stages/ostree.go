@@ -1,48 +1,24 @@
 package stages
 
 import (
-	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
-
-	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
-// ostreeStage is org.osbuild.ostree as our users write it: prepare the
+// org.osbuild.ostree as our users write it: prepare the
 // tree for OSTree. It creates an empty OSTree repository (bare-user mode)
 // at "repository" inside the tree and records "branch" as the ref the
 // system follows (core.osbuildkit-branch in the repository's config, and
 // /etc/ostree/branch), so a booted system can pull its updates there.
-type ostreeStage struct{}
-
-var _ Runner = ostreeStage{}
-
-func init() { Register(manifest.KindStage, ostreeStage{}) }
-
-func (ostreeStage) Type() string { return "org.osbuild.ostree" }
+func init() {
+	Define(Definition[ostreeOptions]{Type: "org.osbuild.ostree", Run: runOstree})
+}
 
 type ostreeOptions struct {
 	Repository string `json:"repository"`
 	Branch     string `json:"branch"`
 }
 
-func (ostreeStage) Plan(st *manifest.Stage) (*Plan, error) {
-	var o ostreeOptions
-	if err := decode(st, &o); err != nil {
-		return nil, err
-	}
-	return execInBuildroot(), nil
-}
-
-func (ostreeStage) Run(rt *Runtime) error {
-	var o ostreeOptions
-	if err := rt.Decode(&o); err != nil {
-		return err
-	}
+func runOstree(rt *Runtime, o *ostreeOptions) error {
 	repo, err := rt.Path(o.Repository)
 	if err != nil {
 		return err
@@ -57,183 +33,4 @@ func (ostreeStage) Run(rt *Runtime) error {
 		return err
 	}
 	return rt.WriteFile("/etc/ostree/branch", []byte(o.Branch+"\n"), 0o644)
-}
-
-// CommitTree commits a directory to an OSTree repository on ref, through
-// a tar stream: device nodes, sockets and FIFOs cannot be stored by OSTree
-// and are left out (the booted system's /dev and /run are filesystems of
-// their own).
-func CommitTree(rt *Runtime, repo, tree, ref string, extra ...string) error {
-	skip, err := unstorable(tree)
-	if err != nil {
-		return err
-	}
-	list, err := os.CreateTemp("", "ostree-skip-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(list.Name())
-	if _, err := list.WriteString(strings.Join(skip, "\n") + "\n"); err != nil {
-		return err
-	}
-	list.Close()
-	tarCmd := rt.Command("tar", "--create", "--file=-", "--directory="+tree, "--numeric-owner", "--xattrs", "--xattrs-include=*", "--exclude-from="+list.Name(), ".")
-	args := []string{"--repo=" + repo, "commit", "--branch=" + ref, "--tree=tar=-", "--tar-autocreate-parents"}
-	if rt.SourceEpoch != nil {
-		args = append(args, "--timestamp=@"+strconv.FormatInt(*rt.SourceEpoch, 10))
-	}
-	commit := rt.Command("ostree", append(args, extra...)...)
-	// A real pipe, both ends closed here once the children have them, so a
-	// failing ostree makes tar stop (SIGPIPE) instead of blocking.
-	r, w, err := os.Pipe()
-	if err != nil {
-		return err
-	}
-	tarCmd.Stdout, commit.Stdin = w, r
-	if err := tarCmd.Start(); err != nil {
-		r.Close()
-		w.Close()
-		return err
-	}
-	w.Close()
-	commitErr := commit.Run()
-	r.Close()
-	tarErr := tarCmd.Wait()
-	if commitErr != nil {
-		return fmt.Errorf("ostree commit: %w", commitErr)
-	}
-	if tarErr != nil {
-		return fmt.Errorf("reading the tree for ostree: %w", tarErr)
-	}
-	return nil
-}
-
-func unstorable(tree string) ([]string, error) {
-	var out []string
-	err := filepath.WalkDir(tree, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.Type()&(fs.ModeDevice|fs.ModeCharDevice|fs.ModeSocket|fs.ModeNamedPipe) != 0 {
-			rel, _ := filepath.Rel(tree, p)
-			out = append(out, "./"+rel)
-		}
-		return nil
-	})
-	sort.Strings(out)
-	return out, err
-}
-
-// ostreeInit is org.osbuild.ostree.init: create an OSTree repository in the
-// tree at "path" (default /repo) in "mode" (default archive).
-type ostreeInit struct{}
-
-var _ Runner = ostreeInit{}
-
-func init() { Register(manifest.KindStage, ostreeInit{}) }
-
-func (ostreeInit) Type() string { return "org.osbuild.ostree.init" }
-
-type ostreeInitOptions struct {
-	Path string `json:"path"`
-	Mode string `json:"mode"`
-}
-
-func (ostreeInit) Plan(st *manifest.Stage) (*Plan, error) {
-	var o ostreeInitOptions
-	if err := decode(st, &o); err != nil {
-		return nil, err
-	}
-	return execInBuildroot(), nil
-}
-
-func (ostreeInit) Run(rt *Runtime) error {
-	var o ostreeInitOptions
-	if err := rt.Decode(&o); err != nil {
-		return err
-	}
-	if o.Path == "" {
-		o.Path = "/repo"
-	}
-	if o.Mode == "" {
-		o.Mode = "archive"
-	}
-	repo, err := rt.Path(o.Path)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(repo, 0o755); err != nil {
-		return err
-	}
-	return rt.Run("ostree", "--repo="+repo, "init", "--mode="+o.Mode)
-}
-
-// ostreeCommit is org.osbuild.ostree.commit: commit the "tree" input to the
-// repository in this pipeline's tree ("repository", default /repo, made by
-// org.osbuild.ostree.init) on "ref", with os_version as the
-// version metadata and "parent" as the parent commit.
-type ostreeCommit struct{}
-
-var _ Runner = ostreeCommit{}
-
-func init() { Register(manifest.KindStage, ostreeCommit{}) }
-
-func (ostreeCommit) Type() string { return "org.osbuild.ostree.commit" }
-
-type ostreeCommitOptions struct {
-	Ref        string            `json:"ref"`
-	OSVersion  string            `json:"os_version"`
-	Parent     string            `json:"parent"`
-	Repository string            `json:"repository"`
-	Subject    string            `json:"subject"`
-	Metadata   map[string]string `json:"metadata"`
-}
-
-func (ostreeCommit) Plan(st *manifest.Stage) (*Plan, error) {
-	var o ostreeCommitOptions
-	if err := decode(st, &o); err != nil {
-		return nil, err
-	}
-	if st.Input("tree") == nil {
-		return nil, &manifest.LocationError{Path: st.Path, Err: fmt.Errorf("%s needs an input named \"tree\"", st.Type)}
-	}
-	return execInBuildroot(), nil
-}
-
-func (ostreeCommit) Run(rt *Runtime) error {
-	var o ostreeCommitOptions
-	if err := rt.Decode(&o); err != nil {
-		return err
-	}
-	if o.Repository == "" {
-		o.Repository = "/repo"
-	}
-	repo, err := rt.Path(o.Repository)
-	if err != nil {
-		return err
-	}
-	tree, err := rt.InputPath("tree")
-	if err != nil {
-		return err
-	}
-	return CommitTree(rt, repo, tree, o.Ref, CommitArgs(o.Subject, o.OSVersion, o.Parent, o.Metadata)...)
-}
-
-// CommitArgs are ostree commit's options for a subject, a version, a parent
-// and metadata.
-func CommitArgs(subject, version, parent string, metadata map[string]string) []string {
-	var args []string
-	if subject != "" {
-		args = append(args, "--subject="+subject)
-	}
-	if version != "" {
-		args = append(args, "--add-metadata-string=version="+version)
-	}
-	if parent != "" {
-		args = append(args, "--parent="+parent)
-	}
-	for _, k := range sortedNames(metadata) {
-		args = append(args, "--add-metadata-string="+k+"="+metadata[k])
-	}
-	return args
 }

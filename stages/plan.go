@@ -2,8 +2,6 @@ package stages
 
 import (
 	"os"
-
-	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
 // Plan says how a stage runs: the helper (Exec), then file operations
@@ -20,10 +18,6 @@ type Plan struct {
 	// Outputs are the files the stage creates in the tree (archives, disk
 	// images); two stages of a pipeline may not write the same one.
 	Outputs []string
-	// Warnings are problems the stage works around (a partition fitted to
-	// the disk), located in the manifest. They are given when the build is
-	// planned, so a step that comes from the cache still reports them.
-	Warnings []*manifest.LocationError
 }
 
 // Root says what the helper's root filesystem is.
@@ -55,10 +49,11 @@ type Exec struct {
 	// Certs mounts the host buildroot's CA certificates at CertsDir, for
 	// downloads from inside the tree (apt over https).
 	Certs bool
+	// Options, when set, are the options the helper gets instead of the
+	// stage's own: the stage's own with what the plan found elsewhere in
+	// the manifest (the root filesystem's UUID a grub2 stage names).
+	Options map[string]any
 }
-
-// CertsDir is where Exec.Certs mounts the buildroot's /etc/ssl/certs.
-const CertsDir = "/run/osbuild/certs"
 
 // Cache is a persistent cache directory.
 type Cache struct {

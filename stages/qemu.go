@@ -6,40 +6,29 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/osbuildkit/osbuildkit/manifest"
+	"github.com/osbuildkit/osbuildkit/disk"
+	"github.com/osbuildkit/osbuildkit/internal/securejoin"
 )
 
-// qemu is org.osbuild.qemu: convert the raw disk image of the "image"
+// org.osbuild.qemu: convert the raw disk image of the "image"
 // input (org.osbuild.files from a pipeline: {"name:X": {"file": "disk.raw"}})
 // into filename, with qemu-img (qcow2, vmdk, vdi, vpc, vhdx) or xz (raw.xz).
-type qemu struct{}
-
-var _ Runner = qemu{}
-
-func init() { Register(manifest.KindStage, qemu{}) }
-
-func (qemu) Type() string { return "org.osbuild.qemu" }
+func init() {
+	Define(Definition[qemuOptions]{Type: "org.osbuild.qemu", Plan: planQemu, Run: runQemu})
+}
 
 type qemuOptions struct {
 	Filename string      `json:"filename"`
-	Format   ImageFormat `json:"format"`
+	Format   disk.Format `json:"format"`
 }
 
-func (qemu) Plan(st *manifest.Stage) (*Plan, error) {
-	var o qemuOptions
-	if err := decode(st, &o); err != nil {
-		return nil, err
-	}
-	plan := execInBuildroot()
+func planQemu(_ *Context, o *qemuOptions) (*Plan, error) {
+	plan := InBuildroot()
 	plan.Outputs = []string{o.Filename}
 	return plan, nil
 }
 
-func (qemu) Run(rt *Runtime) error {
-	var o qemuOptions
-	if err := rt.Decode(&o); err != nil {
-		return err
-	}
+func runQemu(rt *Runtime, o *qemuOptions) error {
 	in, ok := rt.Inputs["image"]
 	if !ok {
 		return fmt.Errorf("the stage has no input \"image\"")
@@ -49,9 +38,11 @@ func (qemu) Run(rt *Runtime) error {
 		var opts struct {
 			File string `json:"file"`
 		}
-		_ = json.Unmarshal(ref, &opts)
+		if err := json.Unmarshal(ref, &opts); err != nil {
+			return fmt.Errorf("input \"image\": %w", err)
+		}
 		if opts.File != "" {
-			p, err := SecureJoin(in.Path, opts.File)
+			p, err := securejoin.Join(in.Path, opts.File)
 			if err != nil {
 				return err
 			}
@@ -74,5 +65,5 @@ func (qemu) Run(rt *Runtime) error {
 	if o.Format.Type == "raw" {
 		return rt.Run("cp", "--sparse=always", src, out)
 	}
-	return Convert(rt, src, out, o.Format)
+	return disk.Convert(rt, src, out, o.Format)
 }

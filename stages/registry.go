@@ -8,23 +8,6 @@ import (
 	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
-// Stage is one stage or assembler implementation.
-type Stage interface {
-	// Type is the osbuild name, e.g. "org.osbuild.mkdir".
-	Type() string
-	// Plan checks the stage's options beyond the schema and says how it
-	// runs. Errors should be *manifest.LocationError where a place in the
-	// manifest is at fault.
-	Plan(st *manifest.Stage) (*Plan, error)
-}
-
-// Runner is a Stage whose Plan has an Exec: the helper calls Run inside the
-// sandbox.
-type Runner interface {
-	Stage
-	Run(rt *Runtime) error
-}
-
 type key struct {
 	kind manifest.Kind
 	name string
@@ -32,28 +15,28 @@ type key struct {
 
 var (
 	mu       sync.RWMutex
-	registry = map[key]Stage{}
+	registry = map[key]*Module{}
 )
 
-// Register adds a stage (kind manifest.KindStage) or assembler
-// implementation. It panics on a duplicate, like containerd's plugin
-// registration: two implementations of one name is a programming error.
-func Register(kind manifest.Kind, s Stage) {
+// register adds a module. It panics on a duplicate, like containerd's
+// plugin registration: two implementations of one name is a programming
+// error.
+func register(m *Module) {
 	mu.Lock()
 	defer mu.Unlock()
-	k := key{kind, s.Type()}
+	k := key{m.Kind, m.Type}
 	if _, dup := registry[k]; dup {
-		panic(fmt.Sprintf("stages: %s %s registered twice", kind, s.Type()))
+		panic(fmt.Sprintf("stages: %s %s registered twice", m.Kind, m.Type))
 	}
-	registry[k] = s
+	registry[k] = m
 }
 
 // Lookup returns the implementation of a stage or assembler.
-func Lookup(kind manifest.Kind, name string) (Stage, bool) {
+func Lookup(kind manifest.Kind, name string) (*Module, bool) {
 	mu.RLock()
 	defer mu.RUnlock()
-	s, ok := registry[key{kind, name}]
-	return s, ok
+	m, ok := registry[key{kind, name}]
+	return m, ok
 }
 
 // Registered lists the registered names of a kind, sorted.
@@ -71,10 +54,10 @@ func Registered(kind manifest.Kind) []string {
 }
 
 // For returns the implementation of a manifest stage, or a located error.
-func For(st *manifest.Stage) (Stage, error) {
-	s, ok := Lookup(st.Kind, st.Type)
+func For(st *manifest.Stage) (*Module, error) {
+	m, ok := Lookup(st.Kind, st.Type)
 	if !ok {
 		return nil, &manifest.LocationError{Path: st.Path, Err: fmt.Errorf("%s %s is not implemented by osbuildkit", st.Kind, st.Type)}
 	}
-	return s, nil
+	return m, nil
 }

@@ -33,6 +33,5 @@ func TestRegisterPanicsOnDuplicates(t *testing.T) {
 			t.Error("registering org.osbuild.noop twice did not panic")
 		}
 	}()
-	impl, _ := stages.Lookup(manifest.KindStage, "org.osbuild.noop")
-	stages.Register(manifest.KindStage, impl)
+	stages.Define(stages.Definition[stages.NoopOptions]{Type: "org.osbuild.noop", Plan: stages.PlanNoop})
 }

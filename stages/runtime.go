@@ -2,58 +2,15 @@ package stages
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
+
+	"github.com/osbuildkit/osbuildkit/internal/securejoin"
 )
-
-// Spec is what the translator hands the helper for one exec stage. It is
-// part of the step's cache key, so it holds nothing that changes without
-// the stage changing (no manifest line numbers, no pipeline names).
-type Spec struct {
-	Type    string           `json:"type"`
-	Kind    string           `json:"kind"`
-	Options json.RawMessage  `json:"options"`
-	Tree    string           `json:"tree"`
-	Inputs  map[string]Input `json:"inputs,omitempty"`
-	// Devices and Mounts are the stage's osbuild devices and mounts, for
-	// privileged stages.
-	Devices     map[string]Device `json:"devices,omitempty"`
-	Mounts      []Mount           `json:"mounts,omitempty"`
-	SourceEpoch *int64            `json:"source-epoch,omitempty"`
-}
-
-// Input is an input as the helper sees it.
-type Input struct {
-	Type   string `json:"type"`
-	Origin string `json:"origin"`
-	Path   string `json:"path"`
-	// Refs are the references (checksums, or pipeline names) with their
-	// options.
-	Refs map[string]json.RawMessage `json:"refs,omitempty"`
-}
-
-// Device is an osbuild device description.
-type Device struct {
-	Type    string          `json:"type"`
-	Parent  string          `json:"parent,omitempty"`
-	Options json.RawMessage `json:"options"`
-}
-
-// Mount is an osbuild mount description.
-type Mount struct {
-	Name      string          `json:"name"`
-	Type      string          `json:"type"`
-	Source    string          `json:"source,omitempty"`
-	Target    string          `json:"target,omitempty"`
-	Partition int             `json:"partition,omitempty"`
-	Options   json.RawMessage `json:"options"`
-}
 
 // Runtime is what a stage's Run gets inside the sandbox.
 type Runtime struct {
@@ -67,20 +24,10 @@ type Runtime struct {
 	Env []string
 }
 
-// Decode decodes the stage's options strictly.
-func (rt *Runtime) Decode(v any) error {
-	dec := json.NewDecoder(bytes.NewReader(rt.Options))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("decoding %s options: %w", rt.Type, err)
-	}
-	return nil
-}
-
 // Path resolves an absolute path inside the tree, following symlinks as
 // if the tree were the root: nothing resolves outside of it.
 func (rt *Runtime) Path(p string) (string, error) {
-	return SecureJoin(rt.Tree, p)
+	return securejoin.Join(rt.Tree, p)
 }
 
 // InputPath returns where the named input is.
@@ -100,25 +47,27 @@ func (rt *Runtime) Command(name string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-// WithEnv returns a copy of the runtime whose commands also get kv.
-func (rt *Runtime) WithEnv(kv ...string) *Runtime {
-	c := *rt
-	base := rt.Env
-	if base == nil {
-		base = os.Environ()
-	}
-	c.Env = append(slices.Clip(base), kv...)
-	return &c
-}
-
 // Run runs a command, failing with its name and output's tail on error.
 func (rt *Runtime) Run(name string, args ...string) error {
+	return rt.Exec(exec.Command(name, args...))
+}
+
+// Exec runs cmd; the output it does not capture goes to the build log, and
+// a failure carries the command line and that output's last lines. A nil
+// cmd.Env is the runtime's environment. It makes Runtime a disk.Runner.
+func (rt *Runtime) Exec(cmd *exec.Cmd) error {
 	var tail tailBuffer
-	cmd := rt.Command(name, args...)
-	cmd.Stdout = io.MultiWriter(nonNil(rt.Stdout), &tail)
-	cmd.Stderr = io.MultiWriter(nonNil(rt.Stderr), &tail)
+	if cmd.Stdout == nil {
+		cmd.Stdout = io.MultiWriter(nonNil(rt.Stdout), &tail)
+	}
+	if cmd.Stderr == nil {
+		cmd.Stderr = io.MultiWriter(nonNil(rt.Stderr), &tail)
+	}
+	if cmd.Env == nil {
+		cmd.Env = rt.Env
+	}
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("running %s: %w%s", strings.Join(append([]string{name}, args...), " "), err, tail.summary())
+		return fmt.Errorf("running %s: %w%s", strings.Join(cmd.Args, " "), err, tail.summary())
 	}
 	return nil
 }

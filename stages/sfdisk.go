@@ -4,24 +4,19 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/osbuildkit/osbuildkit/disk"
 	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
-// sfdisk is org.osbuild.sfdisk, and org.osbuild.sgdisk (GPT only), both
+// org.osbuild.sfdisk, and org.osbuild.sgdisk (GPT only), both
 // written with sfdisk: a partition table with osbuild's options (start and
 // size in sectors, type, uuid, name, bootable, GPT attrs). On osbuild's
 // "device" (a loopback over a file) it needs security.insecure; with
 // "filename" instead, it writes into that file in the tree, unprivileged.
-type sfdisk struct{ name string }
-
-var _ Runner = sfdisk{}
-
 func init() {
-	Register(manifest.KindStage, sfdisk{"org.osbuild.sfdisk"})
-	Register(manifest.KindStage, sfdisk{"org.osbuild.sgdisk"})
+	Define(Definition[sfdiskOptions]{Type: "org.osbuild.sfdisk", Plan: planSfdisk, Run: runSfdisk})
+	Define(Definition[sfdiskOptions]{Type: "org.osbuild.sgdisk", Plan: planSfdisk, Run: runSfdisk})
 }
-
-func (s sfdisk) Type() string { return s.name }
 
 type sfdiskOptions struct {
 	Label      string `json:"label"`
@@ -38,28 +33,20 @@ type sfdiskOptions struct {
 	} `json:"partitions"`
 }
 
-func (s sfdisk) Plan(st *manifest.Stage) (*Plan, error) {
-	var o sfdiskOptions
-	if err := decode(st, &o); err != nil {
-		return nil, err
-	}
-	hasDevice := st.Device("device") != nil
+func planSfdisk(c *Context, o *sfdiskOptions) (*Plan, error) {
+	hasDevice := c.Device("device") != nil
 	switch {
 	case hasDevice && o.Filename != "":
-		return nil, optionError(st, manifest.Path{"filename"}, "give either a device or a filename, not both")
+		return nil, c.OptionError(manifest.Path{"filename"}, "give either a device or a filename, not both")
 	case hasDevice:
 		return &Plan{Exec: &Exec{Root: RootBuildroot, Insecure: true}}, nil
 	case o.Filename == "":
-		return nil, optionError(st, nil, "say where the partition table goes: \"filename\" (a file in the tree, unprivileged) or a loopback device named \"device\"")
+		return nil, c.OptionError(nil, "say where the partition table goes: \"filename\" (a file in the tree, unprivileged) or a loopback device named \"device\"")
 	}
-	return execInBuildroot(), nil
+	return InBuildroot(), nil
 }
 
-func (s sfdisk) Run(rt *Runtime) error {
-	var o sfdiskOptions
-	if err := rt.Decode(&o); err != nil {
-		return err
-	}
+func runSfdisk(rt *Runtime, o *sfdiskOptions) error {
 	target := ""
 	if o.Filename != "" {
 		p, err := rt.Path(o.Filename)
@@ -75,16 +62,16 @@ func (s sfdisk) Run(rt *Runtime) error {
 		defer detach()
 		target = rt.DevicePaths["device"]
 	}
-	d := &Disk{PTType: o.Label, PTUUID: o.UUID}
-	if s.name == "org.osbuild.sgdisk" {
+	d := &disk.Disk{PTType: o.Label, PTUUID: o.UUID}
+	if rt.Type == "org.osbuild.sgdisk" {
 		d.PTType = "gpt"
 	}
 	if d.PTType == "" {
 		return fmt.Errorf("no partition table label (gpt or dos)")
 	}
 	for _, p := range o.Partitions {
-		d.Partitions = append(d.Partitions, Partition{Start: p.Start * sector, Size: p.Size * sector, Type: strings.ToUpper(p.Type),
+		d.Partitions = append(d.Partitions, disk.Partition{Start: p.Start * disk.Sector, Size: p.Size * disk.Sector, Type: strings.ToUpper(p.Type),
 			UUID: p.UUID, Name: p.Name, Bootable: p.Bootable, Attrs: p.Attrs})
 	}
-	return d.partition(rt, target)
+	return d.WriteTable(rt, target)
 }

@@ -1,17 +1,11 @@
 package stages
 
-import "github.com/osbuildkit/osbuildkit/manifest"
-
-// systemd is org.osbuild.systemd: enable, disable and mask units and set
+// org.osbuild.systemd: enable, disable and mask units and set
 // the default target, with the tree's systemctl working on files only
 // (--root), so nothing needs a running systemd.
-type systemd struct{}
-
-var _ Runner = systemd{}
-
-func init() { Register(manifest.KindStage, systemd{}) }
-
-func (systemd) Type() string { return "org.osbuild.systemd" }
+func init() {
+	Define(Definition[systemdOptions]{Type: "org.osbuild.systemd", Plan: planInTree[systemdOptions], Run: runSystemd})
+}
 
 type systemdOptions struct {
 	Enabled       []string `json:"enabled_services"`
@@ -20,19 +14,7 @@ type systemdOptions struct {
 	DefaultTarget string   `json:"default_target"`
 }
 
-func (systemd) Plan(st *manifest.Stage) (*Plan, error) {
-	var o systemdOptions
-	if err := decode(st, &o); err != nil {
-		return nil, err
-	}
-	return &Plan{Exec: &Exec{Root: RootTree}}, nil
-}
-
-func (systemd) Run(rt *Runtime) error {
-	var o systemdOptions
-	if err := rt.Decode(&o); err != nil {
-		return err
-	}
+func runSystemd(rt *Runtime, o *systemdOptions) error {
 	root := "--root=" + rt.Tree
 	for _, step := range []struct {
 		verb  string

@@ -7,24 +7,20 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
-// Tar is org.osbuild.tar: archive the "tree" input into filename in this
+// org.osbuild.tar: archive the "tree" input into filename in this
 // pipeline's tree, entries sorted by name, owners numeric. With the
 // pipeline's source-epoch, mtimes are clamped to it. gzip, xz, zstd and
 // bzip2 compress on every core (pigz, xz -T0, zstd -T0, pbzip2). The v1
 // assembler of the same name shares this implementation.
-type Tar struct{}
+func init() {
+	Define(Definition[TarOptions]{Type: "org.osbuild.tar", Plan: PlanTar, Run: RunTar})
+}
 
-var _ Runner = Tar{}
-
-func init() { Register(manifest.KindStage, Tar{}) }
-
-func (Tar) Type() string { return "org.osbuild.tar" }
-
-type tarOptions struct {
+// TarOptions are org.osbuild.tar's options, the stage's and the
+// assembler's.
+type TarOptions struct {
 	Filename     string   `json:"filename"`
 	Compression  string   `json:"compression"`
 	Format       string   `json:"format"`
@@ -36,16 +32,12 @@ type tarOptions struct {
 	Paths        []string `json:"paths"`
 }
 
-// Plan checks the input and runs tar in the buildroot.
-func (Tar) Plan(st *manifest.Stage) (*Plan, error) {
-	var o tarOptions
-	if err := decode(st, &o); err != nil {
+// PlanTar checks the input and runs tar in the buildroot.
+func PlanTar(c *Context, o *TarOptions) (*Plan, error) {
+	if err := c.RequireInput("tree"); err != nil {
 		return nil, err
 	}
-	if st.Input("tree") == nil {
-		return nil, &manifest.LocationError{Path: st.Path, Err: fmt.Errorf("%s needs an input named \"tree\"", st.Type)}
-	}
-	plan := execInBuildroot()
+	plan := InBuildroot()
 	plan.Outputs = []string{o.Filename}
 	return plan, nil
 }
@@ -80,12 +72,9 @@ func compressor(name string, lookPath func(string) (string, error)) ([]string, e
 	return nil, fmt.Errorf("compression %s needs %s in the buildroot", name, strings.Fields(progs[len(progs)-1])[0])
 }
 
-// Run writes the archive under a temporary name and renames it into place.
-func (Tar) Run(rt *Runtime) error {
-	var o tarOptions
-	if err := rt.Decode(&o); err != nil {
-		return err
-	}
+// RunTar writes the archive under a temporary name and renames it into
+// place.
+func RunTar(rt *Runtime, o *TarOptions) error {
 	src, err := rt.InputPath("tree")
 	if err != nil {
 		return err
@@ -113,7 +102,7 @@ func (Tar) Run(rt *Runtime) error {
 	return os.Rename(tmp, out)
 }
 
-func tarArgs(o tarOptions, epoch *int64) []string {
+func tarArgs(o *TarOptions, epoch *int64) []string {
 	format := o.Format
 	if format == "" {
 		format = "gnu"
@@ -143,7 +132,7 @@ func tarArgs(o tarOptions, epoch *int64) []string {
 
 // tarMembers lists what to archive: "." (root-node include), the tree's
 // top-level entries (omit), or the given paths.
-func tarMembers(src string, o tarOptions) ([]string, error) {
+func tarMembers(src string, o *TarOptions) ([]string, error) {
 	if len(o.Paths) > 0 {
 		return o.Paths, nil
 	}

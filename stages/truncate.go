@@ -8,37 +8,25 @@ import (
 	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
-// truncate is org.osbuild.truncate: create filename, or change its size,
+// org.osbuild.truncate: create filename, or change its size,
 // sparse. size takes a unit: "1G" (1024³), "1GiB", "1GB" (10⁹) or bytes.
-type truncate struct{}
-
-var _ Runner = truncate{}
-
-func init() { Register(manifest.KindStage, truncate{}) }
-
-func (truncate) Type() string { return "org.osbuild.truncate" }
+func init() {
+	Define(Definition[truncateOptions]{Type: "org.osbuild.truncate", Plan: planTruncate, Run: runTruncate})
+}
 
 type truncateOptions struct {
 	Filename string `json:"filename"`
 	Size     any    `json:"size"`
 }
 
-func (truncate) Plan(st *manifest.Stage) (*Plan, error) {
-	var o truncateOptions
-	if err := decode(st, &o); err != nil {
-		return nil, err
-	}
+func planTruncate(c *Context, o *truncateOptions) (*Plan, error) {
 	if _, err := manifest.SizeValue(o.Size); err != nil {
-		return nil, optionError(st, manifest.Path{"size"}, "%v", err)
+		return nil, c.OptionError(manifest.Path{"size"}, "%v", err)
 	}
-	return execInBuildroot(), nil
+	return InBuildroot(), nil
 }
 
-func (truncate) Run(rt *Runtime) error {
-	var o truncateOptions
-	if err := rt.Decode(&o); err != nil {
-		return err
-	}
+func runTruncate(rt *Runtime, o *truncateOptions) error {
 	size, err := manifest.SizeValue(o.Size)
 	if err != nil {
 		return err

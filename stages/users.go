@@ -1,11 +1,11 @@
 package stages
 
 import (
-	"bufio"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -14,18 +14,14 @@ import (
 	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
-// users is org.osbuild.users: add users, or modify existing ones, with the
+// org.osbuild.users: add users, or modify existing ones, with the
 // tree's own useradd/usermod (the tree is the sandbox's root). "password"
 // is a crypt(3) hash; "key"/"keys" go to ~/.ssh/authorized_keys (0600, in a
 // 0700 ~/.ssh, owned by the user); "expiredate" is in days since
 // 1970-01-01.
-type users struct{}
-
-var _ Runner = users{}
-
-func init() { Register(manifest.KindStage, users{}) }
-
-func (users) Type() string { return "org.osbuild.users" }
+func init() {
+	Define(Definition[usersOptions]{Type: "org.osbuild.users", Plan: planUsers, Run: runUsers})
+}
 
 type user struct {
 	UID         *int     `json:"uid"`
@@ -44,40 +40,23 @@ type usersOptions struct {
 	Users map[string]user `json:"users"`
 }
 
-func (users) Plan(st *manifest.Stage) (*Plan, error) {
-	var o usersOptions
-	if err := decode(st, &o); err != nil {
-		return nil, err
-	}
+func planUsers(c *Context, o *usersOptions) (*Plan, error) {
 	byUID := map[int]string{}
-	for _, name := range sortedNames(o.Users) {
+	for _, name := range slices.Sorted(maps.Keys(o.Users)) {
 		u := o.Users[name]
 		if u.UID == nil {
 			continue
 		}
 		if other, dup := byUID[*u.UID]; dup {
-			return nil, optionError(st, manifest.Path{"users", name, "uid"}, "uid %d is also given to user %q", *u.UID, other)
+			return nil, c.OptionError(manifest.Path{"users", name, "uid"}, "uid %d is also given to user %q", *u.UID, other)
 		}
 		byUID[*u.UID] = name
 	}
 	return &Plan{Exec: &Exec{Root: RootTree}}, nil
 }
 
-func sortedNames[V any](m map[string]V) []string {
-	names := make([]string, 0, len(m))
-	for n := range m {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
-func (users) Run(rt *Runtime) error {
-	var o usersOptions
-	if err := rt.Decode(&o); err != nil {
-		return err
-	}
-	for _, name := range sortedNames(o.Users) {
+func runUsers(rt *Runtime, o *usersOptions) error {
+	for _, name := range slices.Sorted(maps.Keys(o.Users)) {
 		if err := addUser(rt, name, o.Users[name]); err != nil {
 			return fmt.Errorf("user %s: %w", name, err)
 		}
@@ -181,35 +160,4 @@ func writeAuthorizedKeys(rt *Runtime, name string, keys []string) error {
 		return err
 	}
 	return os.Lchown(file, uid, gid)
-}
-
-func dbHas(rt *Runtime, db, name string) (bool, error) {
-	_, err := dbEntry(rt, db, name)
-	if err == errNoEntry {
-		return false, nil
-	}
-	return err == nil, err
-}
-
-var errNoEntry = fmt.Errorf("no such entry")
-
-// dbEntry returns the fields of name's line in a passwd-style file.
-func dbEntry(rt *Runtime, db, name string) ([]string, error) {
-	p, err := rt.Path(db)
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Split(sc.Text(), ":")
-		if len(fields) >= 3 && fields[0] == name {
-			return fields, nil
-		}
-	}
-	return nil, errNoEntry
 }

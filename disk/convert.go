@@ -1,12 +1,13 @@
-package stages
+package disk
 
 import (
 	"fmt"
 	"os"
+	"os/exec"
 )
 
-// ImageFormat is how a raw disk image is delivered.
-type ImageFormat struct {
+// Format is how a raw disk image is delivered.
+type Format struct {
 	Type        string `json:"type"` // raw, raw.xz, qcow2, vmdk, vdi, vpc, vhdx
 	Compat      string `json:"compat"`
 	Compression bool   `json:"compression"`
@@ -18,7 +19,7 @@ type ImageFormat struct {
 // Convert turns raw into out in the requested format, in the same exec
 // that made raw: BuildKit's layers would not keep raw's holes. out is
 // written under a temporary name and renamed into place.
-func Convert(rt *Runtime, raw, out string, f ImageFormat) error {
+func Convert(r Runner, raw, out string, f Format) error {
 	tmp := out + ".partial"
 	defer os.Remove(tmp)
 	switch f.Type {
@@ -29,9 +30,9 @@ func Convert(rt *Runtime, raw, out string, f ImageFormat) error {
 		if err != nil {
 			return err
 		}
-		cmd := rt.Command("xz", "-T0", "-c", raw)
+		cmd := exec.Command("xz", "-T0", "-c", raw)
 		cmd.Stdout = o
-		err = cmd.Run()
+		err = r.Exec(cmd)
 		o.Close()
 		if err != nil {
 			return fmt.Errorf("compressing with xz: %w", err)
@@ -67,7 +68,7 @@ func Convert(rt *Runtime, raw, out string, f ImageFormat) error {
 		for _, o := range opts {
 			args = append(args, "-o", o)
 		}
-		if err := rt.Run("qemu-img", append(args, raw, tmp)...); err != nil {
+		if err := run(r, "qemu-img", append(args, raw, tmp)...); err != nil {
 			return err
 		}
 	default:

@@ -1,14 +1,18 @@
-package stages
+package disk
 
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/osbuildkit/osbuildkit/internal/securejoin"
 )
 
 // nestedMountpoints lists the mountpoints of other filesystems below
@@ -48,18 +52,18 @@ func below(p, dir string) bool {
 // copies the tree into mounted filesystems) that content lives only in the
 // nested filesystem, and the mountpoint stays, empty. A name debugfs cannot
 // quote keeps that mountpoint's copy, with a note.
-func (d *Disk) dropNested(rt *Runtime, i int, tree, raw string) error {
+func (d *Disk) dropNested(r Runner, i int, tree, raw string, epoch *int64) error {
 	p := d.Partitions[i]
 	var script bytes.Buffer
 	for _, m := range d.nestedMountpoints(i) {
-		dir, err := SecureJoin(tree, m)
+		dir, err := securejoin.Join(tree, m)
 		if err != nil {
 			return err
 		}
 		rel, _ := filepath.Rel(path.Clean(p.FS.Mountpoint), m)
 		cmds, err := removalScript(dir, path.Join("/", filepath.ToSlash(rel)))
 		if err != nil {
-			rt.Logf("note: %s stays also in the %s filesystem: %v", m, p.FS.Mountpoint, err)
+			r.Logf("note: %s stays also in the %s filesystem: %v", m, p.FS.Mountpoint, err)
 			continue
 		}
 		script.Write(cmds)
@@ -73,16 +77,18 @@ func (d *Disk) dropNested(rt *Runtime, i int, tree, raw string) error {
 	}
 	defer os.Remove(file)
 	var errs bytes.Buffer
-	cmd := e2fsTimes(rt).Command("debugfs", "-w", "-f", file, fmt.Sprintf("%s?offset=%d", raw, p.Start))
-	cmd.Stdout, cmd.Stderr = nil, &errs
-	err := cmd.Run()
+	cmd := exec.Command("debugfs", "-w", "-f", file, fmt.Sprintf("%s?offset=%d", raw, p.Start))
+	cmd.Stdout, cmd.Stderr = io.Discard, &errs
+	if err := r.Exec(e2fsTimes(cmd, epoch)); err != nil {
+		return fmt.Errorf("removing nested mountpoints' content with debugfs: %w: %s", err, strings.TrimSpace(errs.String()))
+	}
 	// debugfs exits 0 when a command fails; anything past its banner is one.
 	lines := strings.Split(strings.TrimSpace(errs.String()), "\n")
 	if len(lines) > 0 && strings.HasPrefix(lines[0], "debugfs ") {
 		lines = lines[1:]
 	}
-	if err != nil || len(lines) > 0 {
-		return fmt.Errorf("removing nested mountpoints' content with debugfs: %v %s", err, strings.Join(lines, "; "))
+	if len(lines) > 0 {
+		return fmt.Errorf("removing nested mountpoints' content with debugfs: %s", strings.Join(lines, "; "))
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package stages
+package disk
 
 import (
 	"os"
@@ -51,9 +51,9 @@ func TestDropNestedLeavesMountpointsEmpty(t *testing.T) {
 		{Start: 0, Size: 32 << 20, FS: &Filesystem{Type: "ext4", Mountpoint: "/"}},
 		{FS: &Filesystem{Type: "vfat", Mountpoint: "/boot/efi"}},
 	}}
-	rt, log := runtimeFor(t, "org.osbuild.image", nil)
-	must(rt.Run("mkfs.ext4", "-q", "-F", "-d", tree, raw, "32M"))
-	must(d.dropNested(rt, 0, tree, raw))
+	r := &testRunner{}
+	must(run(r, "mkfs.ext4", "-q", "-F", "-d", tree, raw, "32M"))
+	must(d.dropNested(r, 0, tree, raw, nil))
 	ls := func(dir string) string {
 		out, err := exec.Command("debugfs", "-R", "ls "+dir, raw).CombinedOutput()
 		must(err)
@@ -71,7 +71,7 @@ func TestDropNestedLeavesMountpointsEmpty(t *testing.T) {
 		t.Errorf("/etc/shared after removing its other link:\n%s", stat)
 	}
 	if out, err := exec.Command("e2fsck", "-fn", raw).CombinedOutput(); err != nil {
-		t.Errorf("e2fsck: %v\n%s\n%s", err, out, log)
+		t.Errorf("e2fsck: %v\n%s\n%s", err, out, &r.log)
 	}
 	if mp, _ := exec.Command("debugfs", "-R", "stat /boot/efi", raw).CombinedOutput(); !strings.Contains(string(mp), "Type: directory    Mode:  0700") {
 		t.Errorf("the mountpoint /boot/efi is not kept as it was:\n%s", mp)

@@ -1,21 +1,24 @@
-package stages
+package disk
 
 import (
-	"bufio"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/osbuildkit/osbuildkit/internal/securejoin"
 )
 
 // Assemble writes the disk image to raw (a new sparse file) from the tree
-// at tree. Filesystem UUIDs the manifest leaves out are derived from the
-// partition table's, except the root filesystem's, which comes from the
-// tree's GRUB configuration when the grub2 stage names it.
-func (d *Disk) Assemble(rt *Runtime, tree, raw string) error {
-	d.fillIdentities(tree)
+// at tree. Identities the manifest leaves out (partition table, partitions,
+// filesystems) are derived from the disk's size and the partition table's
+// UUID, so the same manifest always gives the same disk. With epoch (the
+// pipeline's source-epoch), the times ext4 records of itself are fixed.
+func (d *Disk) Assemble(r Runner, tree, raw string, epoch *int64) error {
+	d.fillIdentities()
 	f, err := os.OpenFile(raw, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
 	if err != nil {
 		return err
@@ -27,55 +30,34 @@ func (d *Disk) Assemble(rt *Runtime, tree, raw string) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	if err := d.partition(rt, raw); err != nil {
+	if err := d.WriteTable(r, raw); err != nil {
 		return err
 	}
 	for i := range d.Partitions {
-		if err := d.makeFilesystem(rt, i, tree, raw); err != nil {
+		if err := d.makeFilesystem(r, i, tree, raw, epoch); err != nil {
 			return fmt.Errorf("partition %d: %w", i+1, err)
 		}
 	}
-	return d.installBIOSBoot(rt, tree, raw)
+	return d.installBIOSBoot(r, tree, raw)
 }
 
 // fillIdentities gives every partition and filesystem an identity.
-func (d *Disk) fillIdentities(tree string) {
+func (d *Disk) fillIdentities() {
 	if d.PTUUID == "" {
-		d.PTUUID = derivedUUID("ptuuid", strconv.FormatInt(d.Size, 10))
+		d.PTUUID = DerivedUUID("ptuuid", strconv.FormatInt(d.Size, 10))
 	}
 	for i := range d.Partitions {
 		p := &d.Partitions[i]
 		n := strconv.Itoa(i + 1)
 		if p.UUID == "" && d.PTType == "gpt" {
-			p.UUID = derivedUUID(d.PTUUID, "partition", n)
+			p.UUID = DerivedUUID(d.PTUUID, "partition", n)
 		}
 		fs := p.FS
 		if fs == nil || fs.UUID != "" {
 			continue
 		}
-		if fs.Mountpoint == "/" {
-			fs.UUID = grubRootUUID(tree)
-		}
-		if fs.UUID == "" {
-			fs.UUID = derivedUUID(d.PTUUID, "filesystem", n)
-		}
+		fs.UUID = DerivedUUID(d.PTUUID, "filesystem", n)
 	}
-}
-
-// grubRootUUID reads the root filesystem UUID the grub2 stage configured.
-func grubRootUUID(tree string) string {
-	f, err := os.Open(filepath.Join(tree, "boot/grub/grub.cfg"))
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), RootMarker); ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
 }
 
 // volumeID turns a UUID into the 32-bit serial a FAT filesystem has.
@@ -84,10 +66,12 @@ func volumeID(uuid string) string {
 	if len(h) == 8 {
 		return h
 	}
-	return derivedUUID(uuid)[:8]
+	return DerivedUUID(uuid)[:8]
 }
 
-func (d *Disk) partition(rt *Runtime, raw string) error {
+// WriteTable writes the partition table into target (an image file or a
+// block device) with sfdisk.
+func (d *Disk) WriteTable(r Runner, target string) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "label: %s\nunit: sectors\n", d.PTType)
 	if d.PTUUID != "" {
@@ -101,7 +85,7 @@ func (d *Disk) partition(rt *Runtime, raw string) error {
 		b.WriteString("first-lba: 34\n")
 	}
 	for _, p := range d.Partitions {
-		fmt.Fprintf(&b, "start=%d, size=%d, type=%s", p.Start/sector, p.Size/sector, p.Type)
+		fmt.Fprintf(&b, "start=%d, size=%d, type=%s", p.Start/Sector, p.Size/Sector, p.Type)
 		if p.UUID != "" && d.PTType == "gpt" {
 			fmt.Fprintf(&b, ", uuid=%s", p.UUID)
 		}
@@ -127,9 +111,9 @@ func (d *Disk) partition(rt *Runtime, raw string) error {
 		}
 		b.WriteString("\n")
 	}
-	cmd := rt.Command("sfdisk", "--quiet", "--no-reread", "--no-tell-kernel", raw)
+	cmd := exec.Command("sfdisk", "--quiet", "--no-reread", "--no-tell-kernel", target)
 	cmd.Stdin = strings.NewReader(b.String())
-	if err := cmd.Run(); err != nil {
+	if err := r.Exec(cmd); err != nil {
 		return fmt.Errorf("partitioning with sfdisk:\n%s%w", b.String(), err)
 	}
 	return nil
@@ -141,7 +125,7 @@ func sourceDir(tree, mountpoint string) (string, error) {
 	if mountpoint == "" {
 		return "", nil
 	}
-	dir, err := SecureJoin(tree, mountpoint)
+	dir, err := securejoin.Join(tree, mountpoint)
 	if err != nil {
 		return "", err
 	}
@@ -151,7 +135,7 @@ func sourceDir(tree, mountpoint string) (string, error) {
 	return dir, nil
 }
 
-func (d *Disk) makeFilesystem(rt *Runtime, i int, tree, raw string) error {
+func (d *Disk) makeFilesystem(r Runner, i int, tree, raw string, epoch *int64) error {
 	p := d.Partitions[i]
 	fs := p.FS
 	if fs == nil {
@@ -161,7 +145,7 @@ func (d *Disk) makeFilesystem(rt *Runtime, i int, tree, raw string) error {
 	if err != nil {
 		return err
 	}
-	rt.Logf("partition %d: %s %s (UUID %s) at byte %d, %s", i+1, fs.Type, fs.Mountpoint, fs.UUID, p.Start, humanBytes(p.Size))
+	r.Logf("partition %d: %s %s (UUID %s) at byte %d, %s", i+1, fs.Type, fs.Mountpoint, fs.UUID, p.Start, humanBytes(p.Size))
 	switch fs.Type {
 	case "ext4":
 		// The directory hash seed follows the UUID and, with the
@@ -178,15 +162,16 @@ func (d *Disk) makeFilesystem(rt *Runtime, i int, tree, raw string) error {
 		if src != "" {
 			args = append(args, "-d", src)
 		}
-		if err := e2fsTimes(rt).Run("mkfs.ext4", append(args, raw, strconv.FormatInt(p.Size/1024, 10)+"k")...); err != nil {
+		mkfs := exec.Command("mkfs.ext4", append(args, raw, strconv.FormatInt(p.Size/1024, 10)+"k")...)
+		if err := r.Exec(e2fsTimes(mkfs, epoch)); err != nil {
 			return err
 		}
 		if src == "" {
 			return nil
 		}
-		return d.dropNested(rt, i, tree, raw)
+		return d.dropNested(r, i, tree, raw, epoch)
 	case "vfat":
-		args := []string{"--offset", strconv.FormatInt(p.Start/sector, 10), "-i", volumeID(fs.UUID)}
+		args := []string{"--offset", strconv.FormatInt(p.Start/Sector, 10), "-i", volumeID(fs.UUID)}
 		if fs.FatSize != 0 {
 			args = append(args, "-F", strconv.Itoa(fs.FatSize))
 		}
@@ -194,7 +179,7 @@ func (d *Disk) makeFilesystem(rt *Runtime, i int, tree, raw string) error {
 			// FAT32 needs at least 65525 clusters, or mtools (and some
 			// firmware) refuse it: pick clusters small enough.
 			spc := int64(8)
-			for spc > 1 && p.Size/(spc*sector) < 66000 {
+			for spc > 1 && p.Size/(spc*Sector) < 66000 {
 				spc /= 2
 			}
 			args = append(args, "-s", strconv.FormatInt(spc, 10))
@@ -202,27 +187,27 @@ func (d *Disk) makeFilesystem(rt *Runtime, i int, tree, raw string) error {
 		if fs.Label != "" {
 			args = append(args, "-n", fs.Label)
 		}
-		if err := rt.Run("mkfs.fat", append(args, raw, strconv.FormatInt(p.Size/1024, 10))...); err != nil {
+		if err := run(r, "mkfs.fat", append(args, raw, strconv.FormatInt(p.Size/1024, 10))...); err != nil {
 			return err
 		}
-		return fillFAT(rt, src, fmt.Sprintf("%s@@%d", raw, p.Start))
+		return fillFAT(r, src, fmt.Sprintf("%s@@%d", raw, p.Start))
 	case "btrfs", "swap":
-		return makeInTempFile(rt, p, src, raw)
+		return makeInTempFile(r, p, src, raw)
 	}
 	return fmt.Errorf("%s filesystems cannot be written without mounting them; use the privileged path (org.osbuild.mkfs.%s on an org.osbuild.loopback device, with security.insecure)", fs.Type, fs.Type)
 }
 
-// e2fsTimes is rt for e2fsprogs tools: with the pipeline's source-epoch,
-// the times they write (creation, deletion, superblock) are fixed.
-func e2fsTimes(rt *Runtime) *Runtime {
-	if rt.SourceEpoch == nil {
-		return rt
+// e2fsTimes is cmd, an e2fsprogs tool: with the pipeline's source-epoch,
+// the times it writes (creation, deletion, superblock) are fixed.
+func e2fsTimes(cmd *exec.Cmd, epoch *int64) *exec.Cmd {
+	if epoch == nil {
+		return cmd
 	}
-	return rt.WithEnv("E2FSPROGS_FAKE_TIME=" + strconv.FormatInt(*rt.SourceEpoch, 10))
+	return withEnv(cmd, "E2FSPROGS_FAKE_TIME="+strconv.FormatInt(*epoch, 10))
 }
 
 // fillFAT copies a directory into a FAT filesystem with mtools.
-func fillFAT(rt *Runtime, src, image string) error {
+func fillFAT(r Runner, src, image string) error {
 	if src == "" {
 		return nil
 	}
@@ -236,9 +221,7 @@ func fillFAT(rt *Runtime, src, image string) error {
 	}
 	sort.Strings(names)
 	args := append([]string{"-i", image, "-s", "-p", "-Q", "-m"}, names...)
-	cmd := rt.Command("mcopy", append(args, "::/")...)
-	cmd.Env = append(os.Environ(), "MTOOLS_SKIP_CHECK=1")
-	if err := cmd.Run(); err != nil {
+	if err := r.Exec(withEnv(exec.Command("mcopy", append(args, "::/")...), "MTOOLS_SKIP_CHECK=1")); err != nil {
 		return fmt.Errorf("copying into the FAT filesystem with mcopy: %w", err)
 	}
 	return nil
@@ -246,7 +229,7 @@ func fillFAT(rt *Runtime, src, image string) error {
 
 // makeInTempFile builds filesystems whose tools cannot write at an offset
 // in a file of the partition's size, then copies it into place, sparse.
-func makeInTempFile(rt *Runtime, p Partition, src, raw string) error {
+func makeInTempFile(r Runner, p Partition, src, raw string) error {
 	tmp := raw + ".part"
 	defer os.Remove(tmp)
 	f, err := os.Create(tmp)
@@ -268,7 +251,7 @@ func makeInTempFile(rt *Runtime, p Partition, src, raw string) error {
 		if src != "" {
 			args = append(args, "--rootdir", src)
 		}
-		if err := rt.Run("mkfs.btrfs", append(args, tmp)...); err != nil {
+		if err := run(r, "mkfs.btrfs", append(args, tmp)...); err != nil {
 			return err
 		}
 	case "swap":
@@ -276,9 +259,9 @@ func makeInTempFile(rt *Runtime, p Partition, src, raw string) error {
 		if fs.Label != "" {
 			args = append(args, "-L", fs.Label)
 		}
-		if err := rt.Run("mkswap", append(args, tmp)...); err != nil {
+		if err := run(r, "mkswap", append(args, tmp)...); err != nil {
 			return err
 		}
 	}
-	return rt.Run("dd", "if="+tmp, "of="+raw, "bs=1M", "oflag=seek_bytes", "seek="+strconv.FormatInt(p.Start, 10), "conv=notrunc,sparse", "status=none")
+	return run(r, "dd", "if="+tmp, "of="+raw, "bs=1M", "oflag=seek_bytes", "seek="+strconv.FormatInt(p.Start, 10), "conv=notrunc,sparse", "status=none")
 }

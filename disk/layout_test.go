@@ -1,4 +1,4 @@
-package stages
+package disk
 
 import (
 	"encoding/json"
@@ -11,7 +11,7 @@ import (
 
 func diskLayout(t *testing.T, options string) (*Disk, []*manifest.LocationError, error) {
 	t.Helper()
-	var o DiskOptions
+	var o Options
 	if err := json.Unmarshal([]byte(options), &o); err != nil {
 		t.Fatal(err)
 	}
@@ -76,19 +76,11 @@ func TestLayoutOsbuildForm(t *testing.T) {
 }
 
 func TestDerivedIdentitiesAreStable(t *testing.T) {
-	first, again := derivedUUID("a", "1"), derivedUUID("a", "1")
-	if first != again || first == derivedUUID("a", "2") {
+	first, again := DerivedUUID("a", "1"), DerivedUUID("a", "1")
+	if first != again || first == DerivedUUID("a", "2") {
 		t.Error("derived UUIDs are not a function of their seed")
 	}
-	if !isGUID(derivedUUID("x")) {
-		t.Errorf("%q is not a UUID", derivedUUID("x"))
-	}
-}
-
-func TestSortVersions(t *testing.T) {
-	v := []string{"6.1.0-9-amd64", "6.1.0-10-amd64", "5.10.0-30-amd64"}
-	sortVersions(v)
-	if strings.Join(v, " ") != "6.1.0-10-amd64 6.1.0-9-amd64 5.10.0-30-amd64" {
-		t.Errorf("sorted %v", v)
+	if !isGUID(DerivedUUID("x")) {
+		t.Errorf("%q is not a UUID", DerivedUUID("x"))
 	}
 }

@@ -1,4 +1,4 @@
-package stages
+package securejoin
 
 import (
 	"errors"
@@ -8,11 +8,11 @@ import (
 	"strings"
 )
 
-// SecureJoin resolves unsafe (a path inside root) as if root were "/":
+// Join resolves unsafe (a path inside root) as if root were "/":
 // ".." stops at root and symlinks, absolute or relative, are followed
 // within root. The result is always inside root. Missing components are
 // taken literally.
-func SecureJoin(root, unsafe string) (string, error) {
+func Join(root, unsafe string) (string, error) {
 	if strings.ContainsRune(unsafe, 0) {
 		return "", fmt.Errorf("path %q contains a NUL byte", unsafe)
 	}

@@ -12,12 +12,23 @@ import (
 // keys in the tree (openssh-server's postinst; the others depend on it).
 var sshServers = map[string]bool{"openssh-server": true, "ssh": true, "task-ssh-server": true}
 
-// HostKeyWarning warns, at the package, when a pipeline installs an SSH
+// hostKeysRule warns, at the package, when a pipeline installs an SSH
 // server and no later stage of it mentions the host keys (ssh-keygen or
 // ssh_host_ in its options): every machine made from the image would
-// present the keys generated while it was built. Nil otherwise, and for a
-// pipeline another builds in (a buildroot is a tool, not an image).
-func HostKeyWarning(m *manifest.Manifest, pl *manifest.Pipeline) (*manifest.Stage, *manifest.LocationError) {
+// present the keys generated while it was built. A pipeline another builds
+// in is a tool, not an image, and is not checked.
+var hostKeysRule = Rule{
+	Name:        "SSHHostKeysBuiltIn",
+	Description: "An SSH server's host keys made at build time are shared by every machine made from the image.",
+	Check: func(m *manifest.Manifest, pl *manifest.Pipeline) []Finding {
+		if st, w := hostKeyWarning(m, pl); w != nil {
+			return []Finding{{Stage: st, At: w}}
+		}
+		return nil
+	},
+}
+
+func hostKeyWarning(m *manifest.Manifest, pl *manifest.Pipeline) (*manifest.Stage, *manifest.LocationError) {
 	for _, other := range m.Pipelines {
 		if other.Build == pl.Name {
 			return nil, nil

@@ -30,16 +30,17 @@ func TestHostKeyWarning(t *testing.T) {
 		{"client only", `{"type": "org.osbuild.apt", "options": {"packages": ["openssh-client", "openssh-server-udeb-not"]}}`, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			st, w := HostKeyWarning(hostKeyPipeline(t, tc.stages))
+			findings := Check(hostKeyPipeline(t, tc.stages))
 			if tc.wantPath == "" {
-				if w != nil {
-					t.Fatalf("warned: %v", w)
+				if len(findings) != 0 {
+					t.Fatalf("warned: %v", findings[0].At)
 				}
 				return
 			}
-			if w == nil || st == nil {
-				t.Fatal("no warning")
+			if len(findings) != 1 || findings[0].Stage == nil || findings[0].Rule != "SSHHostKeysBuiltIn" {
+				t.Fatalf("findings %v, want one of SSHHostKeysBuiltIn", findings)
 			}
+			w := findings[0].At
 			if got := w.Path.String(); got != tc.wantPath {
 				t.Errorf("warning at %s, want %s", got, tc.wantPath)
 			}

@@ -1,4 +1,4 @@
-package stages
+package disk
 
 import (
 	"encoding/binary"
@@ -22,7 +22,7 @@ const (
 // the gap before the first partition), boot.img into the MBR, and both get
 // each other's locations. It runs when the bootloader option asks for it or
 // the tree has GRUB's i386-pc modules (org.osbuild.grub2 with legacy).
-func (d *Disk) installBIOSBoot(rt *Runtime, tree, raw string) error {
+func (d *Disk) installBIOSBoot(r Runner, tree, raw string) error {
 	inTree := filepath.Join(tree, "boot/grub/i386-pc")
 	_, treeHas := os.Stat(filepath.Join(inTree, "normal.mod"))
 	if d.Bootloader != "i386-pc" && d.Bootloader != "hybrid" && treeHas != nil {
@@ -31,7 +31,7 @@ func (d *Disk) installBIOSBoot(rt *Runtime, tree, raw string) error {
 	mods := inTree
 	if treeHas != nil {
 		var err error
-		if mods, err = moduleDirIn(tree, "i386-pc"); err != nil {
+		if mods, err = GRUBModules(tree, "i386-pc"); err != nil {
 			return err
 		}
 	}
@@ -39,7 +39,7 @@ func (d *Disk) installBIOSBoot(rt *Runtime, tree, raw string) error {
 	if err != nil {
 		return err
 	}
-	bootImg, coreImg, err := biosImages(rt, mods, prefix, d.PTType, fsmod, raw+".core.img")
+	bootImg, coreImg, err := BIOSImages(r, mods, prefix, d.PTType, fsmod, raw+".core.img")
 	if err != nil {
 		return err
 	}
@@ -47,16 +47,16 @@ func (d *Disk) installBIOSBoot(rt *Runtime, tree, raw string) error {
 	if err != nil {
 		return err
 	}
-	rt.Logf("BIOS boot: core.img (%d bytes, prefix %s) at sector %d", len(coreImg), prefix, at)
-	return writeBIOSBoot(raw, bootImg, coreImg, at)
+	r.Logf("BIOS boot: core.img (%d bytes, prefix %s) at Sector %d", len(coreImg), prefix, at)
+	return WriteBIOSBoot(raw, bootImg, coreImg, at)
 }
 
-// biosImages makes GRUB's core.img for a partition table ("gpt", "dos")
+// BIOSImages makes GRUB's core.img for a partition table ("gpt", "dos")
 // and filesystem module, and reads boot.img, from a modules directory.
-func biosImages(rt *Runtime, mods, prefix, table, fsmod, scratch string) (boot, core []byte, err error) {
+func BIOSImages(r Runner, mods, prefix, table, fsmod, scratch string) (boot, core []byte, err error) {
 	defer os.Remove(scratch)
 	part := map[string]string{"gpt": "part_gpt", "dos": "part_msdos"}[table]
-	if err := rt.Run("grub-mkimage", "-O", "i386-pc", "-d", mods, "-p", prefix, "-o", scratch, "biosdisk", part, fsmod); err != nil {
+	if err := run(r, "grub-mkimage", "-O", "i386-pc", "-d", mods, "-p", prefix, "-o", scratch, "biosdisk", part, fsmod); err != nil {
 		return nil, nil, err
 	}
 	if core, err = os.ReadFile(scratch); err != nil {
@@ -66,7 +66,9 @@ func biosImages(rt *Runtime, mods, prefix, table, fsmod, scratch string) (boot, 
 	return boot, core, err
 }
 
-func moduleDirIn(tree, platform string) (string, error) {
+// GRUBModules is the directory of GRUB's modules for platform: the
+// tree's (grub-pc-bin installed in the image), else the buildroot's.
+func GRUBModules(tree, platform string) (string, error) {
 	for _, dir := range []string{filepath.Join(tree, "usr/lib/grub", platform), "/usr/lib/grub/" + platform} {
 		if _, err := os.Stat(filepath.Join(dir, "normal.mod")); err == nil {
 			return dir, nil
@@ -111,7 +113,7 @@ func (d *Disk) coreLocation(size int64) (int64, error) {
 			if size > p.Size {
 				return 0, fmt.Errorf("GRUB's core image (%d bytes) does not fit the %d-byte BIOS boot partition", size, p.Size)
 			}
-			return p.Start / sector, nil
+			return p.Start / Sector, nil
 		}
 		first = min(first, p.Start)
 	}
@@ -119,18 +121,20 @@ func (d *Disk) coreLocation(size int64) (int64, error) {
 	if d.PTType == "gpt" {
 		start = biosCoreSector
 	}
-	if start*sector+size > first {
+	if start*Sector+size > first {
 		return 0, fmt.Errorf("no room for GRUB's core image (%d bytes) before the first partition at byte %d: add a BIOS boot partition (type %s) or start the first partition later", size, first, GPTBIOSBoot)
 	}
 	return start, nil
 }
 
-func writeBIOSBoot(raw string, bootImg, coreImg []byte, at int64) error {
-	if len(bootImg) != sector || len(coreImg) < sector {
+// WriteBIOSBoot puts boot.img into the MBR of raw and core.img at sector
+// at, each patched with the other's location, as grub-bios-setup does.
+func WriteBIOSBoot(raw string, bootImg, coreImg []byte, at int64) error {
+	if len(bootImg) != Sector || len(coreImg) < Sector {
 		return errors.New("unexpected boot.img or core.img size")
 	}
 	coreImg = append([]byte(nil), coreImg...)
-	sectors := (int64(len(coreImg)) + sector - 1) / sector
+	sectors := (int64(len(coreImg)) + Sector - 1) / Sector
 	binary.LittleEndian.PutUint64(coreImg[coreBlocklist:], uint64(at+1))
 	binary.LittleEndian.PutUint16(coreImg[coreBlocklist+8:], uint16(sectors-1))
 	f, err := os.OpenFile(raw, os.O_RDWR, 0)
@@ -138,7 +142,7 @@ func writeBIOSBoot(raw string, bootImg, coreImg []byte, at int64) error {
 		return err
 	}
 	defer f.Close()
-	mbr := make([]byte, sector)
+	mbr := make([]byte, Sector)
 	if _, err := f.ReadAt(mbr, 0); err != nil {
 		return err
 	}
@@ -149,7 +153,7 @@ func writeBIOSBoot(raw string, bootImg, coreImg []byte, at int64) error {
 	if _, err := f.WriteAt(mbr, 0); err != nil {
 		return err
 	}
-	if _, err := f.WriteAt(coreImg, at*sector); err != nil {
+	if _, err := f.WriteAt(coreImg, at*Sector); err != nil {
 		return err
 	}
 	return f.Close()

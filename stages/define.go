@@ -1,0 +1,146 @@
+package stages
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"reflect"
+
+	"github.com/osbuildkit/osbuildkit/manifest"
+)
+
+// Definition is one stage or assembler: its osbuild name, the type its
+// options decode into, how it is planned and what the helper runs. The
+// options are decoded strictly, by one decoder, for the plan and again in
+// the sandbox, so both sides read them the same way.
+type Definition[O any] struct {
+	// Type is the osbuild name, e.g. "org.osbuild.mkdir".
+	Type string
+	// Kind is manifest.KindStage when empty.
+	Kind manifest.Kind
+	// Plan checks the options beyond the schema and says how the stage
+	// runs. Nil runs the helper in the buildroot with the network off.
+	Plan func(c *Context, o *O) (*Plan, error)
+	// Run is the helper's side, in the sandbox. Nil for stages that are
+	// file operations only.
+	Run func(rt *Runtime, o *O) error
+}
+
+// Define registers a stage or assembler definition.
+func Define[O any](d Definition[O]) {
+	kind := d.Kind
+	if kind == "" {
+		kind = manifest.KindStage
+	}
+	m := &Module{Type: d.Type, Kind: kind, Options: reflect.TypeFor[O]()}
+	m.plan = func(c *Context) (*Plan, error) {
+		raw, err := json.Marshal(c.Options)
+		if err != nil {
+			return nil, err
+		}
+		o, err := decodeOptions[O](raw)
+		if err != nil {
+			return nil, &manifest.LocationError{Path: c.OptionsPath(), Err: fmt.Errorf("decoding options: %w", err)}
+		}
+		if d.Plan == nil {
+			return InBuildroot(), nil
+		}
+		return d.Plan(c, o)
+	}
+	if d.Run != nil {
+		m.run = func(rt *Runtime) error {
+			o, err := decodeOptions[O](rt.Options)
+			if err != nil {
+				return fmt.Errorf("decoding %s options: %w", rt.Type, err)
+			}
+			return d.Run(rt, o)
+		}
+	}
+	register(m)
+}
+
+// decodeOptions decodes a stage's options into a new O; a field the type
+// does not have is an error.
+func decodeOptions[O any](raw []byte) (*O, error) {
+	o := new(O)
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return o, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(o); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// Module is a registered stage or assembler.
+type Module struct {
+	Type string
+	Kind manifest.Kind
+	// Options is the type the options decode into.
+	Options reflect.Type
+	plan    func(c *Context) (*Plan, error)
+	run     func(rt *Runtime) error
+}
+
+// Plan decodes the stage's options and plans it.
+func (m *Module) Plan(c *Context) (*Plan, error) { return m.plan(c) }
+
+// Runs reports whether the helper has anything to run for the module.
+func (m *Module) Runs() bool { return m.run != nil }
+
+// Run decodes the options the helper was given and runs the stage.
+func (m *Module) Run(rt *Runtime) error {
+	if m.run == nil {
+		return fmt.Errorf("%s %s has no helper implementation", m.Kind, m.Type)
+	}
+	return m.run(rt)
+}
+
+// Context is what a stage's Plan sees: the stage, and the pipeline and
+// manifest it belongs to.
+type Context struct {
+	*manifest.Stage
+	Pipeline *manifest.Pipeline
+	Manifest *manifest.Manifest
+}
+
+// OptionError is a problem with the option at path (below the stage's
+// options), located in the manifest.
+func (c *Context) OptionError(path manifest.Path, format string, args ...any) error {
+	return &manifest.LocationError{Path: append(c.OptionsPath(), path...), Err: fmt.Errorf(format, args...)}
+}
+
+// StageError is a problem with the stage as a whole.
+func (c *Context) StageError(format string, args ...any) error {
+	return &manifest.LocationError{Path: c.Path, Err: fmt.Errorf(format, args...)}
+}
+
+// RequireInput fails unless the stage has the named input.
+func (c *Context) RequireInput(name string) error {
+	if c.Input(name) == nil {
+		return c.StageError("%s needs an input named %q", c.Type, name)
+	}
+	return nil
+}
+
+// InBuildroot is the plan of a stage that runs the helper in the
+// buildroot with the network off.
+func InBuildroot() *Plan { return &Plan{Exec: &Exec{Root: RootBuildroot}} }
+
+// planInTree is the plan of a stage that runs the helper with the tree as
+// the root filesystem, so the tree's own tools (useradd, systemctl) run.
+func planInTree[O any](*Context, *O) (*Plan, error) { return &Plan{Exec: &Exec{Root: RootTree}}, nil }
+
+// withOption is a stage's options with one more: what the plan hands the
+// helper from elsewhere in the manifest (Exec.Options).
+func withOption(options map[string]any, key string, value any) map[string]any {
+	out := maps.Clone(options)
+	if out == nil {
+		out = map[string]any{}
+	}
+	out[key] = value
+	return out
+}
