@@ -12,13 +12,16 @@ all: build
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/osbuildkit ./cmd/osbuildkit
 
-# Unit tests: no daemon.
+# Unit tests: no daemon; the disk tests run the host's disk tools, which
+# hack/host-packages.sh installs from Debian's apt when they are missing.
 unit:
+	@hack/host-packages.sh
 	$(GO) test ./...
 
 # Everything: set up the environment, then unit and integration tests.
-test: lint unit
+test: lint
 	@$(MAKE) -s env >/dev/null
+	$(MAKE) unit
 	$(MAKE) integration
 
 integration: build

@@ -105,9 +105,10 @@ func BuildManifest(ctx context.Context, c client.Client, in Input) (*client.Resu
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	fetched := watchDownloads(ctx, cancel, c, res, in, marshalOpts)
+	watchSteps(ctx, cancel, c, res, in, marshalOpts)
 	solved, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: in.CacheImports, Evaluate: true})
 	if err != nil {
-		return nil, downloadFault(ctx, fetched, explain(err, in.Manifest, def, res))
+		return nil, stageTimeout(ctx, downloadFault(ctx, fetched, explain(err, in.Manifest, def, res)))
 	}
 	ref, err := solved.SingleRef()
 	if err != nil {

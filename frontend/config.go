@@ -21,6 +21,9 @@ const (
 	// optSourceTimeout bounds each download (a Go duration); buildx passes
 	// it as --build-arg OSBUILDKIT_SOURCE_TIMEOUT.
 	optSourceTimeout = "source-timeout"
+	// optStageTimeout bounds each stage (a Go duration); buildx passes it
+	// as --build-arg OSBUILDKIT_STAGE_TIMEOUT.
+	optStageTimeout = "stage-timeout"
 )
 
 // Config is the frontend options, parsed once.
@@ -34,6 +37,8 @@ type Config struct {
 	Proxy      *bkllb.ProxyEnv
 	// SourceTimeout bounds each download; zero means DefaultSourceTimeout.
 	SourceTimeout time.Duration
+	// StageTimeout bounds each stage; zero means none.
+	StageTimeout time.Duration
 }
 
 // ParseConfig reads the options BuildKit hands the frontend.
@@ -63,18 +68,31 @@ func ParseConfig(opts map[string]string) (Config, error) {
 		c.NoCache = splitList(v)
 	}
 	c.Proxy = proxyFromBuildArgs(opts)
-	for _, key := range []string{optSourceTimeout, "build-arg:OSBUILDKIT_SOURCE_TIMEOUT"} {
-		v, ok := opts[key]
+	var err error
+	if c.SourceTimeout, err = timeoutOption(opts, optSourceTimeout, "OSBUILDKIT_SOURCE_TIMEOUT"); err != nil {
+		return c, err
+	}
+	if c.StageTimeout, err = timeoutOption(opts, optStageTimeout, "OSBUILDKIT_STAGE_TIMEOUT"); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// timeoutOption reads a duration given as a frontend option or, for buildx,
+// a build arg; zero when neither is given.
+func timeoutOption(opts map[string]string, key, buildArg string) (time.Duration, error) {
+	var d time.Duration
+	for _, k := range []string{key, "build-arg:" + buildArg} {
+		v, ok := opts[k]
 		if !ok {
 			continue
 		}
-		d, err := ParseTimeout(v)
-		if err != nil {
-			return c, fmt.Errorf("frontend option %s: %w", strings.TrimPrefix(key, "build-arg:"), err)
+		var err error
+		if d, err = ParseTimeout(v); err != nil {
+			return 0, fmt.Errorf("frontend option %s: %w", strings.TrimPrefix(k, "build-arg:"), err)
 		}
-		c.SourceTimeout = d
 	}
-	return c, nil
+	return d, nil
 }
 
 // ParseTimeout reads a positive Go duration such as 90s or 30m.

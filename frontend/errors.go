@@ -63,6 +63,9 @@ func (e *StageFailure) Error() string {
 
 func (e *StageFailure) Unwrap() error { return e.Err }
 
+// FailedStage attributes the failure in osbuild's result (manifest.Failed).
+func (e *StageFailure) FailedStage() (string, *manifest.Stage) { return e.Pipeline, e.Stage }
+
 // GRPCStatus keeps this message when the error crosses BuildKit's gRPC
 // boundary; the typed details (source, vertex) still come from Err.
 func (e *StageFailure) GRPCStatus() *status.Status { return keepMessage(e, e.Err) }

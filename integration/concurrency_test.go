@@ -85,31 +85,7 @@ func TestConcurrentBuildsMatchSoloBuilds(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("mounting the privileged images to compare them needs root")
 	}
-	privileged := func(uuid string) string {
-		return manifestFile(t, "integration/testdata/privileged-disk.json", func(s string) string {
-			s = strings.Replace(s, `"size": "2G"`, `"size": "512M"`, 1)
-			return strings.Replace(s, "1f0e9d8c-7b6a-4594-8372-615049382716", uuid, 1)
-		})
-	}
-	qcow2Digest := func(t *testing.T, out string) string {
-		raw := filepath.Join(t.TempDir(), "disk.raw")
-		if b, err := exec.Command("qemu-img", "convert", "-O", "raw", filepath.Join(out, "disk/disk.qcow2"), raw).CombinedOutput(); err != nil {
-			t.Fatalf("qemu-img convert: %v: %s", err, b)
-		}
-		defer os.Remove(raw)
-		return mountedDigest(t, raw, 2048*512)
-	}
-	privA, privB := privileged("7a0b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d"), privileged("8b1c2d3e-4f5a-4b6c-9d7e-8f9a0b1c2d3e")
-	jobs := []concurrentJob{
-		{"doc-3", manifestFile(t, "manifest/testdata/osbuild-docs/doc-3.json"), []string{"--no-cache"},
-			func(t *testing.T, out string) string { return treeDigest(t, filepath.Join(out, "res")) }},
-		{"unprivileged-disk", manifestFile(t, "integration/testdata/concurrent-disk.json"), []string{"--export", "disk", "--no-cache-stage", "disk"},
-			qcow2Digest},
-		{"privileged-disk-a", privA, []string{"--export", "disk", "--no-cache-stage", "disk", "--allow", "security.insecure"},
-			func(t *testing.T, out string) string { return mountedDigest(t, filepath.Join(out, "disk/disk.raw"), 0) }},
-		{"privileged-disk-b", privB, []string{"--export", "disk", "--no-cache-stage", "disk", "--allow", "security.insecure"},
-			func(t *testing.T, out string) string { return mountedDigest(t, filepath.Join(out, "disk/disk.raw"), 0) }},
-	}
+	jobs := concurrentJobs(t)
 	args := func(j concurrentJob, out string) []string {
 		return append(append([]string{"build", "--progress", "plain", "--output-directory", out}, j.args...), j.manifest)
 	}
@@ -146,4 +122,33 @@ func TestConcurrentBuildsMatchSoloBuilds(t *testing.T) {
 		os.RemoveAll(outs[i])
 	}
 	hostClean(t)
+}
+
+// concurrentJobs are four different manifests: a file tree, an
+// unprivileged disk and two privileged (loop device) disks.
+func concurrentJobs(t *testing.T) []concurrentJob {
+	privileged := func(uuid string) string {
+		return manifestFile(t, "integration/testdata/privileged-disk.json", func(s string) string {
+			s = strings.Replace(s, `"size": "2G"`, `"size": "512M"`, 1)
+			return strings.Replace(s, "1f0e9d8c-7b6a-4594-8372-615049382716", uuid, 1)
+		})
+	}
+	qcow2Digest := func(t *testing.T, out string) string {
+		raw := filepath.Join(t.TempDir(), "disk.raw")
+		if b, err := exec.Command("qemu-img", "convert", "-O", "raw", filepath.Join(out, "disk/disk.qcow2"), raw).CombinedOutput(); err != nil {
+			t.Fatalf("qemu-img convert: %v: %s", err, b)
+		}
+		defer os.Remove(raw)
+		return mountedDigest(t, raw, 2048*512)
+	}
+	rawDigest := func(t *testing.T, out string) string { return mountedDigest(t, filepath.Join(out, "disk/disk.raw"), 0) }
+	privA, privB := privileged("7a0b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d"), privileged("8b1c2d3e-4f5a-4b6c-9d7e-8f9a0b1c2d3e")
+	return []concurrentJob{
+		{"doc-3", manifestFile(t, "manifest/testdata/osbuild-docs/doc-3.json"), []string{"--no-cache"},
+			func(t *testing.T, out string) string { return treeDigest(t, filepath.Join(out, "res")) }},
+		{"unprivileged-disk", manifestFile(t, "integration/testdata/concurrent-disk.json"), []string{"--export", "disk", "--no-cache-stage", "disk"},
+			qcow2Digest},
+		{"privileged-disk-a", privA, []string{"--export", "disk", "--no-cache-stage", "disk", "--allow", "security.insecure"}, rawDigest},
+		{"privileged-disk-b", privB, []string{"--export", "disk", "--no-cache-stage", "disk", "--allow", "security.insecure"}, rawDigest},
+	}
 }

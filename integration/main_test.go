@@ -131,9 +131,10 @@ func manifestFile(t *testing.T, src string, edits ...func(string) string) string
 type buildOpts struct {
 	target   string // the pipeline to export
 	insecure bool   // grant security.insecure
-	// sourceTimeout bounds each download (a Go duration).
-	sourceTimeout string
-	want          int // the exit status expected
+	// sourceTimeout bounds each download, stageTimeout each stage (Go
+	// durations).
+	sourceTimeout, stageTimeout string
+	want                        int // the exit status expected
 	// progress is buildctl's progress mode; plain unless set.
 	progress string
 }
@@ -174,6 +175,9 @@ var ways = []way{
 		if o.sourceTimeout != "" {
 			args = append(args, "--source-timeout", o.sourceTimeout)
 		}
+		if o.stageTimeout != "" {
+			args = append(args, "--stage-timeout", o.stageTimeout)
+		}
 		output := run(t, o.want, cli, append(args, manifest)...)
 		if o.want == 0 {
 			entries, _ := os.ReadDir(tmp)
@@ -203,6 +207,9 @@ var ways = []way{
 		if o.sourceTimeout != "" {
 			args = append(args, "--opt", "source-timeout="+o.sourceTimeout)
 		}
+		if o.stageTimeout != "" {
+			args = append(args, "--opt", "stage-timeout="+o.stageTimeout)
+		}
 		return run(t, o.want, "buildctl", args...)
 	}},
 	{"buildx", func(t *testing.T, manifest, out string, o buildOpts) string {
@@ -216,6 +223,9 @@ var ways = []way{
 		}
 		if o.sourceTimeout != "" {
 			args = append(args, "--build-arg", "OSBUILDKIT_SOURCE_TIMEOUT="+o.sourceTimeout)
+		}
+		if o.stageTimeout != "" {
+			args = append(args, "--build-arg", "OSBUILDKIT_STAGE_TIMEOUT="+o.stageTimeout)
 		}
 		return run(t, o.want, "docker", append(args, filepath.Dir(manifest))...)
 	}},

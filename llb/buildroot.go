@@ -26,6 +26,7 @@ func (c *compiler) hostBuildroot() bkllb.State {
 		return *c.opt.Buildroot
 	}
 	if c.host != nil {
+		c.steps.note(c.steps.host)
 		return *c.host
 	}
 	base := bkllb.Image(HostBuildrootImage, bkllb.WithCustomName("[buildroot] "+HostBuildrootImage))
@@ -42,5 +43,7 @@ func (c *compiler) hostBuildroot() bkllb.State {
 	}
 	st := base.Run(opts...).Root()
 	c.host = &st
+	c.steps.host = c.steps.add("[buildroot] install stage tools", st, nil)
+	c.steps.note(c.steps.host)
 	return st
 }

@@ -69,6 +69,9 @@ type Result struct {
 	Trees map[string]bkllb.State
 	// Insecure lists the stages that need security.insecure.
 	Insecure []*manifest.Stage
+	// Steps are the stages (and the host buildroot) in an order that
+	// puts each after what it waits for.
+	Steps []Step
 	// Downloads holds the curl sources the build needs, by checksum.
 	Downloads map[string]Download
 	// Warnings are the findings of the stages' rules (stages.Rules),
@@ -100,6 +103,7 @@ type compiler struct {
 	opt    Options
 	trees  map[string]bkllb.State
 	host   *bkllb.State
+	steps  *steps
 	result *Result
 }
 
@@ -114,13 +118,14 @@ func Compile(ctx context.Context, m *manifest.Manifest, opt Options) (*Result, e
 			return nil, fmt.Errorf("cannot export %q: the manifest has no such pipeline (pipelines: %s)", e, strings.Join(m.Names(), ", "))
 		}
 	}
-	c := &compiler{ctx: ctx, m: m, opt: opt, trees: map[string]bkllb.State{}, result: &Result{}}
+	c := &compiler{ctx: ctx, m: m, opt: opt, trees: map[string]bkllb.State{}, steps: newSteps(), result: &Result{}}
 	for _, pl := range m.Order(exports...) {
 		if err := c.pipeline(pl); err != nil {
 			return nil, c.locate(err)
 		}
 	}
 	c.result.Trees = c.trees
+	c.result.Steps = c.steps.list
 	c.result.Output = c.output(exports)
 	return c.result, nil
 }
@@ -140,6 +145,7 @@ func (c *compiler) locate(err error) error {
 func (c *compiler) pipeline(pl *manifest.Pipeline) error {
 	tree := bkllb.Scratch()
 	written := map[string]*manifest.Stage{}
+	last := -1
 	for _, st := range pl.Stages {
 		impl, err := stages.For(st)
 		if err != nil {
@@ -159,6 +165,12 @@ func (c *compiler) pipeline(pl *manifest.Pipeline) error {
 		if tree, err = c.stage(pl, st, plan, tree); err != nil {
 			return err
 		}
+		if plan.Exec != nil || len(plan.Files) > 0 {
+			last = c.steps.add("["+pl.Name+"] "+st.Type, tree, c.steps.take(last))
+		}
+	}
+	if last >= 0 {
+		c.steps.last[pl.Name] = last
 	}
 	for _, f := range stages.Check(c.m, pl) {
 		c.warn(pl, f.Stage, f.At)

@@ -15,7 +15,6 @@ import (
 
 	_ "github.com/osbuildkit/osbuildkit/assemblers" // the v1 examples' assemblers
 	"github.com/osbuildkit/osbuildkit/manifest"
-	"github.com/osbuildkit/osbuildkit/stages"
 )
 
 // op is one marshalled LLB op with its metadata.
@@ -129,62 +128,6 @@ func TestEveryStageOpIsNamedAndLocated(t *testing.T) {
 	}
 }
 
-func TestFileStagesAreFileOps(t *testing.T) {
-	_, _, ops := compile(t, load(t, "../manifest/testdata/osbuild-docs/doc-3.json"), Options{})
-	for _, name := range []string{"[res] org.osbuild.mkdir", "[res] org.osbuild.copy"} {
-		got := byName(ops, name)
-		if len(got) != 1 || got[0].pb.GetFile() == nil {
-			t.Errorf("%s: want one FileOp, got %d ops", name, len(got))
-		}
-	}
-	curl := byName(ops, "[sources] org.osbuild.curl http://localhost:8080/curl-source-file.txt")
-	if len(curl) != 1 {
-		t.Fatalf("want one curl source op, got %d", len(curl))
-	}
-	src := curl[0].pb.GetSource()
-	if src.GetIdentifier() != "http://localhost:8080/curl-source-file.txt" ||
-		src.GetAttrs()["http.checksum"] != "sha256:29ddbe330656a28c0cd1f77332464b74146b32765bc9194112fdc0ffdade8727" ||
-		src.GetAttrs()["http.filename"] != "sha256:29ddbe330656a28c0cd1f77332464b74146b32765bc9194112fdc0ffdade8727" {
-		t.Errorf("curl source %v", src)
-	}
-}
-
-func TestExecStageShape(t *testing.T) {
-	_, _, ops := compile(t, load(t, "../manifest/testdata/osbuild-docs/doc-1.json"), Options{})
-	got := byName(ops, "[tree] org.osbuild.truncate")
-	if len(got) != 1 || got[0].pb.GetExec() == nil {
-		t.Fatalf("want one ExecOp for truncate, got %v", got)
-	}
-	ex := got[0].pb.GetExec()
-	if args := ex.GetMeta().GetArgs(); !slices.Equal(args, []string{stages.HelperPath, "stage", "org.osbuild.truncate"}) {
-		t.Errorf("args %v", args)
-	}
-	if ex.GetNetwork() != pb.NetMode_NONE {
-		t.Errorf("truncate runs with network %v, want none", ex.GetNetwork())
-	}
-	if ex.GetSecurity() != pb.SecurityMode_SANDBOX {
-		t.Errorf("truncate runs with security %v", ex.GetSecurity())
-	}
-	var dests []string
-	for _, m := range ex.GetMounts() {
-		dests = append(dests, m.GetDest())
-	}
-	for _, want := range []string{"/", HelperDir, TreeDir} {
-		if !slices.Contains(dests, want) {
-			t.Errorf("mounts %v lack %s", dests, want)
-		}
-	}
-	var spec string
-	for _, e := range ex.GetMeta().GetEnv() {
-		if v, ok := strings.CutPrefix(e, stages.SpecEnv+"="); ok {
-			spec = v
-		}
-	}
-	if !strings.Contains(spec, `"options":{"filename":"/newfile","size":"1G"}`) || !strings.Contains(spec, `"tree":"/run/osbuild/tree"`) {
-		t.Errorf("spec %s", spec)
-	}
-}
-
 // examples lists every manifest the project ships or was given: osbuild's
 // documented examples, the images (the users' examples are there as
 // user-*.json) and the integration manifests, all inside the repository.
@@ -223,51 +166,6 @@ func stagesByPath(m *manifest.Manifest) map[string]*manifest.Stage {
 		}
 	}
 	return out
-}
-
-// Only stages with devices or mounts (loop devices) request
-// security.insecure, in the marshalled LLB of every example, and the
-// compiler reports exactly those stages to the entitlement check.
-func TestInsecureOnlyWhereDevicesAreUsed(t *testing.T) {
-	privileged := 0
-	for f, m := range loadedExamples(t) {
-		needs := map[string]bool{}
-		for path, st := range stagesByPath(m) {
-			if len(st.Devices) > 0 || len(st.Mounts) > 0 {
-				needs[path] = true
-			}
-		}
-		res, _, ops := compile(t, m, Options{})
-		for _, o := range ops {
-			ex := o.pb.GetExec()
-			if ex == nil {
-				continue
-			}
-			path := o.meta.Description[StageKey]
-			insecure := ex.GetSecurity() == pb.SecurityMode_INSECURE
-			if insecure != needs[path] {
-				t.Errorf("%s: %s (%s): security.insecure %v, stage uses devices or mounts %v", f, o.name(), path, insecure, needs[path])
-			}
-			if insecure {
-				privileged++
-			}
-		}
-		var reported []string
-		for _, st := range res.Insecure {
-			reported = append(reported, st.Path.String())
-		}
-		if len(reported) != len(needs) {
-			t.Errorf("%s: entitlement check told of %v, want the %d stages with devices", f, reported, len(needs))
-		}
-		for _, p := range reported {
-			if !needs[p] {
-				t.Errorf("%s: %s reported as needing security.insecure", f, p)
-			}
-		}
-	}
-	if privileged == 0 {
-		t.Error("no example has a privileged stage; the check above checked nothing")
-	}
 }
 
 func TestExportsSelectPipelines(t *testing.T) {
@@ -320,25 +218,6 @@ func TestConflictingOutputs(t *testing.T) {
 	}
 }
 
-// A layout the stage works around is reported when the build is planned,
-// located at the option, so a cached step still warns.
-func TestPlanWarningsAreLocated(t *testing.T) {
-	res, _, _ := compile(t, load(t, "../images/debian-bootable-qcow2-fixed.json"), Options{})
-	if len(res.Warnings) != 1 {
-		t.Fatalf("warnings %v, want the over-long root partition", res.Warnings)
-	}
-	got := res.Warnings[0].String()
-	for _, want := range []string{"[assembler] assembler 0 org.osbuild.qemu:", ".options.partitions[1].size (../images/debian-bootable-qcow2-fixed.json:56:",
-		"partition 2 ends 17.0 MiB after the usable end of the disk; fitted it to the disk"} {
-		if !strings.Contains(got, want) {
-			t.Errorf("warning %q does not say %q", got, want)
-		}
-	}
-	if res, _, _ := compile(t, load(t, "../images/debian-bookworm-qcow2.json"), Options{}); len(res.Warnings) != 0 {
-		t.Errorf("a disk that fits warns: %v", res.Warnings)
-	}
-}
-
 // An inline source osbuildkit cannot decode is refused at its encoding, with
 // the line, before anything runs.
 func TestUnsupportedInlineEncodingIsLocated(t *testing.T) {
@@ -358,78 +237,5 @@ func TestUnsupportedInlineEncodingIsLocated(t *testing.T) {
 	var le *manifest.LocationError
 	if !errors.As(err, &le) || !strings.HasSuffix(le.Path.String(), ".encoding") || le.Line == 0 || !strings.Contains(err.Error(), `encoding "lzma+base64" is not supported by osbuildkit; use base64`) {
 		t.Errorf("got %v", err)
-	}
-}
-
-// Pipeline trees, whether a stage's own or a pipeline input, are mounted
-// without content hashing (BuildKit would hash the whole tree to key each
-// exec); source files and the helper (a selected directory) keep it.
-func TestTreesAreNotContentHashed(t *testing.T) {
-	trees, others := 0, 0
-	for f, m := range loadedExamples(t) {
-		byPath := stagesByPath(m)
-		_, _, ops := compile(t, m, Options{})
-		for _, o := range ops {
-			ex := o.pb.GetExec()
-			if ex == nil {
-				continue
-			}
-			st := byPath[o.meta.Description[StageKey]]
-			for _, mnt := range ex.GetMounts() {
-				wantOff := false
-				switch {
-				case mnt.GetDest() == TreeDir:
-					wantOff = true
-					trees++
-				case strings.HasPrefix(mnt.GetDest(), InputsDir+"/"):
-					var in *manifest.Input
-					if st != nil {
-						in = st.Input(strings.TrimPrefix(mnt.GetDest(), InputsDir+"/"))
-					}
-					if in == nil {
-						t.Fatalf("%s: %s mounts %s, not an input of its stage", f, o.name(), mnt.GetDest())
-					}
-					wantOff = in.Origin == manifest.OriginPipeline
-					if wantOff {
-						trees++
-					} else {
-						others++
-					}
-				case mnt.GetDest() == HelperDir:
-					others++
-				}
-				if off := mnt.GetContentCache() == pb.MountContentCache_OFF; off != wantOff {
-					t.Errorf("%s: %s mount %s: content hashing off %v, want %v", f, o.name(), mnt.GetDest(), off, wantOff)
-				}
-			}
-		}
-	}
-	if trees == 0 || others == 0 {
-		t.Errorf("checked %d tree and %d other mounts; the examples should have both", trees, others)
-	}
-}
-
-// An image that installs an SSH server without regenerating its host keys
-// is warned about, at the package; a buildroot pipeline is not.
-func TestHostKeyWarningIsLocated(t *testing.T) {
-	res, _, _ := compile(t, load(t, "../images/user-basic-tar.json"), Options{})
-	if len(res.Warnings) != 1 {
-		t.Fatalf("warnings %v, want the SSH host keys", res.Warnings)
-	}
-	got := res.Warnings[0].String()
-	for _, want := range []string{"[build] stage 1 org.osbuild.apt: .pipelines[0].stages[1].options.packages[1] (../images/user-basic-tar.json:21:15): ",
-		"openssh-server generates SSH host keys while the image is built"} {
-		if !strings.Contains(got, want) {
-			t.Errorf("warning %q does not say %q", got, want)
-		}
-	}
-	m, err := manifest.Load("m.json", []byte(`{"version": "2", "pipelines": [
-		{"name": "build", "stages": [{"type": "org.osbuild.apt", "options": {"packages": ["openssh-server"]}}]},
-		{"name": "os", "build": "name:build", "stages": [{"type": "org.osbuild.mkdir", "options": {"paths": [{"path": "/srv"}]}}]}]}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res, _, _ := compile(t, m, Options{}); len(res.Warnings) != 0 {
-		t.Errorf("a buildroot pipeline warns: %v", res.Warnings)
 	}
 }

@@ -33,12 +33,34 @@ func (c *compiler) exec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Ex
 		k, v, _ := strings.Cut(e, "=")
 		opts = append(opts, bkllb.AddEnv(k, v))
 	}
+	if pl.SourceEpoch != nil {
+		opts = append(opts, bkllb.AddEnv("SOURCE_DATE_EPOCH", strconv.FormatInt(*pl.SourceEpoch, 10)))
+	}
+	specOpts, err := c.spec(pl, st, ex)
+	if err != nil {
+		return tree, err
+	}
+	opts = append(opts, specOpts...)
+	opts = append(opts, c.sandbox(st, ex)...)
+	for _, co := range c.constraints(pl, st) {
+		opts = append(opts, co)
+	}
+	if ex.Root == stages.RootTree {
+		return tree.Run(opts...).Root(), nil
+	}
+	root, err := c.buildroot(pl)
+	if err != nil {
+		return tree, err
+	}
+	return root.Run(opts...).AddMount(TreeDir, tree, noContentHash), nil
+}
+
+// spec hands the helper the stage (stages.Spec): its options, inputs,
+// devices and mounts, in the environment or, when large, in a file.
+func (c *compiler) spec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Exec) ([]bkllb.RunOption, error) {
 	spec := stages.Spec{Type: st.Type, Kind: string(st.Kind), Tree: TreeDir, SourceEpoch: pl.SourceEpoch}
 	if ex.Root == stages.RootTree {
 		spec.Tree = "/"
-	}
-	if pl.SourceEpoch != nil {
-		opts = append(opts, bkllb.AddEnv("SOURCE_DATE_EPOCH", strconv.FormatInt(*pl.SourceEpoch, 10)))
 	}
 	options := st.Options
 	if ex.Options != nil {
@@ -46,23 +68,29 @@ func (c *compiler) exec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Ex
 	}
 	raw, err := json.Marshal(options)
 	if err != nil {
-		return tree, err
+		return nil, err
 	}
 	spec.Options = raw
-	inputOpts, err := c.execInputs(st, &spec)
+	opts, err := c.execInputs(st, &spec)
 	if err != nil {
-		return tree, err
+		return nil, err
 	}
-	opts = append(opts, inputOpts...)
 	specEnv, specFile, err := stages.EncodeSpec(spec)
 	if err != nil {
-		return tree, err
+		return nil, err
 	}
 	opts = append(opts, bkllb.AddEnv(stages.SpecEnv, specEnv))
 	if specFile != nil {
 		file := bkllb.Scratch().File(bkllb.Mkfile("/"+stages.SpecFile, 0o644, specFile), bkllb.WithCustomNamef("[%s] %s spec", pl.Name, st.Type))
 		opts = append(opts, bkllb.AddMount(stages.SpecDir, file, bkllb.Readonly))
 	}
+	return opts, nil
+}
+
+// sandbox is what the step may reach: the network, privileges, the
+// buildroot's certificates and cache mounts, as the stage's plan asks.
+func (c *compiler) sandbox(st *manifest.Stage, ex *stages.Exec) []bkllb.RunOption {
+	var opts []bkllb.RunOption
 	if ex.Network {
 		if c.opt.Proxy != nil {
 			opts = append(opts, bkllb.WithProxy(*c.opt.Proxy))
@@ -84,17 +112,7 @@ func (c *compiler) exec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Ex
 		}
 		opts = append(opts, bkllb.AddMount(cache.Target, bkllb.Scratch(), bkllb.AsPersistentCacheDir("osbuildkit-"+cache.ID, mode)))
 	}
-	for _, co := range c.constraints(pl, st) {
-		opts = append(opts, co)
-	}
-	if ex.Root == stages.RootTree {
-		return tree.Run(opts...).Root(), nil
-	}
-	root, err := c.buildroot(pl)
-	if err != nil {
-		return tree, err
-	}
-	return root.Run(opts...).AddMount(TreeDir, tree, noContentHash), nil
+	return opts
 }
 
 // noContentHash keeps BuildKit from hashing the contents of a pipeline's
@@ -157,6 +175,7 @@ func (c *compiler) execInputs(st *manifest.Stage, spec *stages.Spec) ([]bkllb.Ru
 // tree, or the host buildroot.
 func (c *compiler) buildroot(pl *manifest.Pipeline) (bkllb.State, error) {
 	if pl.Build != "" {
+		c.steps.notePipeline(pl.Build)
 		root, ok := c.trees[pl.Build]
 		if !ok {
 			return bkllb.Scratch(), fmt.Errorf("internal error: build pipeline %q used before it was compiled", pl.Build)

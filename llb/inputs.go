@@ -22,6 +22,7 @@ func (c *compiler) input(st *manifest.Stage, in *manifest.Input) (bkllb.State, e
 			return bkllb.Scratch(), &manifest.LocationError{Path: in.Path.Key("references"), Err: fmt.Errorf("osbuildkit takes exactly one pipeline per input, not %d", len(in.References))}
 		}
 		name, _ := in.References[0].PipelineName()
+		c.steps.notePipeline(name)
 		tree, ok := c.trees[name]
 		if !ok {
 			return bkllb.Scratch(), fmt.Errorf("internal error: pipeline %q used before it was compiled", name)

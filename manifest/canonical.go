@@ -43,44 +43,15 @@ func writePython(b *strings.Builder, v any) error {
 	case float64:
 		return writePythonFloat(b, x)
 	case []any:
-		b.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			if err := writePython(b, e); err != nil {
-				return err
-			}
-		}
-		b.WriteByte(']')
+		return writePythonList(b, x)
 	case []string:
-		b.WriteByte('[')
+		l := make([]any, len(x))
 		for i, e := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writePythonString(b, e)
+			l[i] = e
 		}
-		b.WriteByte(']')
+		return writePythonList(b, l)
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		// Python sorts str keys by code point; UTF-8 byte order agrees.
-		sort.Strings(keys)
-		b.WriteByte('{')
-		for i, k := range keys {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writePythonString(b, k)
-			b.WriteString(": ")
-			if err := writePython(b, x[k]); err != nil {
-				return err
-			}
-		}
-		b.WriteByte('}')
+		return writePythonObject(b, x)
 	case map[string]string:
 		m := make(map[string]any, len(x))
 		for k, s := range x {
@@ -90,6 +61,42 @@ func writePython(b *strings.Builder, v any) error {
 	default:
 		return fmt.Errorf("encoding %T as Python JSON: unsupported type", v)
 	}
+	return nil
+}
+
+func writePythonList(b *strings.Builder, l []any) error {
+	b.WriteByte('[')
+	for i, e := range l {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if err := writePython(b, e); err != nil {
+			return err
+		}
+	}
+	b.WriteByte(']')
+	return nil
+}
+
+func writePythonObject(b *strings.Builder, m map[string]any) error {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	// Python sorts str keys by code point; UTF-8 byte order agrees.
+	sort.Strings(keys)
+	b.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		writePythonString(b, k)
+		b.WriteString(": ")
+		if err := writePython(b, m[k]); err != nil {
+			return err
+		}
+	}
+	b.WriteByte('}')
 	return nil
 }
 

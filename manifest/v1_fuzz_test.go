@@ -65,50 +65,62 @@ func FuzzConvertV1(f *testing.F) {
 			}
 			return
 		}
-		levels := int(depth%4) + 1
-		want := levels
-		if asm != "" {
-			want++
-		}
-		if len(m.Pipelines) != want {
-			t.Fatalf("%d pipelines from %d levels (assembler %q): %s", len(m.Pipelines), levels, asm, data)
-		}
-		names := map[string]int{}
-		for i, pl := range m.Pipelines {
-			names[pl.Name] = i
-		}
-		for i, pl := range m.Pipelines[:levels] {
-			wantName := "tree"
-			if level := levels - 1 - i; level > 0 {
-				wantName = strings.Repeat("build-", level-1) + "build"
-			}
-			if pl.Name != wantName {
-				t.Fatalf("pipeline %d is %q, want %q", i, pl.Name, wantName)
-			}
-			if pl.Build != "" && names[pl.Build] >= i {
-				t.Fatalf("pipeline %q builds with %q, which does not come before it", pl.Name, pl.Build)
-			}
-		}
-		if got := m.Exports; len(got) != 1 || got[0] != m.Pipelines[len(m.Pipelines)-1].Name {
-			t.Fatalf("exports %v", got)
-		}
-		if asm != "" {
-			return
-		}
-		v2, err := json.Marshal(m.Describe())
-		if err != nil {
-			t.Fatal(err)
-		}
-		back, err := Load("described.json", v2)
-		if err != nil {
-			t.Fatalf("the description of %s does not load: %v\n%s", data, err, v2)
-		}
-		for i, pl := range m.Pipelines {
-			for j, st := range pl.Stages {
-				if got := back.Pipelines[i].Stages[j].ID; got != st.ID {
-					t.Fatalf("%s stage %d: ID %s after the round trip, %s before", pl.Name, j, got, st.ID)
-				}
-			}
+		checkV1Pipelines(t, m, int(depth%4)+1, asm, data)
+		if asm == "" {
+			checkRoundTrip(t, m, data)
 		}
 	})
+}
+
+// checkV1Pipelines checks the conversion's pipelines: "tree" built by
+// "build", built by "build-build"…, each after its buildroot, then the
+// assembler's, which is exported.
+func checkV1Pipelines(t *testing.T, m *Manifest, levels int, asm string, data []byte) {
+	t.Helper()
+	want := levels
+	if asm != "" {
+		want++
+	}
+	if len(m.Pipelines) != want {
+		t.Fatalf("%d pipelines from %d levels (assembler %q): %s", len(m.Pipelines), levels, asm, data)
+	}
+	names := map[string]int{}
+	for i, pl := range m.Pipelines {
+		names[pl.Name] = i
+	}
+	for i, pl := range m.Pipelines[:levels] {
+		wantName := "tree"
+		if level := levels - 1 - i; level > 0 {
+			wantName = strings.Repeat("build-", level-1) + "build"
+		}
+		if pl.Name != wantName {
+			t.Fatalf("pipeline %d is %q, want %q", i, pl.Name, wantName)
+		}
+		if pl.Build != "" && names[pl.Build] >= i {
+			t.Fatalf("pipeline %q builds with %q, which does not come before it", pl.Name, pl.Build)
+		}
+	}
+	if got := m.Exports; len(got) != 1 || got[0] != m.Pipelines[len(m.Pipelines)-1].Name {
+		t.Fatalf("exports %v", got)
+	}
+}
+
+// checkRoundTrip loads the version-2 description back: same stage IDs.
+func checkRoundTrip(t *testing.T, m *Manifest, data []byte) {
+	t.Helper()
+	v2, err := json.Marshal(m.Describe())
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Load("described.json", v2)
+	if err != nil {
+		t.Fatalf("the description of %s does not load: %v\n%s", data, err, v2)
+	}
+	for i, pl := range m.Pipelines {
+		for j, st := range pl.Stages {
+			if got := back.Pipelines[i].Stages[j].ID; got != st.ID {
+				t.Fatalf("%s stage %d: ID %s after the round trip, %s before", pl.Name, j, got, st.ID)
+			}
+		}
+	}
 }

@@ -38,7 +38,7 @@ func TestBuildRejectsBadInputBeforeWork(t *testing.T) {
 	}{
 		{"stage timeout", []string{"--stage-timeout", "soon", manifest}, `--stage-timeout "soon": use a positive duration`},
 		{"source timeout", []string{"--source-timeout", "-1s", manifest}, `--source-timeout "-1s": use a positive duration`},
-		{"cache option", []string{"--cache-to", "type=registry,ref", manifest}, `--cache-to: cache option "type=registry,ref"`},
+		{"cache option", []string{"--cache-to", "type=registry,ref", manifest}, `--cache-to: invalid value ref`},
 		{"push with two exports", []string{"--push", "localhost:5000/x:1", "--export", "a", "--export", "b", manifest}, "--push takes one export, not 2"},
 		{"unknown export", []string{"--export", "c", manifest}, `cannot export "c"`},
 		{"entitlement", []string{loop}, "org.osbuild.mkfs.ext4 (.pipelines[0].stages[1]) use loop devices or mounts and need the security.insecure entitlement"},

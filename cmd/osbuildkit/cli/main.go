@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 )
 
@@ -26,7 +27,9 @@ type env struct {
 type command struct {
 	name    string
 	summary string
-	run     func(e *env, args []string) int
+	// args is what follows the flags, for the usage line.
+	args string
+	run  func(e *env, args []string) int
 }
 
 var commands []command
@@ -49,19 +52,45 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "-h", "--help", "help":
 		usage(stdout)
 		return exitOK
+	case "--version", "-version":
+		return runVersion(e, nil)
+	}
+	if unknownCommand(args[0]) {
+		fmt.Fprintf(stderr, "osbuildkit: unknown command %q (commands: %s); to validate a manifest, name its file\n", args[0], commandNames())
+		return exitInvalid
 	}
 	// osbuild's own form: osbuildkit [--inspect] [--json] MANIFEST
 	return runOsbuild(e, args)
 }
 
+// unknownCommand says whether the first argument, which is no command, is
+// neither a flag nor a manifest: no such file.
+func unknownCommand(arg string) bool {
+	if arg == "-" || strings.HasPrefix(arg, "-") || strings.ContainsAny(arg, "/.") {
+		return false
+	}
+	_, err := os.Stat(arg)
+	return errors.Is(err, os.ErrNotExist)
+}
+
+func commandNames() string {
+	var names []string
+	for _, c := range commands {
+		if !strings.HasPrefix(c.summary, "(") { // internal commands
+			names = append(names, c.name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: osbuildkit COMMAND [OPTIONS] MANIFEST")
+	fmt.Fprintln(w, "usage: osbuildkit COMMAND [FLAGS] MANIFEST")
 	fmt.Fprintln(w, "       osbuildkit [--inspect] [--json] MANIFEST   (as osbuild: validate, print pipeline IDs)")
 	fmt.Fprintln(w, "\ncommands:")
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nMANIFEST is a path, or - for standard input.")
+	fmt.Fprintln(w, "\nMANIFEST is a path, or - for standard input. `osbuildkit COMMAND --help` shows a command's flags.")
 }
 
 // parseArgs parses flags anywhere among the positional arguments, as
@@ -84,10 +113,29 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-func newFlags(e *env, name string) *flag.FlagSet {
+// newFlags is a command's flag set; its help shows the flags as users type
+// them (--output-directory DIR), as docker and buildctl do.
+func newFlags(e *env, name, args string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
+	fs.Usage = func() { flagUsage(fs.Output(), fs, name, args) }
 	return fs
+}
+
+func flagUsage(w io.Writer, fs *flag.FlagSet, name, args string) {
+	fmt.Fprintf(w, "usage: osbuildkit %s [FLAGS] %s\n\nflags:\n", name, args)
+	fs.VisitAll(func(f *flag.Flag) {
+		arg, help := flag.UnquoteUsage(f)
+		left := "--" + f.Name
+		if arg != "" {
+			left += " " + strings.ToUpper(arg)
+		}
+		fmt.Fprintf(w, "  %-28s %s", left, help)
+		if f.DefValue != "" && f.DefValue != "false" && !strings.Contains(help, "default") {
+			fmt.Fprintf(w, " (default %s)", f.DefValue)
+		}
+		fmt.Fprintln(w)
+	})
 }
 
 // usageError reports a command-line mistake and returns exitInvalid.

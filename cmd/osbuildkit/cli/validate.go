@@ -11,8 +11,8 @@ import (
 )
 
 func init() {
-	register(command{name: "validate", summary: "check a manifest; exit 2 with every problem when it is invalid", run: runValidate})
-	register(command{name: "inspect", summary: "print the normalised manifest with osbuild stage IDs", run: runInspect})
+	register(command{name: "validate", summary: "check a manifest; exit 2 with every problem when it is invalid", args: "MANIFEST", run: runValidate})
+	register(command{name: "inspect", summary: "print the normalised manifest with osbuild stage IDs", args: "MANIFEST", run: runInspect})
 }
 
 // readManifest reads MANIFEST from a path or "-" (stdin).
@@ -46,7 +46,7 @@ func writeJSON(w io.Writer, v any) {
 }
 
 func runValidate(e *env, args []string) int {
-	fs := newFlags(e, "validate")
+	fs := newFlags(e, "validate", "MANIFEST")
 	asJSON := fs.Bool("json", false, "print osbuild's machine-readable validation result")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -80,7 +80,7 @@ func runValidate(e *env, args []string) int {
 }
 
 func runInspect(e *env, args []string) int {
-	fs := newFlags(e, "inspect")
+	fs := newFlags(e, "inspect", "MANIFEST")
 	asJSON := fs.Bool("json", false, "print validation problems as JSON")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -101,7 +101,7 @@ func runInspect(e *env, args []string) int {
 // --inspect it prints the manifest, otherwise it validates and prints each
 // pipeline's ID.
 func runOsbuild(e *env, args []string) int {
-	fs := newFlags(e, "osbuildkit")
+	fs := newFlags(e, "", "MANIFEST")
 	inspect := fs.Bool("inspect", false, "print the normalised manifest with stage IDs")
 	asJSON := fs.Bool("json", false, "machine-readable output")
 	pos, err := parseArgs(fs, args)
@@ -120,11 +120,7 @@ func runOsbuild(e *env, args []string) int {
 	case *inspect:
 		writeJSON(e.stdout, m.Describe())
 	case *asJSON:
-		ids := map[string]string{}
-		for _, pl := range m.Pipelines {
-			ids[pl.Name] = pl.ID
-		}
-		writeJSON(e.stdout, map[string]any{"success": true, "pipelines": ids})
+		writeJSON(e.stdout, m.Succeeded())
 	default:
 		for _, pl := range m.Pipelines {
 			fmt.Fprintf(e.stdout, "%-10s\t%s\n", pl.Name+":", pl.ID)

@@ -1,4 +1,4 @@
-package cli
+package localbuild
 
 import (
 	"crypto/sha256"
@@ -40,14 +40,11 @@ func (o *output) stamps(definition string) *stamps {
 	if o.dir == "" || definition == "" {
 		return s
 	}
-	root := filepath.Join(os.Getenv("OSBUILDKIT_CACHE"), "exports")
-	if os.Getenv("OSBUILDKIT_CACHE") == "" {
-		cache, err := os.UserCacheDir()
-		if err != nil {
-			return s
-		}
-		root = filepath.Join(cache, "osbuildkit", "exports")
+	cache, err := CacheDir()
+	if err != nil {
+		return s
 	}
+	root := filepath.Join(cache, "exports")
 	for _, n := range o.names {
 		dir, err := filepath.Abs(filepath.Join(o.dir, n))
 		if err != nil {

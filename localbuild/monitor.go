@@ -1,4 +1,4 @@
-package cli
+package localbuild
 
 import (
 	"encoding/json"
@@ -9,10 +9,10 @@ import (
 	bkclient "github.com/moby/buildkit/client"
 )
 
-// writeMonitorRecords streams osbuild's JSONSeqMonitor records (RFC 7464:
+// WriteMonitorRecords streams osbuild's JSONSeqMonitor records (RFC 7464:
 // RS, JSON, LF) for BuildKit's progress: one when a step starts or
 // finishes, one per log chunk.
-func writeMonitorRecords(w io.Writer, st *bkclient.SolveStatus) {
+func WriteMonitorRecords(w io.Writer, st *bkclient.SolveStatus) {
 	names := map[string]string{}
 	for _, v := range st.Vertexes {
 		names[v.Digest.String()] = v.Name

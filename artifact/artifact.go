@@ -1,4 +1,4 @@
-package cli
+package artifact
 
 import (
 	"bytes"
@@ -31,19 +31,21 @@ const (
 	annotationChecksum = "org.osbuildkit.disk.checksum"
 )
 
-// artifact is a disk image file as an OCI artifact: an empty config, the
+// Artifact is a disk image file as an OCI artifact: an empty config, the
 // file as its one layer, and annotations for format, size and checksum.
-type artifact struct {
+type Artifact struct {
 	path, format string
 	size         int64
 	digest       v1.Hash
 	annotations  map[string]string
 }
 
-func newArtifact(path, format string, extra map[string]string) (*artifact, error) {
+// New describes the disk image at path; format "" takes it from the file
+// name. extra annotations are added to osbuildkit's.
+func New(path, format string, extra map[string]string) (*Artifact, error) {
 	if format == "" {
 		var err error
-		if format, err = formatOf(path); err != nil {
+		if format, err = FormatOf(path); err != nil {
 			return nil, err
 		}
 	}
@@ -57,7 +59,7 @@ func newArtifact(path, format string, extra map[string]string) (*artifact, error
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
-	a := &artifact{path: path, format: format, size: size,
+	a := &Artifact{path: path, format: format, size: size,
 		digest: v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(h.Sum(nil))}}
 	a.annotations = map[string]string{
 		annotationFormat:   format,
@@ -70,10 +72,10 @@ func newArtifact(path, format string, extra map[string]string) (*artifact, error
 	return a, nil
 }
 
-func (a *artifact) mediaType() string { return ArtifactTypePrefix + a.format }
+func (a *Artifact) mediaType() string { return ArtifactTypePrefix + a.format }
 
 // manifest is the artifact's OCI image manifest.
-func (a *artifact) manifest() ([]byte, error) {
+func (a *Artifact) manifest() ([]byte, error) {
 	m := ocispec.Manifest{
 		Versioned:    ocispecs.Versioned{SchemaVersion: 2},
 		MediaType:    ocispec.MediaTypeImageManifest,
@@ -90,9 +92,10 @@ func (a *artifact) manifest() ([]byte, error) {
 	return json.Marshal(m)
 }
 
-// push uploads the blobs, then the manifest under ref: until the last step
-// succeeds nothing is visible under the tag.
-func (a *artifact) push(refName string, insecure bool) (string, error) {
+// Push uploads the blobs, then the manifest under ref, and returns the
+// manifest's digest: until the last step succeeds nothing is visible under
+// the tag. insecure allows plain http (always allowed for localhost).
+func (a *Artifact) Push(refName string, insecure bool) (string, error) {
 	opts := []name.Option{}
 	if insecure || isLocalRegistry(refName) {
 		opts = append(opts, name.Insecure)
@@ -133,7 +136,7 @@ func (m rawManifest) MediaType() (types.MediaType, error) {
 
 // fileBlob is a blob from a file (streamed, never in memory) or bytes.
 type fileBlob struct {
-	a    *artifact
+	a    *Artifact
 	data []byte
 	mt   string
 }

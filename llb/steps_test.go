@@ -1,0 +1,42 @@
+package llb
+
+import (
+	"slices"
+	"testing"
+)
+
+// Each step comes after what it waits for: its pipeline's previous stage,
+// the buildroot it runs in and the pipelines it takes as inputs.
+func TestStepsAreOrderedByWhatTheyWaitFor(t *testing.T) {
+	res, _, _ := compile(t, load(t, "../images/debian-bookworm-qcow2.json"), Options{})
+	index := map[string]int{}
+	for i, s := range res.Steps {
+		index[s.Name] = i
+		for _, a := range s.After {
+			if a >= i {
+				t.Errorf("step %d %s waits for a later step %d", i, s.Name, a)
+			}
+		}
+	}
+	want := map[string][]string{
+		"[buildroot] install stage tools": nil,
+		"[os] org.osbuild.debootstrap":    {"[buildroot] install stage tools"},
+		"[os] org.osbuild.apt":            {"[buildroot] install stage tools", "[os] org.osbuild.debootstrap"},
+		"[os] org.osbuild.hostname":       {"[os] org.osbuild.users"},
+		"[assembler] org.osbuild.qemu":    {"[buildroot] install stage tools", "[os] org.osbuild.grub2"},
+	}
+	for name, after := range want {
+		i, ok := index[name]
+		if !ok {
+			t.Fatalf("no step %s in %v", name, index)
+		}
+		var got []string
+		for _, a := range res.Steps[i].After {
+			got = append(got, res.Steps[a].Name)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, after) {
+			t.Errorf("%s waits for %v, want %v", name, got, after)
+		}
+	}
+}

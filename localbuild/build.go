@@ -1,0 +1,172 @@
+package localbuild
+
+import (
+	"context"
+	"fmt"
+
+	bkclient "github.com/moby/buildkit/client"
+	bkllb "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/dockerui"
+	gateway "github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/tonistiigi/fsutil"
+
+	"github.com/osbuildkit/osbuildkit/frontend"
+	"github.com/osbuildkit/osbuildkit/llb"
+	"github.com/osbuildkit/osbuildkit/manifest"
+)
+
+// Options configure a build.
+type Options struct {
+	// Addr is the BuildKit daemon's address (DefaultAddr when empty).
+	Addr string
+	// OutputDir receives each export as OutputDir/PIPELINE; empty builds
+	// without exporting.
+	OutputDir string
+	// Frontend says what to build and how: Config.Exports must name the
+	// pipelines (the manifest's exports by default, as the caller
+	// chooses); the layout is this package's.
+	Frontend frontend.Config
+	// CacheFrom and CacheTo are build cache imports and exports.
+	CacheFrom, CacheTo []bkclient.CacheOptionsEntry
+	// Allow grants entitlements (security.insecure).
+	Allow []string
+	// Progress shows each solve's progress; nil discards it.
+	Progress ProgressFunc
+}
+
+// ProgressFunc reads a solve's progress until the channel is closed and
+// returns the warnings it saw (progressui.Display.UpdateFrom does).
+type ProgressFunc func(ctx context.Context, ch chan *bkclient.SolveStatus) ([]string, error)
+
+// Result says what a build did.
+type Result struct {
+	// Warnings are the build's warnings (the stages' rules), in order.
+	Warnings []string
+	// UpToDate is set when nothing was rebuilt and the outputs are as the
+	// previous build left them: nothing was sent again.
+	UpToDate bool
+	// CacheKept is set when CacheTo was given but nothing was rebuilt, so
+	// the build cache was not exported again: re-exporting an all-cached
+	// build could replace a complete registry cache with a lesser one.
+	CacheKept bool
+}
+
+// Build builds m. It solves once without exporting, then exports what is
+// needed: the outputs unless they are already there from an identical,
+// fully cached build, and the build cache only when something was rebuilt.
+func Build(ctx context.Context, m *manifest.Manifest, opt Options) (*Result, error) {
+	if opt.Addr == "" {
+		opt.Addr = DefaultAddr()
+	}
+	c, err := bkclient.New(ctx, opt.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to BuildKit at %s: %w", opt.Addr, err)
+	}
+	defer c.Close()
+	helperFS, cleanup, err := localHelper()
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	out, err := newOutput(opt.OutputDir, opt.Frontend.Exports)
+	if err != nil {
+		return nil, err
+	}
+	defer out.cleanup()
+	b := newBuild(m, opt, helperFS)
+	built, err := solve(ctx, c, b.solveOpt, b.buildFunc, b.execs, opt.Progress)
+	res := &Result{Warnings: built.warnings}
+	if err != nil {
+		return res, lostDaemon(opt.Addr, err, built.connected)
+	}
+	return res, b.export(ctx, c, out, built.rebuilt, res)
+}
+
+// build is one build's solve options and frontend call.
+type build struct {
+	opt        Options
+	solveOpt   bkclient.SolveOpt
+	buildFunc  gateway.BuildFunc
+	execs      *execSet
+	definition string
+}
+
+func newBuild(m *manifest.Manifest, opt Options, helperFS fsutil.FS) *build {
+	b := &build{opt: opt, execs: &execSet{}}
+	b.solveOpt = bkclient.SolveOpt{
+		LocalMounts:         map[string]fsutil.FS{helperLocalName: helperFS},
+		FrontendAttrs:       map[string]string{}, // BuildKit v0.34.2 panics on nil with --cache-from
+		CacheImports:        opt.CacheFrom,
+		AllowedEntitlements: opt.Allow,
+	}
+	cfg := opt.Frontend
+	cfg.Layout = llb.ByName
+	if len(cfg.Exports) == 1 {
+		cfg.Layout = llb.Flat // exported straight into DIR/PIPELINE
+	}
+	sm := bkllb.NewSourceMap(nil, m.File().Name, "json", m.File().Data)
+	b.buildFunc = func(ctx context.Context, gc gateway.Client) (*gateway.Result, error) {
+		bc, err := dockerui.NewClient(gc)
+		if err != nil {
+			return nil, err
+		}
+		return frontend.BuildManifest(ctx, gc, frontend.Input{
+			Manifest: m, SourceMap: sm, Helper: helperState(), Config: cfg, CacheImports: bc.CacheImports,
+			Observe: func(def *bkllb.Definition) {
+				b.definition = definitionDigest(def)
+				b.execs.add(def)
+			},
+		})
+	}
+	return b
+}
+
+// export solves again, this time exporting what the first solve left to
+// export; the second solve finds every step in the cache.
+func (b *build) export(ctx context.Context, c *bkclient.Client, out *output, rebuilt bool, res *Result) error {
+	stamps := out.stamps(b.definition)
+	opt := b.solveOpt
+	d := decideExports(rebuilt, out.dir != "", stamps.current(), len(b.opt.CacheTo) > 0)
+	if d.outputs {
+		opt.Exports = out.exports()
+	}
+	if d.cache {
+		opt.CacheExports = b.opt.CacheTo
+	}
+	res.CacheKept, res.UpToDate = d.cacheKept, d.upToDate
+	if !d.outputs && !d.cache {
+		return nil
+	}
+	if _, err := solve(ctx, c, opt, b.buildFunc, b.execs, b.opt.Progress); err != nil {
+		if uerr := out.unpack.failed(); uerr != nil {
+			return uerr
+		}
+		return lostDaemon(b.opt.Addr, err, true)
+	}
+	if len(opt.Exports) == 0 {
+		return nil
+	}
+	if err := out.commit(); err != nil {
+		return err
+	}
+	return stamps.save()
+}
+
+// exportDecision is what the second solve exports.
+type exportDecision struct {
+	outputs, cache      bool
+	cacheKept, upToDate bool
+}
+
+// decideExports exports the outputs unless the same build left them there
+// unchanged, and the build cache only when something was rebuilt (an
+// all-cached build, say from a registry cache, must not overwrite a
+// complete registry cache with a lesser one).
+func decideExports(rebuilt, haveOutput, outputCurrent, haveCacheTo bool) exportDecision {
+	var d exportDecision
+	d.outputs = haveOutput && (rebuilt || !outputCurrent)
+	d.cache = rebuilt && haveCacheTo
+	d.cacheKept = !rebuilt && haveCacheTo
+	d.upToDate = haveOutput && !d.outputs && !d.cache
+	return d
+}

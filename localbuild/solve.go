@@ -1,0 +1,108 @@
+package localbuild
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	bkclient "github.com/moby/buildkit/client"
+	bkllb "github.com/moby/buildkit/client/llb"
+	gateway "github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/solver/pb"
+	"github.com/moby/buildkit/util/grpcerrors"
+	digest "github.com/opencontainers/go-digest"
+	"golang.org/x/sync/errgroup"
+	"google.golang.org/grpc/codes"
+)
+
+// solveStats says what a solve did.
+type solveStats struct {
+	// rebuilt is set when an exec step ran rather than coming from the
+	// cache. (File operations and sources are deterministic; BuildKit also
+	// reports them uncached when it merely reuses a recent result.)
+	rebuilt bool
+	// connected is set once BuildKit has sent anything.
+	connected bool
+	// warnings are what the build warned about, in order.
+	warnings []string
+}
+
+// execSet holds the digests of a build's exec ops.
+type execSet struct {
+	mu  sync.Mutex
+	set map[digest.Digest]bool
+}
+
+func (e *execSet) add(def *bkllb.Definition) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.set = map[digest.Digest]bool{}
+	for _, b := range def.Def {
+		var op pb.Op
+		if op.UnmarshalVT(b) == nil && op.GetExec() != nil {
+			e.set[digest.FromBytes(b)] = true
+		}
+	}
+}
+
+func (e *execSet) has(d digest.Digest) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.set[d]
+}
+
+// solve runs the build once, handing its progress to the ProgressFunc.
+func solve(ctx context.Context, c *bkclient.Client, opt bkclient.SolveOpt, build gateway.BuildFunc, execs *execSet, progress ProgressFunc) (solveStats, error) {
+	var stats solveStats
+	statusCh := make(chan *bkclient.SolveStatus)
+	displayCh := make(chan *bkclient.SolveStatus)
+	// Not errgroup.WithContext: when the build fails or is interrupted,
+	// the display must go on reading until BuildKit closes the status
+	// channel, or the forwarder below blocks and the build never returns.
+	var eg errgroup.Group
+	eg.Go(func() error {
+		_, err := c.Build(ctx, opt, "osbuildkit", build, statusCh)
+		return err
+	})
+	eg.Go(func() error {
+		defer close(displayCh)
+		for st := range statusCh {
+			stats.connected = true
+			for _, v := range st.Vertexes {
+				if v.Completed != nil && !v.Cached && execs.has(v.Digest) {
+					stats.rebuilt = true
+				}
+			}
+			displayCh <- st
+		}
+		return nil
+	})
+	eg.Go(func() error {
+		if progress == nil {
+			for range displayCh {
+			}
+			return nil
+		}
+		warnings, err := progress(context.WithoutCancel(ctx), displayCh)
+		stats.warnings = warnings
+		return err
+	})
+	return stats, eg.Wait()
+}
+
+// lostDaemon explains a broken connection to buildkitd: never reached (not
+// running, wrong address) or lost mid-build (it stopped or restarted).
+func lostDaemon(addr string, err error, connected bool) error {
+	msg := err.Error()
+	unavailable := grpcerrors.Code(err) == codes.Unavailable || strings.Contains(msg, "error reading from server") ||
+		strings.Contains(msg, "transport is closing") || strings.Contains(msg, "connection reset by peer") ||
+		strings.Contains(msg, "Error while dialing")
+	switch {
+	case !unavailable:
+		return err
+	case !connected:
+		return fmt.Errorf("cannot reach BuildKit at %s: is buildkitd running there? (`make env` starts one; --addr or BUILDKIT_HOST picks another): %w", addr, err)
+	}
+	return fmt.Errorf("lost the connection to BuildKit at %s (did buildkitd stop or restart?); steps that completed are in its cache, so build again: %w", addr, err)
+}
