@@ -86,21 +86,18 @@ func fetchSources(ctx context.Context, c client.Client, res *llb.Result, timeout
 			if err != nil {
 				return fmt.Errorf("marshalling the download of %s: %w", d.URL, err)
 			}
-			sctx, cancel := context.WithTimeout(ctx, timeout)
-			defer cancel()
-			start := time.Now()
-			_, err = c.Solve(sctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: cacheImports, Evaluate: true})
+			timedOut, err := solveWithin(ctx, c, def, timeout, cacheImports)
 			switch {
 			case err == nil:
 				return nil
-			// The deadline travels with the request: buildkitd may end it
-			// a moment before this side's timer fires.
-			case ctx.Err() == nil && (errors.Is(sctx.Err(), context.DeadlineExceeded) || time.Since(start) >= timeout):
+			case timedOut:
 				return fmt.Errorf("downloading %s: no complete answer within %s: the server hangs or is too slow; raise the limit with --source-timeout (osbuildkit), --opt source-timeout=DURATION (buildctl) or --build-arg OSBUILDKIT_SOURCE_TIMEOUT=DURATION (buildx)", d.URL, timeout)
 			case ctx.Err() != nil:
 				return ctx.Err()
 			}
-			return diagnoseMismatch(sctx, c, d, sourceFailure(err, d.URL, sum))
+			dctx, cancel := context.WithTimeout(ctx, timeout)
+			defer cancel()
+			return diagnoseMismatch(dctx, c, d, sourceFailure(err, d.URL, sum))
 		})
 	}
 	return eg.Wait()

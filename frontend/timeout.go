@@ -70,16 +70,11 @@ func timeSteps(ctx context.Context, c client.Client, steps []llb.Step, timeout t
 			if err != nil {
 				return nil // the build marshals the same states and reports it
 			}
-			sctx, cancel := context.WithTimeout(ctx, timeout)
-			defer cancel()
-			start := time.Now()
-			_, err = c.Solve(sctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: cacheImports, Evaluate: true})
+			timedOut, err := solveWithin(ctx, c, def, timeout, cacheImports)
 			switch {
 			case err == nil:
 				close(done[i])
-			// The deadline travels with the request: buildkitd may end it
-			// a moment before this side's timer fires.
-			case ctx.Err() == nil && (errors.Is(sctx.Err(), context.DeadlineExceeded) || time.Since(start) >= timeout):
+			case timedOut:
 				return &StageTimeoutError{Step: s.Name, Timeout: timeout}
 			}
 			return nil
@@ -95,4 +90,17 @@ func stageTimeout(ctx context.Context, err error) error {
 		return te
 	}
 	return err
+}
+
+// solveWithin solves def within timeout and says whether a failure was the
+// timeout (rather than ctx ending, or the step failing).
+func solveWithin(ctx context.Context, c client.Client, def *bkllb.Definition, timeout time.Duration, cacheImports []client.CacheOptionsEntry) (bool, error) {
+	sctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	start := time.Now()
+	_, err := c.Solve(sctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: cacheImports, Evaluate: true})
+	// The deadline travels with the request: buildkitd may end it a moment
+	// before this side's timer fires.
+	timedOut := err != nil && ctx.Err() == nil && (errors.Is(sctx.Err(), context.DeadlineExceeded) || time.Since(start) >= timeout)
+	return timedOut, err
 }
