@@ -173,21 +173,39 @@ var fsTypes = map[string]string{
 	"org.osbuild.fat":   "vfat",
 }
 
+// mountOptions are osbuild's mount options (schemas/mounts).
+type mountOptions struct {
+	ReadOnly   bool   `json:"readonly"`
+	RO         bool   `json:"ro"`
+	NoRecovery bool   `json:"norecovery"`
+	Subvol     string `json:"subvol"`
+	Compress   string `json:"compress"`
+	Source     string `json:"source"` // org.osbuild.bind
+}
+
+// data is the filesystem's mount data, as osbuild passes the options.
+func (o *mountOptions) data() string {
+	var data []string
+	if o.NoRecovery {
+		data = append(data, "norecovery")
+	}
+	if o.Subvol != "" {
+		data = append(data, "subvol="+o.Subvol)
+	}
+	if o.Compress != "" {
+		data = append(data, "compress="+o.Compress)
+	}
+	return strings.Join(data, ",")
+}
+
 func (rt *Runtime) mount(m Mount) (string, func(), error) {
 	target := filepath.Join(MountRoot, m.Target)
 	if err := os.MkdirAll(target, 0o755); err != nil {
 		return "", nil, err
 	}
-	var opts struct {
-		ReadOnly bool   `json:"readonly"`
-		RO       bool   `json:"ro"`
-		Subvol   string `json:"subvol"`
-		Source   string `json:"source"`
-	}
-	if len(m.Options) > 0 {
-		if err := json.Unmarshal(m.Options, &opts); err != nil {
-			return "", nil, err
-		}
+	opts, err := decodeOptions[mountOptions](m.Options)
+	if err != nil {
+		return "", nil, fmt.Errorf("decoding the mount options: %w", err)
 	}
 	var flags uintptr
 	if opts.ReadOnly || opts.RO {
@@ -208,9 +226,7 @@ func (rt *Runtime) mount(m Mount) (string, func(), error) {
 		if source, ok = rt.DevicePaths[m.Source]; !ok {
 			return "", nil, fmt.Errorf("no device %q", m.Source)
 		}
-		if opts.Subvol != "" {
-			data = "subvol=" + opts.Subvol
-		}
+		data = opts.data()
 	}
 	if err := unix.Mount(source, target, fstype, flags, data); err != nil {
 		return "", nil, fmt.Errorf("mounting %s on %s: %w", source, target, err)
