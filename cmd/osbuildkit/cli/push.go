@@ -14,10 +14,10 @@ func init() {
 
 func runPush(e *env, args []string) int {
 	fs := newFlags(e, "push", "FILE REFERENCE")
-	format := fs.String("format", "", "disk format (default: from the file name: qcow2, raw, raw.xz, vmdk, vdi, vpc, vhdx)")
+	format := fs.String("format", "", "disk `format` (default: from the file name: qcow2, raw, raw.xz, vmdk, vdi, vpc, vhdx)")
 	insecure := fs.Bool("insecure", false, "allow plain http (always allowed for localhost and 127.0.0.1)")
 	var annotations stringList
-	fs.Var(&annotations, "annotation", "KEY=VALUE manifest annotation (repeatable)")
+	fs.Var(&annotations, "annotation", "`KEY=VALUE` manifest annotation (repeatable)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return usageError(e, err)
