@@ -1,4 +1,5 @@
-// Package cli implements the osbuildkit command line: osbuild-compatible
-// validation and inspection, builds through BuildKit, registry pushes, the
-// gateway frontend entry point and the in-sandbox stage helper.
+// Package cli is the osbuildkit command line: flags, exit codes and
+// printing for osbuild-compatible validation and inspection, builds
+// (package localbuild), registry pushes (package artifact), the gateway
+// frontend entry point and the in-sandbox stage helper.
 package cli
