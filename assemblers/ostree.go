@@ -7,17 +7,19 @@ import (
 	"github.com/osbuildkit/osbuildkit/stages"
 )
 
-// The v1 org.osbuild.ostree.commit assembler: the tree
-// committed to a new archive-mode OSTree repository in the output, ready to
-// serve over HTTP. "repository" names the output directory (default
-// "repo"); "branch" is an alias of "ref". With "tar", the repository is
-// delivered as that tarball instead.
+// The v1 org.osbuild.ostree.commit assembler: the tree committed to a new
+// archive-mode OSTree repository in the output, ready to serve over HTTP,
+// as osbuild's assembler makes it: /tmp committed as a directory, or with
+// "tmp-is-dir" false as a link to sysroot/tmp; with "tar", the repository
+// is delivered as that tarball instead. The dialect's form names the ref
+// "branch" and the output directory "repository" (default "repo").
 func init() {
 	stages.Define(stages.Definition[ostreeCommitOptions]{Type: "org.osbuild.ostree.commit", Kind: manifest.KindAssembler, Run: runOstreeCommit})
 }
 
 type ostreeCommitOptions struct {
 	Ref        string `json:"ref"`
+	TmpIsDir   *bool  `json:"tmp-is-dir"`
 	Branch     string `json:"branch"`
 	Repository string `json:"repository"`
 	OSVersion  string `json:"os_version"`
@@ -54,7 +56,8 @@ func runOstreeCommit(rt *stages.Runtime, o *ostreeCommitOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := stages.CommitTree(rt, repo, tree, ref, stages.CommitArgs("", o.OSVersion, o.Parent, nil)...); err != nil {
+	co := stages.CommitOptions{Args: stages.CommitArgs(o.OSVersion, o.Parent), TmpSymlink: o.TmpIsDir != nil && !*o.TmpIsDir}
+	if err := stages.CommitTree(rt, repo, tree, ref, co); err != nil {
 		return err
 	}
 	if err := rt.Run("ostree", "--repo="+repo, "summary", "--update"); err != nil {

@@ -6,14 +6,35 @@ import (
 	"os/exec"
 )
 
-// Format is how a raw disk image is delivered.
+// Format is how a raw disk image is delivered, with osbuild's qemu stage
+// options. Unset booleans take the caller's defaults (OsbuildDefaults).
 type Format struct {
 	Type        string `json:"type"` // raw, raw.xz, qcow2, vmdk, vdi, vpc, vhdx
 	Compat      string `json:"compat"`
-	Compression bool   `json:"compression"`
+	Compression *bool  `json:"compression"`
 	Subformat   string `json:"subformat"`
 	AdapterType string `json:"adapter_type"`
 	ForceSize   *bool  `json:"force_size"`
+	Compat6     bool   `json:"compat6"`
+}
+
+// OsbuildDefaults fills in osbuild's defaults for the qemu stage and the
+// version-1 qemu assembler: qcow2 and vmdk compressed, vpc fixed-size with
+// its size forced.
+func (f Format) OsbuildDefaults() Format {
+	yes := true
+	if f.Compression == nil && (f.Type == "qcow2" || f.Type == "vmdk") {
+		f.Compression = &yes
+	}
+	if f.Type == "vpc" {
+		if f.Subformat == "" {
+			f.Subformat = "fixed"
+		}
+		if f.ForceSize == nil {
+			f.ForceSize = &yes
+		}
+	}
+	return f
 }
 
 // Convert turns raw into out in the requested format, in the same exec
@@ -38,37 +59,7 @@ func Convert(r Runner, raw, out string, f Format) error {
 			return fmt.Errorf("compressing with xz: %w", err)
 		}
 	case "qcow2", "vmdk", "vdi", "vpc", "vhdx":
-		args := []string{"convert", "-f", "raw", "-O", f.Type}
-		var opts []string
-		switch f.Type {
-		case "qcow2":
-			compat := f.Compat
-			if compat == "" {
-				compat = "1.1"
-			}
-			opts = append(opts, "compat="+compat)
-			if f.Compression {
-				args = append(args, "-c")
-			}
-		case "vmdk":
-			if f.Subformat != "" {
-				opts = append(opts, "subformat="+f.Subformat)
-			}
-			if f.AdapterType != "" {
-				opts = append(opts, "adapter_type="+f.AdapterType)
-			}
-		case "vpc":
-			if f.Subformat != "" {
-				opts = append(opts, "subformat="+f.Subformat)
-			}
-			if f.ForceSize != nil && *f.ForceSize {
-				opts = append(opts, "force_size=on")
-			}
-		}
-		for _, o := range opts {
-			args = append(args, "-o", o)
-		}
-		if err := run(r, "qemu-img", append(args, raw, tmp)...); err != nil {
+		if err := run(r, "qemu-img", append(append([]string{"convert", "-f", "raw", "-O", f.Type}, f.qemuImgArgs()...), raw, tmp)...); err != nil {
 			return err
 		}
 	default:
@@ -76,4 +67,42 @@ func Convert(r Runner, raw, out string, f Format) error {
 	}
 	os.Remove(raw)
 	return os.Rename(tmp, out)
+}
+
+// qemuImgArgs are qemu-img convert's options for the format.
+func (f Format) qemuImgArgs() []string {
+	var args, opts []string
+	compress := f.Compression != nil && *f.Compression
+	switch f.Type {
+	case "qcow2":
+		compat := f.Compat
+		if compat == "" {
+			compat = "1.1"
+		}
+		opts = append(opts, "compat="+compat)
+	case "vmdk":
+		if f.AdapterType != "" {
+			opts = append(opts, "adapter_type="+f.AdapterType)
+		}
+		if f.Compat6 {
+			opts = append(opts, "compat6")
+		}
+		if f.Subformat != "" {
+			opts = append(opts, "subformat="+f.Subformat)
+		}
+	case "vpc":
+		if f.Subformat != "" {
+			opts = append(opts, "subformat="+f.Subformat)
+		}
+		if f.ForceSize != nil && *f.ForceSize {
+			opts = append(opts, "force_size=on")
+		}
+	}
+	if compress && (f.Type == "qcow2" || f.Type == "vmdk") {
+		args = append(args, "-c")
+	}
+	for _, o := range opts {
+		args = append(args, "-o", o)
+	}
+	return args
 }

@@ -1,6 +1,7 @@
 package disk
 
 import (
+	"encoding/json"
 	"strings"
 
 	"github.com/osbuildkit/osbuildkit/manifest"
@@ -12,33 +13,62 @@ import (
 // in bytes, the filesystem's name as "type", "mountpoint" on the
 // partition).
 type Options struct {
-	Size       any             `json:"size"`
-	PTUUID     string          `json:"ptuuid"`
-	PTType     string          `json:"pttype"`
-	Partitions []diskPartition `json:"partitions"`
-	RootFSUUID string          `json:"root_fs_uuid"`
-	RootFSType string          `json:"root_fs_type"`
-	RootLabel  string          `json:"root_fs_label"`
-	Bootloader *struct {
-		Type     string `json:"type"`
-		Platform string `json:"platform"`
-	} `json:"bootloader"`
+	Size       any                `json:"size"`
+	PTUUID     string             `json:"ptuuid"`
+	PTType     string             `json:"pttype"`
+	Partitions []PartitionOptions `json:"partitions"`
+	RootFSUUID string             `json:"root_fs_uuid"`
+	RootFSType string             `json:"root_fs_type"`
+	RootLabel  string             `json:"root_fs_label"`
+	Bootloader *BootloaderOptions `json:"bootloader"`
 }
 
-type diskPartition struct {
-	Start      *int64 `json:"start"`
-	Size       *int64 `json:"size"`
+// BootloaderOptions ask for GRUB's BIOS boot code.
+type BootloaderOptions struct {
+	Type     string `json:"type"`
+	Platform string `json:"platform"`
+}
+
+// PartitionOptions is one partition as a manifest gives it, in osbuild's
+// form or the dialect's.
+type PartitionOptions struct {
+	Start      *int64             `json:"start"`
+	Size       *int64             `json:"size"`
+	Type       string             `json:"type"`
+	UUID       string             `json:"uuid"`
+	Name       string             `json:"name"`
+	Bootable   bool               `json:"bootable"`
+	Mountpoint string             `json:"mountpoint"`
+	Filesystem *FilesystemOptions `json:"filesystem"`
+}
+
+// FilesystemOptions are osbuild's "filesystem" of a partition.
+type FilesystemOptions struct {
 	Type       string `json:"type"`
 	UUID       string `json:"uuid"`
-	Name       string `json:"name"`
-	Bootable   bool   `json:"bootable"`
+	Label      string `json:"label"`
 	Mountpoint string `json:"mountpoint"`
-	Filesystem *struct {
-		Type       string `json:"type"`
-		UUID       string `json:"uuid"`
-		Label      string `json:"label"`
-		Mountpoint string `json:"mountpoint"`
-	} `json:"filesystem"`
+}
+
+// osbuild's schema leaves these objects open; its assembler ignores keys
+// it does not know, so do these.
+
+// UnmarshalJSON decodes leniently.
+func (o *BootloaderOptions) UnmarshalJSON(b []byte) error {
+	type plain BootloaderOptions
+	return json.Unmarshal(b, (*plain)(o))
+}
+
+// UnmarshalJSON decodes leniently.
+func (o *PartitionOptions) UnmarshalJSON(b []byte) error {
+	type plain PartitionOptions
+	return json.Unmarshal(b, (*plain)(o))
+}
+
+// UnmarshalJSON decodes leniently.
+func (o *FilesystemOptions) UnmarshalJSON(b []byte) error {
+	type plain FilesystemOptions
+	return json.Unmarshal(b, (*plain)(o))
 }
 
 // fsTypeNames maps a partition "type" that names a filesystem to it.
@@ -100,7 +130,7 @@ func (o Options) Layout() (*Disk, []*manifest.LocationError, error) {
 	return d, warnings, err
 }
 
-func (p diskPartition) normalize(i int, pttype string) (Partition, error) {
+func (p PartitionOptions) normalize(i int, pttype string) (Partition, error) {
 	at := manifest.Path{"partitions", i}
 	out := Partition{UUID: p.UUID, Name: p.Name, Bootable: p.Bootable}
 	unit := int64(Sector) // osbuild's form counts sectors
@@ -154,4 +184,12 @@ func partitionType(fs *Filesystem, pttype string) string {
 		return "82"
 	}
 	return "83"
+}
+
+// NamesFilesystem says whether a partition "type" names a filesystem, as
+// the dialect's partitions do ("ext4", "fat32"), rather than a GPT GUID or
+// an MBR code.
+func NamesFilesystem(t string) bool {
+	_, ok := fsTypeNames[strings.ToLower(t)]
+	return ok
 }

@@ -113,6 +113,9 @@ func Compile(ctx context.Context, m *manifest.Manifest, opt Options) (*Result, e
 	if len(exports) == 0 {
 		exports = m.Exports
 	}
+	if len(exports) == 0 {
+		return nil, errors.New("the manifest has no pipelines: there is nothing to build")
+	}
 	for _, e := range exports {
 		if m.Pipeline(e) == nil {
 			return nil, fmt.Errorf("cannot export %q: the manifest has no such pipeline (pipelines: %s)", e, strings.Join(m.Names(), ", "))

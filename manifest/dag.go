@@ -44,11 +44,6 @@ func checkGraph(p *problems, m *Manifest) {
 			checkStageRefs(p, m, st, byName, unknown)
 		}
 	}
-	for i, e := range m.Exports {
-		if byName[e] == nil {
-			unknown(Path{"metadata", "exports", i}, e)
-		}
-	}
 	if len(p.list) == 0 {
 		checkCycles(p, m, byName)
 	}

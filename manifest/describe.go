@@ -33,7 +33,11 @@ func (m *Manifest) Describe() map[string]any {
 		out["sources"] = src
 	}
 	if m.explicitExports {
-		out["metadata"] = map[string]any{"exports": m.Exports}
+		var exports []any
+		for _, e := range m.Exports {
+			exports = append(exports, map[string]any{"name": e})
+		}
+		out["metadata"] = map[string]any{"exports": exports}
 	}
 	return out
 }

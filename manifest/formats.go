@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path"
 	"strconv"
 	"strings"
 )
@@ -95,11 +96,38 @@ func CheckFileName(p string) error {
 	return nil
 }
 
-// TreePath strips an optional "tree://" scheme from a tree path and checks it.
+// TreePath turns a path in the tree, as osbuild's stages take it ("/etc",
+// "tree:///etc", or relative to the tree's root: "etc"), into a clean
+// absolute path. A path that climbs out of the tree through ".." is
+// refused: osbuild's stage would reach outside the tree with it.
 func TreePath(p string) (string, error) {
 	q := strings.TrimPrefix(p, "tree://")
-	if err := CheckAbsPath(q); err != nil {
-		return "", err
+	if strings.ContainsRune(q, 0) {
+		return "", fmt.Errorf("%q contains a NUL byte", p)
+	}
+	depth := 0
+	for _, c := range strings.Split(q, "/") {
+		switch c {
+		case "", ".":
+		case "..":
+			if depth--; depth < 0 {
+				return "", fmt.Errorf("%q leads out of the tree through '..' (osbuild's stage would reach outside it; osbuildkit refuses it)", p)
+			}
+		default:
+			depth++
+		}
+	}
+	return path.Clean("/" + q), nil
+}
+
+// OutputName turns a stage's output file name (osbuild strips a leading
+// "/") into a name in the output directory. Directories are refused:
+// osbuild's stage fails to write a file into a directory the output does
+// not have, and ".." would leave the output.
+func OutputName(p string) (string, error) {
+	q := strings.TrimLeft(p, "/")
+	if err := CheckFileName(q); err != nil {
+		return "", fmt.Errorf("%w (an output file of its own, without directories: osbuild's stage fails to write it elsewhere)", err)
 	}
 	return q, nil
 }

@@ -38,7 +38,6 @@ func TestLoadRejects(t *testing.T) {
 		{"not utf-8", "{\"version\": \"2\xff\"}", ".", "not valid UTF-8"},
 		{"not an object", `[1]`, ".", "is not of type 'object'"},
 		{"bad version", `{"version": "3"}`, ".version", "is not one of ['1', '2']"},
-		{"no pipelines", `{"version": "2", "pipelines": []}`, ".pipelines", "no pipelines"},
 		{"unknown top-level key", `{"version": "2", "pipelines": [], "pipelinez": 1}`, ".pipelinez", "'pipelinez' was unexpected"},
 		{"required option", v2(`{"type": "org.osbuild.truncate", "options": {"filename": "/f"}}`), ".pipelines[0].stages[0].options", "'size' is a required property"},
 		{"required option, no options", v2(`{"type": "org.osbuild.truncate"}`), ".pipelines[0].stages[0].options", "'filename' is a required property"},
@@ -48,11 +47,9 @@ func TestLoadRejects(t *testing.T) {
 		{"unknown stage suggestion", v2(`{"type": "org.osbuild.mkdri"}`), ".pipelines[0].stages[0].type", "did you mean 'org.osbuild.mkdir'"},
 		{"type and name", v2(`{"type": "org.osbuild.noop", "name": "org.osbuild.noop"}`), ".pipelines[0].stages[0]", "not both"},
 		{"no type", v2(`{"options": {}}`), ".pipelines[0].stages[0]", "'type' is a required property"},
-		{"dot-dot", v2(`{"type": "org.osbuild.mkdir", "options": {"paths": [{"path": "/a/../../etc"}]}}`), ".pipelines[0].stages[0].options.paths[0].path", "must not contain '..'"},
-		{"relative path", v2(`{"type": "org.osbuild.truncate", "options": {"filename": "f", "size": "1G"}}`), ".pipelines[0].stages[0].options.filename", "not an absolute path"},
-		{"bad size", v2(`{"type": "org.osbuild.truncate", "options": {"filename": "/f", "size": "10X"}}`), ".pipelines[0].stages[0].options.size", `unknown unit "X"`},
+		{"size not a string", v2(`{"type": "org.osbuild.truncate", "options": {"filename": "/f", "size": 10}}`), ".pipelines[0].stages[0].options.size", `10 is not of type 'string'`},
+		{"root-node with paths", v2(`{"type": "org.osbuild.tar", "options": {"filename": "a.tar", "root-node": "omit", "paths": ["etc"]}, "inputs": {"tree": {"type": "org.osbuild.tree", "origin": "org.osbuild.pipeline", "references": ["name:tree"]}}}`), ".pipelines[0].stages[0].options", "is not valid under any of the given schemas"},
 		{"bad enum", v2(`{"type": "org.osbuild.machine-id", "options": {"first-boot": "maybe"}}`), ".pipelines[0].stages[0].options.first-boot", "'maybe' is not one of ['yes', 'no', 'preserve']"},
-		{"filename with slash", v2(`{"type": "org.osbuild.tar", "options": {"filename": "../x.tar"}, "inputs": {"tree": {"type": "org.osbuild.tree", "origin": "org.osbuild.pipeline", "references": ["name:tree"]}}}`), ".pipelines[0].stages[0].options.filename", "without '/'"},
 		{"unknown build", `{"version": "2", "pipelines": [{"name": "a", "build": "name:nope"}]}`, ".pipelines[0].build", "unknown pipeline 'name:nope'"},
 		{"own build", `{"version": "2", "pipelines": [{"name": "a", "build": "name:a"}]}`, ".pipelines[0].build", "its own build pipeline"},
 		{"duplicate name", `{"version": "2", "pipelines": [{"name": "a"}, {"name": "a"}]}`, ".pipelines[1].name", "duplicate pipeline name 'a'"},
@@ -60,7 +57,7 @@ func TestLoadRejects(t *testing.T) {
 		{"unknown input pipeline", v2(`{"type": "org.osbuild.copy", "options": {"paths": [{"from": "input://t/", "to": "tree:///"}]}, "inputs": {"t": {"type": "org.osbuild.tree", "origin": "org.osbuild.pipeline", "references": ["name:elsewhere"]}}}`), ".pipelines[0].stages[0].inputs.t.references", "unknown pipeline 'name:elsewhere'"},
 		{"pipeline ref form", v2(`{"type": "org.osbuild.copy", "options": {"paths": [{"from": "input://t/", "to": "tree:///"}]}, "inputs": {"t": {"type": "org.osbuild.tree", "origin": "org.osbuild.pipeline", "references": ["tree"]}}}`), ".pipelines[0].stages[0].inputs.t.references", "written 'name:PIPELINE'"},
 		{"unknown source item", v2(`{"type": "org.osbuild.copy", "options": {"paths": [{"from": "input://f/sha256:aa", "to": "tree:///f"}]}, "inputs": {"f": {"type": "org.osbuild.files", "origin": "org.osbuild.source", "references": ["sha256:aa"]}}}`), ".pipelines[0].stages[0].inputs.f.references", "unknown source item 'sha256:aa'"},
-		{"unknown export", `{"version": "2", "pipelines": [{"name": "a"}], "metadata": {"exports": ["b"]}}`, ".metadata.exports[0]", "unknown pipeline 'name:b'"},
+		{"export as a name", `{"version": "2", "pipelines": [{"name": "a"}], "metadata": {"exports": ["a"]}}`, ".metadata.exports[0]", "'a' is not of type 'object'"},
 		{"mount without device", v2(`{"type": "org.osbuild.copy", "options": {"paths": [{"from": "tree:///a", "to": "mount://m/"}]}, "mounts": [{"name": "m", "type": "org.osbuild.ext4", "source": "disk", "target": "/"}]}`), ".pipelines[0].stages[0].mounts[0].source", "unknown device 'disk'"},
 		{"inline checksum", `{"version": "2", "pipelines": [{"name": "a"}], "sources": {"org.osbuild.inline": {"items": {"sha256:0000000000000000000000000000000000000000000000000000000000000000": {"encoding": "base64", "data": "aGk="}}}}}`, ".sources.org.osbuild.inline.items.sha256:0000000000000000000000000000000000000000000000000000000000000000", "checksum is sha256:8f434346"},
 		{"unknown source type", `{"version": "2", "pipelines": [{"name": "a"}], "sources": {"org.osbuild.carl": {"items": {}}}}`, ".sources.org.osbuild.carl", "did you mean 'org.osbuild.curl'"},
@@ -94,7 +91,7 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 }
 
 func TestPositions(t *testing.T) {
-	doc := "{\n  \"version\": \"2\",\n  \"pipelines\": [\n    {\"name\": \"t\", \"stages\": [\n      {\"type\": \"org.osbuild.truncate\",\n       \"options\": {\"filename\": \"/f\", \"size\": \"1Q\"}}]}]}"
+	doc := "{\n  \"version\": \"2\",\n  \"pipelines\": [\n    {\"name\": \"t\", \"stages\": [\n      {\"type\": \"org.osbuild.truncate\",\n       \"options\": {\"filename\": \"/f\", \"size\": 1024}}]}]}"
 	_, err := Load("m.json", []byte(doc))
 	var ve *ValidationError
 	if !errors.As(err, &ve) || len(ve.Errors) != 1 {

@@ -10,7 +10,7 @@ import (
 type Location struct {
 	Scheme string // "input", "tree" or "mount"
 	Name   string // the input or mount; empty for tree
-	Path   string // absolute, without ".."
+	Path   string // absolute and clean (but for Contents' "/"), never above the root
 	// Contents is set when the URL ends in "/": a directory's contents.
 	Contents bool
 }
@@ -39,9 +39,14 @@ func ParseLocation(s string) (Location, error) {
 	default:
 		return Location{}, fmt.Errorf("%q: unknown scheme %q (use input, tree or mount)", s, scheme)
 	}
-	if err := CheckAbsPath(l.Path); err != nil {
+	l.Contents = strings.HasSuffix(l.Path, "/")
+	clean, err := TreePath(l.Path)
+	if err != nil {
 		return Location{}, fmt.Errorf("%q: %w", s, err)
 	}
-	l.Contents = strings.HasSuffix(l.Path, "/")
+	if l.Contents && clean != "/" {
+		clean += "/"
+	}
+	l.Path = clean
 	return l, nil
 }

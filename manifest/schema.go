@@ -3,6 +3,7 @@ package manifest
 import (
 	"fmt"
 	"io/fs"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -33,6 +34,7 @@ func schemaFor(file string) (*jsonschema.Schema, error) {
 func compileAll() {
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()
+	c.UseRegexpEngine(pythonRegexp)
 	for name, check := range formatCheckers {
 		check := check
 		c.RegisterFormat(&jsonschema.Format{Name: name, Validate: func(v any) error {
@@ -126,9 +128,13 @@ func schemaIssues(e *jsonschema.ValidationError, doc any) []schemaIssue {
 		return out
 	case *kind.AdditionalProperties:
 		var out []schemaIssue
+		patterns := sortedKeys(obj(obj(schemaNode(strings.TrimSuffix(e.SchemaURL, "/additionalProperties")))["patternProperties"]))
 		for _, prop := range k.Properties {
 			msg := fmt.Sprintf("Additional properties are not allowed ('%s' was unexpected)", prop)
-			if s := Suggest(prop, allowedProperties(e.SchemaURL)); len(s) > 0 {
+			if len(patterns) > 0 {
+				// As Python's jsonschema says it for names that must match.
+				msg = fmt.Sprintf("'%s' does not match any of the regexes: '%s'", prop, strings.Join(patterns, "', '"))
+			} else if s := Suggest(prop, allowedProperties(e.SchemaURL)); len(s) > 0 {
 				msg += fmt.Sprintf("; did you mean '%s'?", s[0])
 			}
 			out = append(out, schemaIssue{path.Key(prop), msg})
@@ -167,7 +173,12 @@ func alternativeIssues(e *jsonschema.ValidationError, doc any, path Path, val an
 	if len(fitting) == 1 {
 		return fitting[0]
 	}
-	return []schemaIssue{{path, fmt.Sprintf("%s is not valid under any of the given schemas", pyRepr(val))}}
+	msg := fmt.Sprintf("%s is not valid under any of the given schemas", pyRepr(val))
+	// A schema whose alternatives need explaining says what they are.
+	if d, ok := obj(schemaNode(strings.TrimSuffix(strings.TrimSuffix(e.SchemaURL, "/anyOf"), "/oneOf")))["description"].(string); ok {
+		msg += ": " + d
+	}
+	return []schemaIssue{{path, msg}}
 }
 
 func onlyTypeMismatch(e *jsonschema.ValidationError) bool {
@@ -240,6 +251,11 @@ func quoteJoin(ss []string) string {
 // allowedProperties lists the properties the schema at url (with a JSON
 // pointer fragment) declares.
 func allowedProperties(url string) []string {
+	return sortedKeys(obj(obj(schemaNode(url))["properties"]))
+}
+
+// schemaNode is the raw schema at url (with a JSON pointer fragment).
+func schemaNode(url string) any {
 	base, frag, _ := strings.Cut(url, "#")
 	node := rawSchemas[base]
 	for _, tok := range strings.Split(strings.TrimPrefix(frag, "/"), "/") {
@@ -247,8 +263,13 @@ func allowedProperties(url string) []string {
 			continue
 		}
 		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		if i, err := strconv.Atoi(tok); err == nil {
+			if l, ok := node.([]any); ok && i < len(l) {
+				node = l[i]
+				continue
+			}
+		}
 		node = obj(node)[tok]
 	}
-	props := obj(obj(node)["properties"])
-	return sortedKeys(props)
+	return node
 }

@@ -47,9 +47,9 @@ func loadSources(p *problems, raw any, at Path) Sources {
 				iat := sat.Key("items").Key(sum)
 				it := obj(items[sum])
 				enc := str(it["encoding"])
-				data, err := base64.StdEncoding.DecodeString(str(it["data"]))
+				data, err := decodeBase64(str(it["data"]))
 				if err != nil {
-					p.addf(iat.Key("data"), "the data is not valid base64: %v", err)
+					p.addf(iat.Key("data"), "the data is not valid base64 (osbuild fails on it when it fetches the sources): %v", err)
 					continue
 				}
 				if enc == "base64" {
@@ -82,4 +82,17 @@ func (s Sources) Has(sum string) bool {
 
 func sortReferences(refs []Reference) {
 	sort.SliceStable(refs, func(i, j int) bool { return refs[i].ID < refs[j].ID })
+}
+
+// decodeBase64 decodes as Python's base64.b64decode does by default:
+// characters outside the alphabet (line breaks, spaces) are skipped.
+func decodeBase64(s string) ([]byte, error) {
+	clean := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'A' && r <= 'Z', r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '+', r == '/', r == '=':
+			return r
+		}
+		return -1
+	}, s)
+	return base64.StdEncoding.DecodeString(clean)
 }

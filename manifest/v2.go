@@ -51,15 +51,12 @@ func loadV2(p *problems, top map[string]any) *Manifest {
 	m.Sources = loadSources(p, top["sources"], Path{"sources"})
 	if md := obj(top["metadata"]); md != nil {
 		for _, e := range list(md["exports"]) {
-			m.Exports = append(m.Exports, str(e))
+			m.Exports = append(m.Exports, str(obj(e)["name"]))
 			m.explicitExports = true
 		}
 	}
 	if len(m.Exports) == 0 && len(m.Pipelines) > 0 {
 		m.Exports = []string{m.Pipelines[len(m.Pipelines)-1].Name}
-	}
-	if len(pipelines) == 0 {
-		p.addf(Path{"pipelines"}, "the manifest has no pipelines: there is nothing to build")
 	}
 	return m
 }

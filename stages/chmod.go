@@ -1,6 +1,7 @@
 package stages
 
 import (
+	"encoding/json"
 	"maps"
 	"slices"
 )
@@ -12,10 +13,18 @@ func init() {
 }
 
 type chmodOptions struct {
-	Items map[string]struct {
-		Mode      string `json:"mode"`
-		Recursive bool   `json:"recursive"`
-	} `json:"items"`
+	Items map[string]chmodItem `json:"items"`
+}
+
+type chmodItem struct {
+	Mode      string `json:"mode"`
+	Recursive bool   `json:"recursive"`
+}
+
+// UnmarshalJSON ignores keys osbuild's schema lets through unchecked.
+func (i *chmodItem) UnmarshalJSON(b []byte) error {
+	type plain chmodItem
+	return json.Unmarshal(b, (*plain)(i))
 }
 
 func runChmod(rt *Runtime, o *chmodOptions) error {

@@ -1,6 +1,7 @@
 package stages
 
 import (
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -16,11 +17,19 @@ func init() {
 }
 
 type chownOptions struct {
-	Items map[string]struct {
-		User      any  `json:"user"`
-		Group     any  `json:"group"`
-		Recursive bool `json:"recursive"`
-	} `json:"items"`
+	Items map[string]chownItem `json:"items"`
+}
+
+type chownItem struct {
+	User      any  `json:"user"`
+	Group     any  `json:"group"`
+	Recursive bool `json:"recursive"`
+}
+
+// UnmarshalJSON ignores keys osbuild's schema lets through unchecked.
+func (i *chownItem) UnmarshalJSON(b []byte) error {
+	type plain chownItem
+	return json.Unmarshal(b, (*plain)(i))
 }
 
 func runChown(rt *Runtime, o *chownOptions) error {

@@ -144,3 +144,42 @@ func withOption(options map[string]any, key string, value any) map[string]any {
 	out[key] = value
 	return out
 }
+
+// TreePath is manifest.TreePath of the option at path, located.
+func (c *Context) TreePath(path manifest.Path, p string) (string, error) {
+	q, err := manifest.TreePath(p)
+	if err != nil {
+		return "", c.OptionError(path, "%v", err)
+	}
+	return q, nil
+}
+
+// OutputName is manifest.OutputName of the option at path, located.
+func (c *Context) OutputName(path manifest.Path, p string) (string, error) {
+	q, err := manifest.OutputName(p)
+	if err != nil {
+		return "", c.OptionError(path, "%v", err)
+	}
+	return q, nil
+}
+
+// outputPlan is the plan of a stage that writes the file filename (the
+// option "filename") into its tree, running in the buildroot.
+func outputPlan(c *Context, filename string) (*Plan, error) {
+	name, err := c.OutputName(manifest.Path{"filename"}, filename)
+	if err != nil {
+		return nil, err
+	}
+	plan := InBuildroot()
+	plan.Outputs = []string{name}
+	return plan, nil
+}
+
+// planFileInput is the plan of a stage that reads its "file" input in the
+// buildroot.
+func planFileInput[O any](c *Context, _ *O) (*Plan, error) {
+	if err := c.RequireInput("file"); err != nil {
+		return nil, err
+	}
+	return InBuildroot(), nil
+}

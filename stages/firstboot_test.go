@@ -47,7 +47,7 @@ func TestFirstBootUnit(t *testing.T) {
 
 // A line break would add lines (sections, ExecStartPre=) to the unit.
 func TestFirstBootRefusesLineBreaks(t *testing.T) {
-	for c, msg := range map[string]string{`"true\n[Service]\nUser=root"`: "has a line break", `"true\rx"`: "has a line break", `""`: "is too short"} {
+	for c, msg := range map[string]string{`"true\n[Service]\nUser=root"`: "has a line break", `"true\rx"`: "has a line break", `""`: "the command is empty"} {
 		_, err := planOf(t, `{"type": "org.osbuild.first-boot", "options": {"commands": ["/bin/true", `+c+`]}}`)
 		if err == nil || !strings.Contains(err.Error(), ".pipelines[0].stages[0].options.commands[1]") || !strings.Contains(err.Error(), msg) {
 			t.Errorf("command %s: got %v, want an error at .options.commands[1] saying %q", c, err, msg)

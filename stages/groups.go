@@ -1,52 +1,44 @@
 package stages
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
 	"strconv"
-
-	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
-// org.osbuild.groups: add groups with the tree's groupadd; a group that
-// exists already is left alone.
+// org.osbuild.groups: add groups with the tree's groupadd, as osbuild
+// does: a group that exists, or a gid in use, fails the stage unless
+// "force" is set (groupadd --force: an existing group succeeds, a gid in
+// use gives the group another).
 func init() {
-	Define(Definition[groupsOptions]{Type: "org.osbuild.groups", Plan: planGroups, Run: runGroups})
+	Define(Definition[groupsOptions]{Type: "org.osbuild.groups", Plan: planInTree[groupsOptions], Run: runGroups})
 }
 
 type groupsOptions struct {
-	Groups map[string]struct {
-		GID *int `json:"gid"`
-	} `json:"groups"`
+	Groups map[string]group `json:"groups"`
+	Force  bool             `json:"force"`
 }
 
-func planGroups(c *Context, o *groupsOptions) (*Plan, error) {
-	byGID := map[int]string{}
-	for _, name := range slices.Sorted(maps.Keys(o.Groups)) {
-		if g := o.Groups[name].GID; g != nil {
-			if other, dup := byGID[*g]; dup {
-				return nil, c.OptionError(manifest.Path{"groups", name, "gid"}, "gid %d is also given to group %q", *g, other)
-			}
-			byGID[*g] = name
-		}
-	}
-	return &Plan{Exec: &Exec{Root: RootTree}}, nil
+type group struct {
+	GID *float64 `json:"gid"`
+}
+
+// UnmarshalJSON ignores keys osbuild's schema lets through unchecked.
+func (g *group) UnmarshalJSON(b []byte) error {
+	type plain group
+	return json.Unmarshal(b, (*plain)(g))
 }
 
 func runGroups(rt *Runtime, o *groupsOptions) error {
 	for _, name := range slices.Sorted(maps.Keys(o.Groups)) {
-		exists, err := dbHas(rt, "/etc/group", name)
-		if err != nil {
-			return err
-		}
-		if exists {
-			rt.Logf("group %s exists", name)
-			continue
-		}
-		args := []string{}
+		var args []string
 		if g := o.Groups[name].GID; g != nil {
-			args = append(args, "-g", strconv.Itoa(*g))
+			args = append(args, "-g", strconv.FormatFloat(*g, 'f', -1, 64))
+		}
+		if o.Force {
+			args = append(args, "--force")
 		}
 		if err := rt.Run("groupadd", append(args, name)...); err != nil {
 			return fmt.Errorf("group %s: %w", name, err)

@@ -1,22 +1,29 @@
 package stages
 
 import (
+	"encoding/json"
 	"errors"
-	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 )
 
-// org.osbuild.grub2: configure GRUB 2 the Debian way. It writes
-// /boot/grub/grub.cfg with an entry per installed kernel (newest first) and
-// /etc/default/grub, so update-grub in the booted system keeps the setup.
-// With "legacy" it puts the BIOS (i386-pc) modules in /boot/grub/i386-pc;
-// with "uefi" it builds GRUB for x86_64-efi into the ESP in the tree
+// org.osbuild.grub2: configure GRUB 2 the Debian way, with osbuild's
+// options. It writes /boot/grub/grub.cfg with an entry per installed kernel
+// (newest first), /etc/default/grub (so update-grub in the booted system
+// keeps the setup; unless write_defaults is false) and /boot/grub/grubenv
+// (osbuild's: kernelopts unless write_cmdline is false, saved_entry). The
+// root is "rootfs" (by UUID or label), else root_fs_uuid; /boot the same
+// with "bootfs"/boot_fs_uuid. "legacy" (true, or a platform such as
+// "i386-pc") puts that platform's modules in /boot/grub/<platform>; with
+// "uefi" it builds GRUB for x86_64-efi into the ESP in the tree
 // (/boot/efi/EFI/<vendor>/grubx64.efi and the removable path
-// EFI/BOOT/BOOTX64.EFI) with a small grub.cfg that loads /boot/grub/grub.cfg,
-// so BIOS and UEFI share one configuration ("unified"). Nothing probes
-// devices: the disk assemblers put the boot sector in place.
+// EFI/BOOT/BOOTX64.EFI; with "install", EFI binaries in efi_src_dir in the
+// buildroot are copied instead, as osbuild does) with a small grub.cfg that
+// loads /boot/grub/grub.cfg, so BIOS and UEFI share one configuration.
+// "ignition" and "greenboot" add osbuild's grub.cfg snippets, which Debian
+// has nothing to act on (rule NoEffectHere warns); compat_version changes
+// nothing here (osbuild's template has no unset variables to drop). Nothing
+// probes devices: the disk assemblers put the boot sector in place.
 //
 // GRUB's modules come from the tree when it has them (grub-efi-amd64-bin,
 // grub-pc-bin), else from the buildroot.
@@ -28,44 +35,94 @@ func init() {
 }
 
 type grub2Options struct {
-	RootFSUUID string `json:"root_fs_uuid"`
-	BootFSUUID string `json:"boot_fs_uuid"`
-	KernelOpts string `json:"kernel_opts"`
-	Legacy     any    `json:"legacy"`
-	UEFI       *struct {
-		Vendor  string `json:"vendor"`
-		Install bool   `json:"install"`
-		Unified bool   `json:"unified"`
-	} `json:"uefi"`
+	RootFS        *grubFS     `json:"rootfs"`
+	BootFS        *grubFS     `json:"bootfs"`
+	RootFSUUID    string      `json:"root_fs_uuid"`
+	BootFSUUID    string      `json:"boot_fs_uuid"`
+	KernelOpts    string      `json:"kernel_opts"`
+	Legacy        any         `json:"legacy"`
+	UEFI          *grub2UEFI  `json:"uefi"`
 	SavedEntry    string      `json:"saved_entry"`
 	WriteDefaults *bool       `json:"write_defaults"`
+	WriteCmdline  *bool       `json:"write_cmdline"`
+	Ignition      bool        `json:"ignition"`
+	Greenboot     bool        `json:"greenboot"`
+	CompatVersion *float64    `json:"compat_version"`
 	Config        grub2Config `json:"config"`
 }
 
-type grub2Config struct {
-	Default        string   `json:"default"`
-	Timeout        *int     `json:"timeout"`
-	TimeoutStyle   string   `json:"timeout_style"`
-	Terminal       []string `json:"terminal"`
-	TerminalInput  []string `json:"terminal_input"`
-	TerminalOutput []string `json:"terminal_output"`
-	Serial         string   `json:"serial"`
-	Cmdline        string   `json:"cmdline"`
-	Distributor    string   `json:"distributor"`
+// grubFS names a filesystem by UUID or label.
+type grubFS struct {
+	UUID  string `json:"uuid"`
+	Label string `json:"label"`
 }
 
-func (o *grub2Options) legacy() bool {
+type grub2UEFI struct {
+	Vendor    string `json:"vendor"`
+	Install   bool   `json:"install"`
+	Unified   bool   `json:"unified"`
+	EFISrcDir string `json:"efi_src_dir"`
+}
+
+// UnmarshalJSON ignores keys osbuild's schema lets through unchecked.
+func (f *grubFS) UnmarshalJSON(b []byte) error {
+	type plain grubFS
+	return json.Unmarshal(b, (*plain)(f))
+}
+
+// UnmarshalJSON ignores keys osbuild's schema lets through unchecked.
+func (u *grub2UEFI) UnmarshalJSON(b []byte) error {
+	type plain grub2UEFI
+	return json.Unmarshal(b, (*plain)(u))
+}
+
+type grub2Config struct {
+	Default         string   `json:"default"`
+	Timeout         *int     `json:"timeout"`
+	TimeoutStyle    string   `json:"timeout_style"`
+	Terminal        []string `json:"terminal"`
+	TerminalInput   []string `json:"terminal_input"`
+	TerminalOutput  []string `json:"terminal_output"`
+	Serial          string   `json:"serial"`
+	Distributor     string   `json:"distributor"`
+	DisableRecovery *bool    `json:"disable_recovery"`
+	DisableSubmenu  *bool    `json:"disable_submenu"`
+}
+
+// legacyPlatform is the BIOS platform "legacy" asks for, or "".
+func (o *grub2Options) legacyPlatform() string {
 	switch v := o.Legacy.(type) {
 	case bool:
-		return v
+		if v {
+			return "i386-pc"
+		}
 	case string:
-		return v != ""
+		return v
 	}
-	return false
+	return ""
+}
+
+// root and boot are the filesystems to boot: rootfs, else root_fs_uuid;
+// bootfs, else boot_fs_uuid, else none (/boot is on the root).
+func (o *grub2Options) root() grubFS {
+	if o.RootFS != nil {
+		return *o.RootFS
+	}
+	return grubFS{UUID: o.RootFSUUID}
+}
+
+func (o *grub2Options) boot() *grubFS {
+	if o.BootFS != nil {
+		return o.BootFS
+	}
+	if o.BootFSUUID != "" {
+		return &grubFS{UUID: o.BootFSUUID}
+	}
+	return nil
 }
 
 func planGrub2(c *Context, o *grub2Options) (*Plan, error) {
-	if !o.legacy() && o.UEFI == nil {
+	if o.legacyPlatform() == "" && o.UEFI == nil {
 		return nil, c.OptionError(nil, "set \"legacy\" (BIOS) and/or \"uefi\": GRUB needs a platform to boot")
 	}
 	plan := InBuildroot()
@@ -103,30 +160,19 @@ func runGrub2(rt *Runtime, o *grub2Options) error {
 	if err != nil {
 		return err
 	}
-	cmdline := o.KernelOpts
-	if o.Config.Cmdline != "" {
-		cmdline = strings.TrimSpace(cmdline + " " + o.Config.Cmdline)
-	}
-	cfg := grubConfig(o, kernels, cmdline)
-	if err := rt.WriteFile("/boot/grub/grub.cfg", []byte(cfg), 0o600); err != nil {
+	if err := rt.WriteFile("/boot/grub/grub.cfg", []byte(grubConfig(o, kernels)), 0o600); err != nil {
 		return err
 	}
 	if o.WriteDefaults == nil || *o.WriteDefaults {
-		if err := rt.WriteFile("/etc/default/grub", []byte(grubDefaults(o, cmdline)), 0o644); err != nil {
+		if err := rt.WriteFile("/etc/default/grub", []byte(grubDefaults(o)), 0o644); err != nil {
 			return err
 		}
 	}
-	if o.SavedEntry != "" {
-		env, err := rt.Path("/boot/grub/grubenv")
-		if err != nil {
-			return err
-		}
-		if err := rt.Run("grub-editenv", env, "set", "saved_entry="+o.SavedEntry); err != nil {
-			return err
-		}
+	if err := rt.WriteFile("/boot/grub/grubenv", []byte(grubEnv(o)), 0o644); err != nil {
+		return err
 	}
-	if o.legacy() {
-		if err := copyGrubModules(rt, "i386-pc"); err != nil {
+	if p := o.legacyPlatform(); p != "" {
+		if err := copyGrubModules(rt, p); err != nil {
 			return err
 		}
 	}
@@ -152,148 +198,4 @@ func installedKernels(rt *Runtime) ([]string, error) {
 	}
 	sortVersions(versions)
 	return versions, nil
-}
-
-func grubConfig(o *grub2Options, kernels []string, cmdline string) string {
-	var b strings.Builder
-	b.WriteString("# GRUB configuration written by osbuildkit (org.osbuild.grub2).\n\n")
-	timeout := 1
-	if o.Config.Timeout != nil {
-		timeout = *o.Config.Timeout
-	}
-	def := "0"
-	if o.Config.Default != "" {
-		def = o.Config.Default
-	}
-	if o.SavedEntry != "" {
-		b.WriteString("load_env\nset default=\"${saved_entry}\"\n")
-	} else {
-		fmt.Fprintf(&b, "set default=%q\n", def)
-	}
-	fmt.Fprintf(&b, "set timeout=%d\n", timeout)
-	if o.Config.TimeoutStyle != "" {
-		fmt.Fprintf(&b, "set timeout_style=%s\n", o.Config.TimeoutStyle)
-	}
-	if o.Config.Serial != "" {
-		b.WriteString(o.Config.Serial + "\n")
-	}
-	in, out := o.Config.TerminalInput, o.Config.TerminalOutput
-	if len(o.Config.Terminal) > 0 {
-		in, out = o.Config.Terminal, o.Config.Terminal
-	}
-	if len(in) > 0 {
-		fmt.Fprintf(&b, "terminal_input %s\n", strings.Join(in, " "))
-	}
-	if len(out) > 0 {
-		fmt.Fprintf(&b, "terminal_output %s\n", strings.Join(out, " "))
-	}
-	b.WriteString("insmod part_gpt\ninsmod part_msdos\ninsmod ext2\ninsmod xfs\ninsmod btrfs\n")
-	bootUUID, prefix := o.RootFSUUID, "/boot"
-	if o.BootFSUUID != "" {
-		bootUUID, prefix = o.BootFSUUID, ""
-	}
-	fmt.Fprintf(&b, "search --no-floppy --fs-uuid --set=root %s\n\n", bootUUID)
-	distributor := "Debian GNU/Linux"
-	if o.Config.Distributor != "" {
-		distributor = o.Config.Distributor
-	}
-	for _, k := range kernels {
-		fmt.Fprintf(&b, "menuentry '%s, with Linux %s' --class debian --class gnu-linux --class gnu --class os {\n", distributor, k)
-		fmt.Fprintf(&b, "\tinsmod gzio\n\techo 'Loading Linux %s ...'\n", k)
-		fmt.Fprintf(&b, "\tlinux %s/vmlinuz-%s root=UUID=%s ro %s\n", prefix, k, o.RootFSUUID, cmdline)
-		fmt.Fprintf(&b, "\techo 'Loading initial ramdisk ...'\n\tinitrd %s/initrd.img-%s\n}\n", prefix, k)
-	}
-	return b.String()
-}
-
-func grubDefaults(o *grub2Options, cmdline string) string {
-	timeout := 1
-	if o.Config.Timeout != nil {
-		timeout = *o.Config.Timeout
-	}
-	var b strings.Builder
-	b.WriteString("# Written by osbuildkit; read by update-grub.\n")
-	fmt.Fprintf(&b, "GRUB_DEFAULT=%s\nGRUB_TIMEOUT=%d\nGRUB_DISTRIBUTOR=`lsb_release -i -s 2> /dev/null || echo Debian`\n", map[bool]string{true: "saved", false: "0"}[o.SavedEntry != ""], timeout)
-	fmt.Fprintf(&b, "GRUB_CMDLINE_LINUX_DEFAULT=\"\"\nGRUB_CMDLINE_LINUX=%q\n", cmdline)
-	term := o.Config.Terminal
-	if len(term) == 0 {
-		term = o.Config.TerminalOutput
-	}
-	if len(term) > 0 {
-		fmt.Fprintf(&b, "GRUB_TERMINAL=%q\n", strings.Join(term, " "))
-	}
-	if o.Config.Serial != "" {
-		fmt.Fprintf(&b, "GRUB_SERIAL_COMMAND=%q\n", o.Config.Serial)
-	}
-	return b.String()
-}
-
-// grubModuleDir finds GRUB's modules for a platform: the tree's, else the
-// buildroot's.
-func grubModuleDir(rt *Runtime, platform string) (string, error) {
-	inTree, err := rt.Path("/usr/lib/grub/" + platform)
-	if err != nil {
-		return "", err
-	}
-	for _, dir := range []string{inTree, "/usr/lib/grub/" + platform} {
-		if _, err := os.Stat(filepath.Join(dir, "normal.mod")); err == nil {
-			return dir, nil
-		}
-	}
-	pkg := map[string]string{"i386-pc": "grub-pc-bin", "x86_64-efi": "grub-efi-amd64-bin"}[platform]
-	return "", fmt.Errorf("no GRUB modules for %s: install %s in the tree or the buildroot", platform, pkg)
-}
-
-// copyGrubModules puts a platform's modules in /boot/grub/<platform>, where
-// GRUB loads them from at boot.
-func copyGrubModules(rt *Runtime, platform string) error {
-	src, err := grubModuleDir(rt, platform)
-	if err != nil {
-		return err
-	}
-	dst, err := rt.Path("/boot/grub/" + platform)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		return err
-	}
-	return rt.Run("cp", "-a", src+"/.", dst)
-}
-
-// EFIModules are built into the EFI image, so it boots without loading
-// modules from disk.
-var EFIModules = []string{"part_gpt", "part_msdos", "fat", "ext2", "xfs", "btrfs", "normal", "configfile", "search",
-	"search_fs_uuid", "search_label", "linux", "boot", "echo", "test", "gzio", "all_video", "efi_gop", "serial", "terminal", "loadenv", "chain"}
-
-func installEFI(rt *Runtime, o *grub2Options) error {
-	mods, err := grubModuleDir(rt, "x86_64-efi")
-	if err != nil {
-		return err
-	}
-	if err := copyGrubModules(rt, "x86_64-efi"); err != nil {
-		return err
-	}
-	vendor := "/boot/efi/EFI/" + o.UEFI.Vendor
-	bootUUID, prefix := o.RootFSUUID, "/boot/grub"
-	if o.BootFSUUID != "" {
-		bootUUID, prefix = o.BootFSUUID, "/grub"
-	}
-	stub := fmt.Sprintf("search --no-floppy --fs-uuid --set=dev %s\nset prefix=($dev)%s\nexport prefix\nconfigfile $prefix/grub.cfg\n", bootUUID, prefix)
-	if err := rt.WriteFile(vendor+"/grub.cfg", []byte(stub), 0o644); err != nil {
-		return err
-	}
-	image, err := rt.Path(vendor + "/grubx64.efi")
-	if err != nil {
-		return err
-	}
-	args := append([]string{"-O", "x86_64-efi", "-d", mods, "-p", "/EFI/" + o.UEFI.Vendor, "-o", image}, EFIModules...)
-	if err := rt.Run("grub-mkimage", args...); err != nil {
-		return err
-	}
-	data, err := os.ReadFile(image)
-	if err != nil {
-		return err
-	}
-	return rt.WriteFile("/boot/efi/EFI/BOOT/BOOTX64.EFI", data, 0o644)
 }

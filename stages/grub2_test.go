@@ -9,8 +9,8 @@ import (
 
 func TestGrubConfig(t *testing.T) {
 	timeout := 5
-	cfg := grubConfig(&grub2Options{RootFSUUID: "u-u-i-d", Config: grub2Config{Timeout: &timeout, Terminal: []string{"serial", "console"}, Serial: "serial --unit=0"}},
-		[]string{"6.1.0-10-amd64", "6.1.0-9-amd64"}, "console=ttyS0")
+	cfg := grubConfig(&grub2Options{RootFSUUID: "u-u-i-d", KernelOpts: "console=ttyS0", Config: grub2Config{Timeout: &timeout, Terminal: []string{"serial", "console"}, Serial: "serial --unit=0"}},
+		[]string{"6.1.0-10-amd64", "6.1.0-9-amd64"})
 	for _, want := range []string{"set timeout=5\n", "serial --unit=0\nterminal_input serial console\nterminal_output serial console\n",
 		"search --no-floppy --fs-uuid --set=root u-u-i-d\n", "linux /boot/vmlinuz-6.1.0-10-amd64 root=UUID=u-u-i-d ro console=ttyS0\n", "initrd /boot/initrd.img-6.1.0-9-amd64\n"} {
 		if !strings.Contains(cfg, want) {
@@ -57,5 +57,31 @@ func TestGrub2TakesKernelCmdlineFromThePlan(t *testing.T) {
 	}
 	if plan, err := planStage(t, m, m.Pipelines[0], 3); err != nil || plan.Exec.Options != nil {
 		t.Errorf("a grub2 stage with kernel_opts got options %v (%v)", plan.Exec.Options, err)
+	}
+}
+
+// rootfs and bootfs name filesystems by label too; the environment block
+// is osbuild's, 1024 bytes; the defaults carry config's switches.
+func TestGrubByLabelEnvAndDefaults(t *testing.T) {
+	no, yes := false, true
+	o := &grub2Options{RootFS: &grubFS{Label: "root"}, BootFS: &grubFS{UUID: "b-o-o-t"}, KernelOpts: "quiet", SavedEntry: "x",
+		Ignition: true, Greenboot: true, Config: grub2Config{DisableRecovery: &yes, DisableSubmenu: &no}}
+	cfg := grubConfig(o, []string{"6.1.0-9-amd64"})
+	for _, want := range []string{"search --no-floppy --fs-uuid --set=root b-o-o-t\n", "linux /vmlinuz-6.1.0-9-amd64 root=LABEL=root ro quiet ${ignition_firstboot}\n",
+		"ignition.firstboot", "decrement boot_counter", "set timeout=0\n"} {
+		if !strings.Contains(cfg, want) {
+			t.Errorf("grub.cfg lacks %q:\n%s", want, cfg)
+		}
+	}
+	env := grubEnv(o)
+	if len(env) != 1024 || !strings.HasPrefix(env, "# GRUB Environment Block\nkernelopts=root=LABEL=root quiet\nsaved_entry=x\n#") {
+		t.Errorf("grubenv (%d bytes) %q", len(env), env[:80])
+	}
+	o.WriteCmdline = &no
+	if strings.Contains(grubEnv(o), "kernelopts") {
+		t.Error("write_cmdline false still writes kernelopts")
+	}
+	if d := grubDefaults(o); !strings.Contains(d, "GRUB_DISABLE_RECOVERY=true\n") || !strings.Contains(d, "GRUB_DISABLE_SUBMENU=false\n") {
+		t.Errorf("defaults:\n%s", d)
 	}
 }

@@ -40,6 +40,9 @@ func planGrub2Inst(c *Context, o *grub2InstOptions) (*Plan, error) {
 	if o.SectorSize != 0 && o.SectorSize != disk.Sector {
 		return nil, c.OptionError(manifest.Path{"sector-size"}, "only %d-byte sectors are supported", disk.Sector)
 	}
+	if _, err := c.TreePath(manifest.Path{"filename"}, o.Filename); err != nil {
+		return nil, err
+	}
 	if o.Location < 1 {
 		return nil, c.OptionError(manifest.Path{"location"}, "core.img cannot go at sector 0: that is the MBR")
 	}
@@ -47,7 +50,11 @@ func planGrub2Inst(c *Context, o *grub2InstOptions) (*Plan, error) {
 }
 
 func runGrub2Inst(rt *Runtime, o *grub2InstOptions) error {
-	image, err := rt.Path(o.Filename)
+	name, err := manifest.TreePath(o.Filename)
+	if err != nil {
+		return err
+	}
+	image, err := rt.Path(name)
 	if err != nil {
 		return err
 	}

@@ -52,8 +52,10 @@ func PlanDiskImage(c *Context, o *disk.Options, filename string) (*Plan, error) 
 		}
 		return nil, err
 	}
-	plan := InBuildroot()
-	plan.Outputs = []string{filename}
+	plan, err := outputPlan(c, filename)
+	if err != nil {
+		return nil, err
+	}
 	if uuid := handedRootUUID(c, d); uuid != "" {
 		plan.Exec.Options = withOption(c.Options, "root_fs_uuid", uuid)
 	}

@@ -5,15 +5,17 @@ import (
 	"strings"
 )
 
-// org.osbuild.keymap: the console keymap in /etc/vconsole.conf
-// and, Debian's way, the keyboard layout in /etc/default/keyboard
-// (x11-keymap layouts, else the keymap's name). File operations only.
+// org.osbuild.keymap: the console keymap (and "font") in
+// /etc/vconsole.conf and, Debian's way, the keyboard layout in
+// /etc/default/keyboard (x11-keymap layouts, else the keymap's name).
+// File operations only.
 func init() {
 	Define(Definition[keymapOptions]{Type: "org.osbuild.keymap", Plan: planKeymap})
 }
 
 type keymapOptions struct {
 	Keymap string `json:"keymap"`
+	Font   string `json:"font"`
 	X11    *struct {
 		Layouts []string `json:"layouts"`
 	} `json:"x11-keymap"`
@@ -25,7 +27,11 @@ func planKeymap(_ *Context, o *keymapOptions) (*Plan, error) {
 		layout = strings.Join(o.X11.Layouts, ",")
 	}
 	keyboard := fmt.Sprintf("XKBMODEL=\"pc105\"\nXKBLAYOUT=%q\nXKBVARIANT=\"\"\nXKBOPTIONS=\"\"\n\nBACKSPACE=\"guess\"\n", layout)
-	files := WriteFile("/etc/vconsole.conf", 0o644, []byte("KEYMAP="+o.Keymap+"\n"))
+	vconsole := "KEYMAP=" + o.Keymap + "\n"
+	if o.Font != "" {
+		vconsole += "FONT=" + o.Font + "\n"
+	}
+	files := WriteFile("/etc/vconsole.conf", 0o644, []byte(vconsole))
 	files = append(files, WriteFile("/etc/default/keyboard", 0o644, []byte(keyboard))...)
 	return &Plan{Files: files}, nil
 }

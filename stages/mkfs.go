@@ -37,53 +37,67 @@ type mkfsOptions struct {
 	Label            string `json:"label"`
 	LazyInit         *bool  `json:"lazy_init"`
 	MetadataCsumSeed *bool  `json:"metadata_csum_seed"`
+	OrphanFile       *bool  `json:"orphan_file"`
+	Verity           *bool  `json:"verity"`
+	Metadata         string `json:"metadata"`
+	AgCount          *int   `json:"agcount"`
 	VolID            string `json:"volid"`
 	FatSize          int    `json:"fat-size"`
+	Geometry         *struct {
+		Heads           int `json:"heads"`
+		SectorsPerTrack int `json:"sectors-per-track"`
+	} `json:"geometry"`
 }
 
-// mkfsCommand is the mkfs invocation for a filesystem and its options.
+// mkfsCommand is the mkfs invocation for a filesystem and its options, as
+// osbuild's stages run them.
 func mkfsCommand(fs string, o *mkfsOptions) (string, []string) {
+	args := []string{"-U", o.UUID} // ext4, btrfs
+	if o.Label != "" {
+		args = append(args, "-L", o.Label)
+	}
 	switch fs {
 	case "ext4":
-		args := []string{"-F", "-U", o.UUID}
-		if o.Label != "" {
-			args = append(args, "-L", o.Label)
-		}
 		if o.LazyInit != nil {
 			v := "0"
 			if *o.LazyInit {
 				v = "1"
 			}
-			args = append(args, "-E", "lazy_itable_init="+v+",lazy_journal_init="+v)
+			args = append(args, "-E", "lazy_itable_init="+v, "-E", "lazy_journal_init="+v)
 		}
-		if o.MetadataCsumSeed != nil {
-			f := "metadata_csum_seed"
-			if !*o.MetadataCsumSeed {
-				f = "^" + f
+		for _, f := range []struct {
+			name string
+			on   *bool
+		}{{"verity", o.Verity}, {"orphan_file", o.OrphanFile}, {"metadata_csum_seed", o.MetadataCsumSeed}} {
+			if f.on != nil {
+				args = append(args, "-O", map[bool]string{true: "", false: "^"}[*f.on]+f.name)
 			}
-			args = append(args, "-O", f)
 		}
-		return "mkfs.ext4", args
+		return "mkfs.ext4", append([]string{"-F"}, args...)
 	case "xfs":
-		args := []string{"-f", "-m", "uuid=" + o.UUID}
+		args = []string{"-f", "-m", "uuid=" + o.UUID}
 		if o.Label != "" {
 			args = append(args, "-L", o.Label)
+		}
+		if o.AgCount != nil {
+			args = append(args, "-d", fmt.Sprintf("agcount=%d", *o.AgCount))
 		}
 		return "mkfs.xfs", args
 	case "btrfs":
-		args := []string{"-f", "-U", o.UUID}
-		if o.Label != "" {
-			args = append(args, "-L", o.Label)
+		if o.Metadata != "" {
+			args = append(args, "-m", o.Metadata)
 		}
-		return "mkfs.btrfs", args
-	default: // fat
-		args := []string{"-i", o.VolID}
-		if o.Label != "" {
-			args = append(args, "-n", o.Label)
-		}
-		if o.FatSize != 0 {
-			args = append(args, "-F", fmt.Sprint(o.FatSize))
-		}
-		return "mkfs.fat", args
+		return "mkfs.btrfs", append([]string{"-f"}, args...)
 	}
+	args = []string{"-I", "-i", o.VolID} // fat
+	if o.Label != "" {
+		args = append(args, "-n", o.Label)
+	}
+	if o.FatSize != 0 {
+		args = append(args, "-F", fmt.Sprint(o.FatSize))
+	}
+	if o.Geometry != nil {
+		args = append(args, "-g", fmt.Sprintf("%d/%d", o.Geometry.Heads, o.Geometry.SectorsPerTrack))
+	}
+	return "mkfs.fat", args
 }

@@ -1,21 +1,48 @@
 package stages
 
 import (
+	"encoding/json"
 	"os"
 )
 
-// org.osbuild.ostree as our users write it: prepare the
-// tree for OSTree. It creates an empty OSTree repository (bare-user mode)
-// at "repository" inside the tree and records "branch" as the ref the
-// system follows (core.osbuildkit-branch in the repository's config, and
+// org.osbuild.ostree has two forms, told apart by their options. Our
+// users' form ("repository" and "branch") prepares the tree for OSTree: an
+// empty OSTree repository (bare-user mode) at "repository" in the tree,
+// following "branch" (core.osbuildkit-branch in its config, and
 // /etc/ostree/branch), so a booted system can pull its updates there.
+// osbuild's form ("osname", "ref", …) is its deprecated deploy stage: it
+// deploys a commit from an org.osbuild.ostree input, an input type
+// osbuildkit does not have, so it is refused when the build is planned.
 func init() {
-	Define(Definition[ostreeOptions]{Type: "org.osbuild.ostree", Run: runOstree})
+	Define(Definition[ostreeOptions]{Type: "org.osbuild.ostree", Plan: planOstree, Run: runOstree})
 }
 
 type ostreeOptions struct {
+	// Our users' form.
 	Repository string `json:"repository"`
 	Branch     string `json:"branch"`
+	// osbuild's deploy form.
+	OSName      string            `json:"osname"`
+	Ref         string            `json:"ref"`
+	Rootfs      *grubFS           `json:"rootfs"`
+	KernelOpts  []string          `json:"kernel_opts"`
+	Mounts      []json.RawMessage `json:"mounts"`
+	Remotes     []json.RawMessage `json:"remotes"`
+	PopulateVar bool              `json:"populate_var"`
+}
+
+// UnmarshalJSON ignores keys osbuild's schema lets through unchecked (its
+// deploy form is an open object).
+func (o *ostreeOptions) UnmarshalJSON(b []byte) error {
+	type plain ostreeOptions
+	return json.Unmarshal(b, (*plain)(o))
+}
+
+func planOstree(c *Context, o *ostreeOptions) (*Plan, error) {
+	if o.OSName != "" {
+		return nil, c.StageError("this is osbuild's deploy form of org.osbuild.ostree (osname %q): it deploys a commit from an org.osbuild.ostree input, which osbuildkit does not implement; osbuildkit's form takes \"repository\" and \"branch\"", o.OSName)
+	}
+	return InBuildroot(), nil
 }
 
 func runOstree(rt *Runtime, o *ostreeOptions) error {

@@ -1,32 +1,32 @@
 package stages
 
 import (
+	"encoding/json"
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
 )
 
-// org.osbuild.ostree.commit: commit the "tree" input to the
-// repository in this pipeline's tree ("repository", default /repo, made by
-// org.osbuild.ostree.init) on "ref", with os_version as the
-// version metadata and "parent" as the parent commit.
+// org.osbuild.ostree.commit: commit the "tree" input to the repository
+// /repo in this pipeline's tree (made by org.osbuild.ostree.init) on
+// "ref", with os_version as the version metadata and "parent" as the
+// parent commit, and write /compose.json beside it (the commit and the
+// ref), as osbuild's stage does. osbuild commits with rpm-ostree;
+// osbuildkit with ostree, which labels nothing, so selinux-label-version
+// has no effect (rule NoEffectHere warns).
 func init() {
 	Define(Definition[ostreeCommitOptions]{Type: "org.osbuild.ostree.commit", Plan: planOstreeCommit, Run: runOstreeCommit})
 }
 
 type ostreeCommitOptions struct {
-	Ref        string            `json:"ref"`
-	OSVersion  string            `json:"os_version"`
-	Parent     string            `json:"parent"`
-	Repository string            `json:"repository"`
-	Subject    string            `json:"subject"`
-	Metadata   map[string]string `json:"metadata"`
+	Ref                 string `json:"ref"`
+	OSVersion           string `json:"os_version"`
+	Parent              string `json:"parent"`
+	SELinuxLabelVersion int    `json:"selinux-label-version"`
 }
 
 func planOstreeCommit(c *Context, _ *ostreeCommitOptions) (*Plan, error) {
@@ -37,10 +37,7 @@ func planOstreeCommit(c *Context, _ *ostreeCommitOptions) (*Plan, error) {
 }
 
 func runOstreeCommit(rt *Runtime, o *ostreeCommitOptions) error {
-	if o.Repository == "" {
-		o.Repository = "/repo"
-	}
-	repo, err := rt.Path(o.Repository)
+	repo, err := rt.Path("/repo")
 	if err != nil {
 		return err
 	}
@@ -48,36 +45,61 @@ func runOstreeCommit(rt *Runtime, o *ostreeCommitOptions) error {
 	if err != nil {
 		return err
 	}
-	return CommitTree(rt, repo, tree, o.Ref, CommitArgs(o.Subject, o.OSVersion, o.Parent, o.Metadata)...)
+	if err := CommitTree(rt, repo, tree, o.Ref, CommitOptions{Args: CommitArgs(o.OSVersion, o.Parent)}); err != nil {
+		return err
+	}
+	commit, err := rt.Output("ostree", "rev-parse", "--repo="+repo, o.Ref)
+	if err != nil {
+		return err
+	}
+	compose, err := json.Marshal(map[string]string{"ostree-commit": strings.TrimSpace(string(commit)), "ref": o.Ref})
+	if err != nil {
+		return err
+	}
+	return rt.WriteFile("/compose.json", compose, 0o644)
 }
 
-// CommitArgs are ostree commit's options for a subject, a version, a parent
-// and metadata.
-func CommitArgs(subject, version, parent string, metadata map[string]string) []string {
+// CommitArgs are ostree commit's options for a version and a parent.
+func CommitArgs(version, parent string) []string {
 	var args []string
-	if subject != "" {
-		args = append(args, "--subject="+subject)
-	}
 	if version != "" {
 		args = append(args, "--add-metadata-string=version="+version)
 	}
 	if parent != "" {
 		args = append(args, "--parent="+parent)
 	}
-	for _, k := range slices.Sorted(maps.Keys(metadata)) {
-		args = append(args, "--add-metadata-string="+k+"="+metadata[k])
-	}
 	return args
+}
+
+// CommitOptions say how CommitTree commits.
+type CommitOptions struct {
+	// Args are more ostree commit arguments.
+	Args []string
+	// TmpSymlink commits /tmp as a symbolic link to sysroot/tmp rather
+	// than the tree's directory (osbuild's tmp-is-dir false).
+	TmpSymlink bool
 }
 
 // CommitTree commits a directory to an OSTree repository on ref, through
 // a tar stream: device nodes, sockets and FIFOs cannot be stored by OSTree
 // and are left out (the booted system's /dev and /run are filesystems of
 // their own).
-func CommitTree(rt *Runtime, repo, tree, ref string, extra ...string) error {
+func CommitTree(rt *Runtime, repo, tree, ref string, co CommitOptions) error {
 	skip, err := unstorable(tree)
 	if err != nil {
 		return err
+	}
+	if co.TmpSymlink {
+		overlay, err := os.MkdirTemp("", "ostree-tmp-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(overlay)
+		if err := os.Symlink("sysroot/tmp", filepath.Join(overlay, "tmp")); err != nil {
+			return err
+		}
+		skip = append(skip, "./tmp")
+		co.Args = append(co.Args, "--tree=dir="+overlay)
 	}
 	list, err := os.CreateTemp("", "ostree-skip-")
 	if err != nil {
@@ -93,7 +115,7 @@ func CommitTree(rt *Runtime, repo, tree, ref string, extra ...string) error {
 	if rt.SourceEpoch != nil {
 		args = append(args, "--timestamp=@"+strconv.FormatInt(*rt.SourceEpoch, 10))
 	}
-	commit := rt.Command("ostree", append(args, extra...)...)
+	commit := rt.Command("ostree", append(args, co.Args...)...)
 	// A real pipe, both ends closed here once the children have them, so a
 	// failing ostree makes tar stop (SIGPIPE) instead of blocking.
 	r, w, err := os.Pipe()

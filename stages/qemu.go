@@ -1,13 +1,7 @@
 package stages
 
 import (
-	"encoding/json"
-	"fmt"
-	"os"
-	"path/filepath"
-
 	"github.com/osbuildkit/osbuildkit/disk"
-	"github.com/osbuildkit/osbuildkit/internal/securejoin"
 )
 
 // org.osbuild.qemu: convert the raw disk image of the "image"
@@ -22,39 +16,14 @@ type qemuOptions struct {
 	Format   disk.Format `json:"format"`
 }
 
-func planQemu(_ *Context, o *qemuOptions) (*Plan, error) {
-	plan := InBuildroot()
-	plan.Outputs = []string{o.Filename}
-	return plan, nil
+func planQemu(c *Context, o *qemuOptions) (*Plan, error) {
+	return outputPlan(c, o.Filename)
 }
 
 func runQemu(rt *Runtime, o *qemuOptions) error {
-	in, ok := rt.Inputs["image"]
-	if !ok {
-		return fmt.Errorf("the stage has no input \"image\"")
-	}
-	src := ""
-	for _, ref := range in.Refs {
-		var opts struct {
-			File string `json:"file"`
-		}
-		if err := json.Unmarshal(ref, &opts); err != nil {
-			return fmt.Errorf("input \"image\": %w", err)
-		}
-		if opts.File != "" {
-			p, err := securejoin.Join(in.Path, opts.File)
-			if err != nil {
-				return err
-			}
-			src = p
-		}
-	}
-	if src == "" {
-		entries, _ := os.ReadDir(in.Path)
-		if len(entries) != 1 {
-			return fmt.Errorf("input \"image\": name the file ({\"name:PIPELINE\": {\"file\": \"disk.raw\"}})")
-		}
-		src = filepath.Join(in.Path, entries[0].Name())
+	src, err := rt.InputFile("image")
+	if err != nil {
+		return err
 	}
 	out, err := rt.Path("/" + o.Filename)
 	if err != nil {
@@ -65,5 +34,5 @@ func runQemu(rt *Runtime, o *qemuOptions) error {
 	if o.Format.Type == "raw" {
 		return rt.Run("cp", "--sparse=always", src, out)
 	}
-	return disk.Convert(rt, src, out, o.Format)
+	return disk.Convert(rt, src, out, o.Format.OsbuildDefaults())
 }

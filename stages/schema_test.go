@@ -104,6 +104,13 @@ func (c *schemaCheck) walk(where string, s map[string]any, typ reflect.Type) {
 		}
 	}
 	if props, ok := s["properties"].(map[string]any); ok {
+		_, patterned := s["patternProperties"]
+		if ap, set := s["additionalProperties"]; (!set || ap != false) && !patterned && typ.Kind() == reflect.Struct &&
+			!reflect.PointerTo(typ).Implements(reflect.TypeFor[json.Unmarshaler]()) {
+			// osbuild accepts, and ignores, keys such an object does not
+			// declare: the type must decode leniently (an UnmarshalJSON).
+			c.t.Errorf("%s: the schema leaves the object open, but %s decodes strictly", where, typ)
+		}
 		for name, ps := range props {
 			ft, ok := fieldType(typ, name)
 			if !ok {
@@ -120,6 +127,12 @@ func (c *schemaCheck) walk(where string, s map[string]any, typ reflect.Type) {
 			return
 		}
 		c.walk(where+"[]", items, typ.Elem())
+	}
+	if pp, ok := s["patternProperties"].(map[string]any); ok && typ.Kind() == reflect.Map {
+		for pattern, ps := range pp {
+			psm, _ := ps.(map[string]any)
+			c.walk(where+".<"+pattern+">", psm, typ.Elem())
+		}
 	}
 	if ap, ok := s["additionalProperties"].(map[string]any); ok {
 		if typ.Kind() != reflect.Map {

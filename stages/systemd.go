@@ -1,8 +1,16 @@
 package stages
 
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
 // org.osbuild.systemd: enable, disable and mask units and set
 // the default target, with the tree's systemctl working on files only
-// (--root), so nothing needs a running systemd.
+// (--root), so nothing needs a running systemd. Generators are masked by
+// linking them to /dev/null in /etc/systemd/system-generators, as osbuild
+// does (systemctl cannot mask them).
 func init() {
 	Define(Definition[systemdOptions]{Type: "org.osbuild.systemd", Plan: planInTree[systemdOptions], Run: runSystemd})
 }
@@ -11,6 +19,7 @@ type systemdOptions struct {
 	Enabled       []string `json:"enabled_services"`
 	Disabled      []string `json:"disabled_services"`
 	Masked        []string `json:"masked_services"`
+	Generators    []string `json:"masked_generators"`
 	DefaultTarget string   `json:"default_target"`
 }
 
@@ -25,6 +34,18 @@ func runSystemd(rt *Runtime, o *systemdOptions) error {
 		}
 		if err := rt.Run("systemctl", append([]string{root, step.verb}, step.units...)...); err != nil {
 			return err
+		}
+	}
+	for _, g := range o.Generators {
+		p, err := rt.Path("/etc/systemd/system-generators/" + g)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.Symlink("/dev/null", p); err != nil {
+			return fmt.Errorf("masking generator %s: %w", g, err)
 		}
 	}
 	if o.DefaultTarget != "" {

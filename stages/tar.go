@@ -10,10 +10,14 @@ import (
 )
 
 // org.osbuild.tar: archive the "tree" input into filename in this
-// pipeline's tree, entries sorted by name, owners numeric. With the
-// pipeline's source-epoch, mtimes are clamped to it. gzip, xz, zstd and
-// bzip2 compress on every core (pigz, xz -T0, zstd -T0, pbzip2). The v1
-// assembler of the same name shares this implementation.
+// pipeline's tree, with osbuild's defaults: ACLs, SELinux labels and
+// extended attributes kept, owners by name and number ("numeric-owner"
+// for numbers only), holes kept only with "sparse", compression "auto"
+// (from the file name, as tar's --auto-compress), "transform" passed to
+// tar. Entries are sorted by name and, with the pipeline's source-epoch,
+// mtimes are clamped to it. gzip, xz, zstd and bzip2 compress on every
+// core (pigz, xz -T0, zstd -T0, pbzip2). The v1 assembler of the same name
+// shares this implementation; it compresses only when asked.
 func init() {
 	Define(Definition[TarOptions]{Type: "org.osbuild.tar", Plan: PlanTar, Run: RunTar})
 }
@@ -25,11 +29,21 @@ type TarOptions struct {
 	Compression  string   `json:"compression"`
 	Format       string   `json:"format"`
 	ACLs         *bool    `json:"acls"`
-	SELinux      bool     `json:"selinux"`
+	SELinux      *bool    `json:"selinux"`
 	Xattrs       *bool    `json:"xattrs"`
 	RootNode     string   `json:"root-node"`
-	NumericOwner *bool    `json:"numeric-owner"`
+	NumericOwner bool     `json:"numeric-owner"`
 	Paths        []string `json:"paths"`
+	Sparse       bool     `json:"sparse"`
+	Transform    string   `json:"transform"`
+}
+
+// RunTarAssembler is the v1 assembler: no compression unless asked.
+func RunTarAssembler(rt *Runtime, o *TarOptions) error {
+	if o.Compression == "" {
+		o.Compression = "none"
+	}
+	return RunTar(rt, o)
 }
 
 // PlanTar checks the input and runs tar in the buildroot.
@@ -37,9 +51,7 @@ func PlanTar(c *Context, o *TarOptions) (*Plan, error) {
 	if err := c.RequireInput("tree"); err != nil {
 		return nil, err
 	}
-	plan := InBuildroot()
-	plan.Outputs = []string{o.Filename}
-	return plan, nil
+	return outputPlan(c, o.Filename)
 }
 
 // tarCompressors lists, per compression, the programs to try: the
@@ -52,7 +64,22 @@ var tarCompressors = map[string][]string{
 	"lzip":  {"lzip"},
 	"lzma":  {"xz --format=lzma"},
 	"lzop":  {"lzop"},
-	"":      nil,
+	"none":  nil,
+}
+
+// autoCompression is the compression tar's --auto-compress picks for a
+// file name.
+func autoCompression(filename string) string {
+	for _, s := range []struct{ suffix, compression string }{
+		{".gz", "gzip"}, {".tgz", "gzip"}, {".taz", "gzip"}, {".xz", "xz"}, {".txz", "xz"},
+		{".zst", "zstd"}, {".tzst", "zstd"}, {".bz2", "bzip2"}, {".tbz", "bzip2"}, {".tbz2", "bzip2"}, {".tz2", "bzip2"},
+		{".lz", "lzip"}, {".lzma", "lzma"}, {".tlz", "lzma"}, {".lzo", "lzop"},
+	} {
+		if strings.HasSuffix(filename, s.suffix) {
+			return s.compression
+		}
+	}
+	return "none"
 }
 
 // compressor picks the first available program for a compression.
@@ -80,7 +107,11 @@ func RunTar(rt *Runtime, o *TarOptions) error {
 		return err
 	}
 	args := tarArgs(o, rt.SourceEpoch)
-	comp, err := compressor(o.Compression, exec.LookPath)
+	compression := o.Compression
+	if compression == "" || compression == "auto" {
+		compression = autoCompression(o.Filename)
+	}
+	comp, err := compressor(compression, exec.LookPath)
 	if err != nil {
 		return err
 	}
@@ -107,25 +138,36 @@ func tarArgs(o *TarOptions, epoch *int64) []string {
 	if format == "" {
 		format = "gnu"
 	}
-	// --sparse keeps holes (disk images, truncated files) out of the archive.
-	args := []string{"--create", "--format=" + format, "--sort=name", "--sparse"}
-	if o.NumericOwner == nil || *o.NumericOwner {
+	args := []string{"--create", "--format=" + format, "--sort=name"}
+	if o.NumericOwner {
 		args = append(args, "--numeric-owner")
 	}
 	if o.ACLs == nil || *o.ACLs {
 		args = append(args, "--acls")
 	}
+	if o.SELinux == nil || *o.SELinux {
+		args = append(args, "--selinux")
+	}
 	if o.Xattrs == nil || *o.Xattrs {
 		args = append(args, "--xattrs", "--xattrs-include=*")
 	}
-	if o.SELinux {
-		args = append(args, "--selinux")
+	if o.Sparse {
+		args = append(args, "--sparse")
 	}
-	if epoch != nil {
-		args = append(args, "--mtime=@"+strconv.FormatInt(*epoch, 10), "--clamp-mtime")
-		if format == "pax" || format == "posix" {
-			args = append(args, "--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime")
-		}
+	if o.Transform != "" {
+		args = append(args, "--transform", o.Transform)
+	}
+	return append(args, epochArgs(format, epoch)...)
+}
+
+// epochArgs clamp the archive's mtimes to the pipeline's source-epoch.
+func epochArgs(format string, epoch *int64) []string {
+	if epoch == nil {
+		return nil
+	}
+	args := []string{"--mtime=@" + strconv.FormatInt(*epoch, 10), "--clamp-mtime"}
+	if format == "pax" || format == "posix" {
+		args = append(args, "--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime")
 	}
 	return args
 }

@@ -14,15 +14,6 @@ import (
 
 var errNoEntry = errors.New("no such entry")
 
-// dbHas reports whether a passwd-style file has an entry for name.
-func dbHas(rt *Runtime, db, name string) (bool, error) {
-	_, err := dbEntry(rt, db, name)
-	if err == errNoEntry {
-		return false, nil
-	}
-	return err == nil, err
-}
-
 // dbEntry returns the fields of name's line in a passwd-style file.
 func dbEntry(rt *Runtime, db, name string) ([]string, error) {
 	p, err := rt.Path(db)

@@ -1,6 +1,7 @@
 package stages
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
@@ -10,49 +11,43 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
-// org.osbuild.users: add users, or modify existing ones, with the
-// tree's own useradd/usermod (the tree is the sandbox's root). "password"
-// is a crypt(3) hash; "key"/"keys" go to ~/.ssh/authorized_keys (0600, in a
-// 0700 ~/.ssh, owned by the user); "expiredate" is in days since
-// 1970-01-01.
+// org.osbuild.users: add users, or modify existing ones, with the tree's
+// own useradd/usermod (the tree is the sandbox's root), as osbuild does:
+// "uid" may repeat another's (useradd -o); "home" "" makes no home
+// directory. Without "home" the home directory is made (Debian's useradd
+// makes none by default; Fedora's, which osbuild's users get, does).
+// "password" is a crypt(3) hash; "key"/"keys" go to ~/.ssh/authorized_keys
+// (0600, in a 0700 ~/.ssh, owned by the user); "expiredate" is in days
+// since 1970-01-01; "force_password_reset" expires the password (passwd
+// --expire). An existing user keeps its uid: asking for another fails.
 func init() {
-	Define(Definition[usersOptions]{Type: "org.osbuild.users", Plan: planUsers, Run: runUsers})
+	Define(Definition[usersOptions]{Type: "org.osbuild.users", Plan: planInTree[usersOptions], Run: runUsers})
 }
 
 type user struct {
-	UID         *int     `json:"uid"`
-	GID         *int     `json:"gid"`
-	Groups      []string `json:"groups"`
-	Description *string  `json:"description"`
-	Home        string   `json:"home"`
-	Shell       string   `json:"shell"`
-	Password    *string  `json:"password"`
-	Key         string   `json:"key"`
-	Keys        []string `json:"keys"`
-	ExpireDate  *int64   `json:"expiredate"`
+	UID                *float64 `json:"uid"`
+	GID                *float64 `json:"gid"`
+	Groups             []string `json:"groups"`
+	Description        *string  `json:"description"`
+	Home               *string  `json:"home"`
+	Shell              string   `json:"shell"`
+	Password           *string  `json:"password"`
+	Key                string   `json:"key"`
+	Keys               []string `json:"keys"`
+	ExpireDate         *int64   `json:"expiredate"`
+	ForcePasswordReset bool     `json:"force_password_reset"`
+}
+
+// UnmarshalJSON ignores keys osbuild's schema lets through unchecked.
+func (u *user) UnmarshalJSON(b []byte) error {
+	type plain user
+	return json.Unmarshal(b, (*plain)(u))
 }
 
 type usersOptions struct {
 	Users map[string]user `json:"users"`
-}
-
-func planUsers(c *Context, o *usersOptions) (*Plan, error) {
-	byUID := map[int]string{}
-	for _, name := range slices.Sorted(maps.Keys(o.Users)) {
-		u := o.Users[name]
-		if u.UID == nil {
-			continue
-		}
-		if other, dup := byUID[*u.UID]; dup {
-			return nil, c.OptionError(manifest.Path{"users", name, "uid"}, "uid %d is also given to user %q", *u.UID, other)
-		}
-		byUID[*u.UID] = name
-	}
-	return &Plan{Exec: &Exec{Root: RootTree}}, nil
 }
 
 func runUsers(rt *Runtime, o *usersOptions) error {
@@ -64,26 +59,17 @@ func runUsers(rt *Runtime, o *usersOptions) error {
 	return nil
 }
 
-func addUser(rt *Runtime, name string, u user) error {
-	exists, err := dbHas(rt, "/etc/passwd", name)
-	if err != nil {
-		return err
-	}
+// userArgs are the arguments useradd and usermod share.
+func userArgs(u user) []string {
 	var args []string
-	if u.UID != nil {
-		args = append(args, "-u", strconv.Itoa(*u.UID))
-	}
 	if u.GID != nil {
-		args = append(args, "-g", strconv.Itoa(*u.GID))
+		args = append(args, "-g", strconv.FormatFloat(*u.GID, 'f', -1, 64))
 	}
 	if len(u.Groups) > 0 {
 		args = append(args, "-G", strings.Join(u.Groups, ","))
 	}
 	if u.Description != nil {
 		args = append(args, "-c", *u.Description)
-	}
-	if u.Home != "" {
-		args = append(args, "-d", u.Home)
 	}
 	if u.Shell != "" {
 		args = append(args, "-s", u.Shell)
@@ -94,20 +80,52 @@ func addUser(rt *Runtime, name string, u user) error {
 	if u.ExpireDate != nil {
 		args = append(args, "-e", time.Unix(*u.ExpireDate*86400, 0).UTC().Format("2006-01-02"))
 	}
-	if exists {
+	return args
+}
+
+func addUser(rt *Runtime, name string, u user) error {
+	entry, err := dbEntry(rt, "/etc/passwd", name)
+	if err != nil && err != errNoEntry {
+		return err
+	}
+	uid := ""
+	if u.UID != nil {
+		uid = strconv.FormatFloat(*u.UID, 'f', -1, 64)
+	}
+	args := userArgs(u)
+	switch {
+	case entry != nil && uid != "" && entry[2] != uid:
+		return fmt.Errorf("the tree has user %s with uid %s: an existing user's uid cannot change to %s", name, entry[2], uid)
+	case entry != nil:
+		if u.Home != nil && *u.Home != "" {
+			args = append(args, "-d", *u.Home, "-m")
+		}
 		if len(args) > 0 {
-			if u.Home != "" {
-				args = append(args, "-m")
-			}
 			if err := rt.Run("usermod", append(args, name)...); err != nil {
 				return err
 			}
 		}
-	} else {
+	default:
+		if uid != "" {
+			args = append(args, "-u", uid, "-o")
+		}
 		if u.GID == nil {
 			args = append(args, "-U")
 		}
-		if err := rt.Run("useradd", append(append(args, "-m"), name)...); err != nil {
+		switch {
+		case u.Home == nil:
+			args = append(args, "-m")
+		case *u.Home == "":
+			args = append(args, "-M")
+		default:
+			args = append(args, "-d", *u.Home, "-m")
+		}
+		if err := rt.Run("useradd", append(args, name)...); err != nil {
+			return err
+		}
+	}
+	if u.ForcePasswordReset {
+		if err := rt.Run("passwd", "--expire", name); err != nil {
 			return err
 		}
 	}
