@@ -125,7 +125,7 @@ func TestDialects(t *testing.T) {
 	  "stages": [{"name": "org.osbuild.noop", "options": {"x": 1}}]}, "runner": "org.osbuild.debian12"},
 	  "stages": [{"name": "org.osbuild.hostname", "options": {"hostname": "h"}}],
 	  "assembler": {"name": "org.osbuild.tar", "options": {"filename": "t.tar"}}},
-	  "sources": {"org.osbuild.files": {"urls": {"sha256:ab": "http://x/y"}}}}`
+	  "sources": {"org.osbuild.files": {"urls": {"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": "http://x/y"}}}}`
 	m, err := Load("v1.json", []byte(v1doc))
 	if err != nil {
 		t.Fatal(err)
@@ -140,7 +140,7 @@ func TestDialects(t *testing.T) {
 	if m.Pipeline("tree").Runner != "org.osbuild.debian12" {
 		t.Errorf("runner %q", m.Pipeline("tree").Runner)
 	}
-	if m.Sources.Curl["sha256:ab"].URL != "http://x/y" {
+	if m.Sources.Curl["sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"].URL != "http://x/y" {
 		t.Errorf("v1 files source not converted: %+v", m.Sources)
 	}
 	if m.Exports[0] != "assembler" {

@@ -84,6 +84,37 @@ func TestOsbuildSchemaCases(t *testing.T) {
 	}
 }
 
+// probe is a stage description of osbuild's test data with one option
+// changed (a value of another type, removed, an unknown one added), and
+// osbuild's verdict on it.
+type probe struct {
+	Stage       string         `json:"stage"`
+	Mutation    string         `json:"mutation"`
+	Description map[string]any `json:"description"`
+	Valid       bool           `json:"valid"`
+}
+
+// Our schemas reject what osbuild's reject, and accept what they accept,
+// option by option.
+func TestOsbuildSchemaProbes(t *testing.T) {
+	var probes []probe
+	readJSON(t, "testdata/osbuild/schema-probes.json", &probes)
+	rejected := 0
+	for _, c := range probes {
+		p := &problems{file: &File{Name: "probe.json"}}
+		p.validateAgainst("stages/"+c.Stage+".json", c.Description, Path{})
+		if valid := len(p.list) == 0; valid != c.Valid {
+			t.Errorf("%s, %s: osbuild's verdict is valid=%v, ours %v", c.Stage, c.Mutation, c.Valid, valid)
+		}
+		if !c.Valid {
+			rejected++
+		}
+	}
+	if len(probes) < 1000 || rejected < 500 {
+		t.Errorf("%d probes, %d rejected", len(probes), rejected)
+	}
+}
+
 func readJSON(t *testing.T, path string, v any) {
 	t.Helper()
 	data, err := os.ReadFile(path)

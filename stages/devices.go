@@ -180,6 +180,10 @@ type mountOptions struct {
 	NoRecovery bool   `json:"norecovery"`
 	Subvol     string `json:"subvol"`
 	Compress   string `json:"compress"`
+	UID        *int   `json:"uid"`
+	GID        *int   `json:"gid"`
+	Umask      string `json:"umask"`
+	Shortname  string `json:"shortname"`
 	Source     string `json:"source"` // org.osbuild.bind
 }
 
@@ -195,14 +199,22 @@ func (o *mountOptions) data() string {
 	if o.Compress != "" {
 		data = append(data, "compress="+o.Compress)
 	}
+	if o.UID != nil {
+		data = append(data, fmt.Sprintf("uid=%d", *o.UID))
+	}
+	if o.GID != nil {
+		data = append(data, fmt.Sprintf("gid=%d", *o.GID))
+	}
+	if o.Umask != "" {
+		data = append(data, "umask="+o.Umask)
+	}
+	if o.Shortname != "" {
+		data = append(data, "shortname="+o.Shortname)
+	}
 	return strings.Join(data, ",")
 }
 
 func (rt *Runtime) mount(m Mount) (string, func(), error) {
-	target := filepath.Join(MountRoot, m.Target)
-	if err := os.MkdirAll(target, 0o755); err != nil {
-		return "", nil, err
-	}
 	opts, err := decodeOptions[mountOptions](m.Options)
 	if err != nil {
 		return "", nil, fmt.Errorf("decoding the mount options: %w", err)
@@ -211,13 +223,18 @@ func (rt *Runtime) mount(m Mount) (string, func(), error) {
 	if opts.ReadOnly || opts.RO {
 		flags |= unix.MS_RDONLY
 	}
+	target := filepath.Join(MountRoot, m.Target)
 	var source, fstype, data string
 	if m.Type == "org.osbuild.bind" {
-		p, err := rt.Path(opts.Source)
-		if err != nil {
+		// As osbuild binds: a path on another mount (mount://) onto a
+		// path in the tree (tree://), with what is mounted below it.
+		if source, err = rt.resolve(opts.Source); err != nil {
 			return "", nil, err
 		}
-		source, flags = p, flags|unix.MS_BIND
+		if target, err = rt.resolve(m.Target); err != nil {
+			return "", nil, err
+		}
+		flags |= unix.MS_BIND | unix.MS_REC
 	} else {
 		var ok bool
 		if fstype, ok = fsTypes[m.Type]; !ok {
@@ -227,6 +244,9 @@ func (rt *Runtime) mount(m Mount) (string, func(), error) {
 			return "", nil, fmt.Errorf("no device %q", m.Source)
 		}
 		data = opts.data()
+	}
+	if err := os.MkdirAll(target, 0o755); err != nil {
+		return "", nil, err
 	}
 	if err := unix.Mount(source, target, fstype, flags, data); err != nil {
 		return "", nil, fmt.Errorf("mounting %s on %s: %w", source, target, err)
