@@ -62,9 +62,9 @@ func PlanDiskImage(c *Context, o *disk.Options, filename string) (*Plan, error) 
 	return plan, nil
 }
 
-// handedRootUUID is the root_fs_uuid of the last org.osbuild.grub2 stage
-// of the pipeline the "tree" input names, when the disk's root filesystem
-// has no UUID of its own.
+// handedRootUUID is the root UUID (rootfs.uuid, else root_fs_uuid) of the
+// last org.osbuild.grub2 stage of the pipeline the "tree" input names, when
+// the disk's root filesystem has no UUID of its own.
 func handedRootUUID(c *Context, d *disk.Disk) string {
 	unnamed := false
 	for _, p := range d.Partitions {
@@ -80,7 +80,13 @@ func handedRootUUID(c *Context, d *disk.Disk) string {
 		name, ok := ref.PipelineName()
 		if pl := c.Manifest.Pipeline(name); ok && pl != nil {
 			for _, st := range pl.Stages {
-				if v, _ := st.Options["root_fs_uuid"].(string); st.Type == "org.osbuild.grub2" && v != "" {
+				if st.Type != "org.osbuild.grub2" {
+					continue
+				}
+				if v, _ := st.Options["root_fs_uuid"].(string); v != "" {
+					uuid = v
+				}
+				if v, _ := obj(st.Options["rootfs"])["uuid"].(string); v != "" {
 					uuid = v
 				}
 			}
@@ -110,4 +116,10 @@ func BuildDiskImage(rt *Runtime, o *disk.Options, filename string, f disk.Format
 		return err
 	}
 	return disk.Convert(rt, raw, out, f)
+}
+
+// obj is v as a JSON object, or nil.
+func obj(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
 }
