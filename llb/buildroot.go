@@ -1,6 +1,7 @@
 package llb
 
 import (
+	"slices"
 	"strings"
 
 	bkllb "github.com/moby/buildkit/client/llb"
@@ -46,4 +47,51 @@ func (c *compiler) hostBuildroot() bkllb.State {
 	c.steps.host = c.steps.add("[buildroot] install stage tools", st, nil)
 	c.steps.note(c.steps.host)
 	return st
+}
+
+// toolsBuildroot is the host buildroot with the Debian packages a stage
+// asks for beyond HostTools (rpm, squashfs-tools, …): one layer per set of
+// packages, so manifests that do not use those stages keep their cache.
+func (c *compiler) toolsBuildroot(tools []string) bkllb.State {
+	root := c.hostBuildroot()
+	if len(tools) == 0 {
+		return root
+	}
+	tools = slices.Clone(tools)
+	slices.Sort(tools)
+	tools = slices.Compact(tools)
+	key := strings.Join(tools, " ")
+	if t, ok := c.tools[key]; ok {
+		c.steps.note(t.step)
+		return t.state
+	}
+	name := "[buildroot] install " + key
+	script := "set -e; apt-get update -qq; apt-get install -y -qq --no-install-recommends " +
+		key + " >/dev/null; rm -rf /var/lib/apt/lists/*"
+	opts := []bkllb.RunOption{
+		bkllb.Args([]string{"/bin/sh", "-c", script}),
+		bkllb.AddEnv("PATH", stages.ExecPath),
+		bkllb.AddEnv("DEBIAN_FRONTEND", "noninteractive"),
+		bkllb.WithCustomName(name),
+	}
+	if c.opt.Proxy != nil {
+		opts = append(opts, bkllb.WithProxy(*c.opt.Proxy))
+	}
+	st := root.Run(opts...).Root()
+	var after []int
+	if c.steps.host >= 0 {
+		after = []int{c.steps.host}
+	}
+	step := c.steps.add(name, st, after)
+	c.steps.note(step)
+	if c.tools == nil {
+		c.tools = map[string]toolsRoot{}
+	}
+	c.tools[key] = toolsRoot{state: st, step: step}
+	return st
+}
+
+type toolsRoot struct {
+	state bkllb.State
+	step  int
 }

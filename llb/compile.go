@@ -103,6 +103,7 @@ type compiler struct {
 	opt    Options
 	trees  map[string]bkllb.State
 	host   *bkllb.State
+	tools  map[string]toolsRoot
 	steps  *steps
 	result *Result
 }

@@ -48,7 +48,7 @@ func (c *compiler) exec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Ex
 	if ex.Root == stages.RootTree {
 		return tree.Run(opts...).Root(), nil
 	}
-	root, err := c.buildroot(pl)
+	root, err := c.buildroot(pl, ex.Tools)
 	if err != nil {
 		return tree, err
 	}
@@ -172,8 +172,9 @@ func (c *compiler) execInputs(st *manifest.Stage, spec *stages.Spec) ([]bkllb.Ru
 }
 
 // buildroot is where a pipeline's exec stages run: its build pipeline's
-// tree, or the host buildroot.
-func (c *compiler) buildroot(pl *manifest.Pipeline) (bkllb.State, error) {
+// tree (which, as in osbuild, must have the tools), or the host buildroot
+// with the tools the stage asks for.
+func (c *compiler) buildroot(pl *manifest.Pipeline, tools []string) (bkllb.State, error) {
 	if pl.Build != "" {
 		c.steps.notePipeline(pl.Build)
 		root, ok := c.trees[pl.Build]
@@ -182,5 +183,5 @@ func (c *compiler) buildroot(pl *manifest.Pipeline) (bkllb.State, error) {
 		}
 		return root, nil
 	}
-	return c.hostBuildroot(), nil
+	return c.toolsBuildroot(tools), nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 )
 
 // Dialect is the format a manifest was written in.
@@ -226,4 +227,39 @@ type InlineItem struct {
 	Encoding string
 	Data     []byte
 	Path     Path
+}
+
+// Written is the stage's option at path (below its options) as the
+// manifest's file has it: objects' members in the order written, which
+// the model's maps do not keep (osbuild's stages write configuration
+// files in that order). Nil when the file does not have it, or has it
+// otherwise than the model (a key given twice).
+func (m *Manifest) Written(st *Stage, path Path) json.RawMessage {
+	if m.file == nil {
+		return nil
+	}
+	raw := rawAt(m.file.Data, append(st.OptionsPath(), path...))
+	var a, b any
+	if raw == nil || json.Unmarshal(raw, &a) != nil {
+		return nil
+	}
+	var v any = st.Options
+	for _, e := range path {
+		switch k := e.(type) {
+		case string:
+			o, _ := v.(map[string]any)
+			v = o[k]
+		case int:
+			l, _ := v.([]any)
+			if k >= len(l) {
+				return nil
+			}
+			v = l[k]
+		}
+	}
+	model, err := json.Marshal(v)
+	if err != nil || json.Unmarshal(model, &b) != nil || !reflect.DeepEqual(a, b) {
+		return nil
+	}
+	return raw
 }

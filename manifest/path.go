@@ -23,7 +23,12 @@ func (p Path) String() string {
 		case int:
 			b.WriteString("[" + strconv.Itoa(v) + "]")
 		case string:
-			if strings.Contains(v, " ") {
+			switch {
+			case strings.ContainsAny(v, "/\"[]"):
+				// a path or URL as a key: jq's form, so it reads as one key
+				b.WriteString("[" + strconv.Quote(v) + "]")
+				continue
+			case strings.Contains(v, " "):
 				v = "'" + v + "'"
 			}
 			b.WriteString("." + v)

@@ -23,8 +23,8 @@ func TestPathsAsOsbuildTakesThem(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct{ name, doc, path, msg string }{
-		{"chmod relative", v2(`{"type": "org.osbuild.chmod", "options": {"items": {"etc/shadow": {"mode": "0777"}}}}`), ".pipelines[0].stages[0].options.items.etc/shadow", "does not match any of the regexes"},
-		{"chown ..", v2(`{"type": "org.osbuild.chown", "options": {"items": {"/../etc": {"user": 0}}}}`), ".pipelines[0].stages[0].options.items./../etc", "does not match any of the regexes"},
+		{"chmod relative", v2(`{"type": "org.osbuild.chmod", "options": {"items": {"etc/shadow": {"mode": "0777"}}}}`), ".pipelines[0].stages[0].options.items[\"etc/shadow\"]", "does not match any of the regexes"},
+		{"chown ..", v2(`{"type": "org.osbuild.chown", "options": {"items": {"/../etc": {"user": 0}}}}`), ".pipelines[0].stages[0].options.items[\"/../etc\"]", "does not match any of the regexes"},
 		{"ln link without scheme", v2(`{"type": "org.osbuild.ln", "options": {"paths": [{"target": "/etc/shadow", "link_name": "/x"}]}}`), ".pipelines[0].stages[0].options.paths[0].link_name", "is not valid under any of the given schemas"},
 	} {
 		wantProblem(t, tc.name, tc.doc, tc.path, tc.msg)

@@ -168,3 +168,18 @@ func (s *scanner) skipValue() {
 		}
 	}
 }
+
+// rawAt is the value at path as data has it, or nil when the path is not
+// in data.
+func rawAt(data []byte, path Path) []byte {
+	s := &scanner{data: data}
+	s.space()
+	for _, e := range path {
+		if !s.enter(e) {
+			return nil
+		}
+	}
+	start := s.pos
+	s.skipValue()
+	return data[start:s.pos]
+}

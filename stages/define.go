@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"strings"
 
 	"github.com/osbuildkit/osbuildkit/manifest"
 )
@@ -145,6 +146,18 @@ func withOption(options map[string]any, key string, value any) map[string]any {
 	return out
 }
 
+// written is the option at path as the manifest's file has it, members in
+// the order written (manifest.Manifest.Written), or have, the option as
+// decoded, when the file cannot tell.
+func (c *Context) written(path manifest.Path, have json.RawMessage) json.RawMessage {
+	if c.Manifest != nil {
+		if w := c.Manifest.Written(c.Stage, path); w != nil {
+			return w
+		}
+	}
+	return have
+}
+
 // TreePath is manifest.TreePath of the option at path, located.
 func (c *Context) TreePath(path manifest.Path, p string) (string, error) {
 	q, err := manifest.TreePath(p)
@@ -172,6 +185,19 @@ func outputPlan(c *Context, filename string) (*Plan, error) {
 	}
 	plan := InBuildroot()
 	plan.Outputs = []string{name}
+	return plan, nil
+}
+
+// treeOutputPlan is the plan of a stage that writes the file filename, a
+// path in its tree whose directory an earlier stage made (osbuild's
+// squashfs and cpio.out), running in the buildroot.
+func treeOutputPlan(c *Context, filename string) (*Plan, error) {
+	path, err := c.TreePath(manifest.Path{"filename"}, filename)
+	if err != nil {
+		return nil, err
+	}
+	plan := InBuildroot()
+	plan.Outputs = []string{strings.TrimPrefix(path, "/")}
 	return plan, nil
 }
 

@@ -49,6 +49,10 @@ type Exec struct {
 	// Certs mounts the host buildroot's CA certificates at CertsDir, for
 	// downloads from inside the tree (apt over https).
 	Certs bool
+	// Tools are Debian packages the stage runs that HostTools lack; they
+	// are added to the host buildroot for this stage's pipelines only (a
+	// build pipeline's tree must have them itself).
+	Tools []string
 	// Options, when set, are the options the helper gets instead of the
 	// stage's own: the stage's own with what the plan found elsewhere in
 	// the manifest (the root filesystem's UUID a grub2 stage names).

@@ -47,6 +47,11 @@ var noEffect = []struct {
 		_, ok := c["StopSiganl"]
 		return ok
 	}, "osbuild's schema spells it StopSiganl and its stage ignores it; so does osbuildkit's: the image gets no stop signal"},
+	{"org.osbuild.selinux", manifest.Path{"exclude_paths"}, func(o map[string]any) bool {
+		_, ex := o["exclude_paths"]
+		_, fc := o["file_contexts"]
+		return ex && !fc
+	}, "exclude_paths limits setfiles, which runs only with file_contexts: without it, as in osbuild, they are ignored"},
 }
 
 func isTrue(key string) func(map[string]any) bool {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/osbuildkit/osbuildkit/internal/securejoin"
+	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
 // Runtime is what a stage's Run gets inside the sandbox.
@@ -147,4 +148,21 @@ func (rt *Runtime) WriteFile(p string, data []byte, mode os.FileMode) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), full)
+}
+
+// outputPath is where a stage writes filename, a path in the tree whose
+// directory must exist (as in osbuild).
+func (rt *Runtime) outputPath(filename string) (string, error) {
+	name, err := manifest.TreePath(filename)
+	if err != nil {
+		return "", err
+	}
+	out, err := rt.Path(name)
+	if err != nil {
+		return "", err
+	}
+	if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {
+		return "", fmt.Errorf("%s: the directory %s is not in the tree: make it first (org.osbuild.mkdir)", filename, filepath.Dir(name))
+	}
+	return out, nil
 }
