@@ -12,11 +12,12 @@ import (
 
 // A Debian tree labelled with the policy Debian's selinux-policy-default
 // installs: the labels setfiles gave are in the exported tree and in the
-// tar of it, the single label is set, the excluded directory has none.
+// tar of it, the single label is set, the excluded directory has none;
+// without security.insecure.
 func TestSelinuxLabelsDebianTree(t *testing.T) {
 	manifest := manifestFile(t, "integration/testdata/selinux.json")
 	out := t.TempDir()
-	run(t, 0, cli, "build", "--progress", "plain", "--allow", "security.insecure", "--output-directory", out,
+	run(t, 0, cli, "build", "--progress", "plain", "--output-directory", out,
 		"--export", "tree", "--export", "image", manifest)
 	tree := filepath.Join(out, "tree")
 	label := func(p string) string {
@@ -28,7 +29,7 @@ func TestSelinuxLabelsDebianTree(t *testing.T) {
 		return strings.TrimRight(string(buf[:n]), "\x00")
 	}
 	want := map[string]string{
-		"etc/passwd": "system_u:object_r:passwd_file_t:s0",
+		"etc/passwd": "system_u:object_r:etc_t:s0",
 		"usr/bin/ls": "system_u:object_r:bin_t:s0",
 		"usr/bin/cp": "system_u:object_r:install_exec_t:s0",
 		"etc/shadow": "system_u:object_r:shadow_t:s0",

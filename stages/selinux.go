@@ -23,9 +23,10 @@ import (
 // target but exclude_paths; labels then sets the label of single paths
 // (plain paths are in the tree). force_autorelabel writes "-F" to the
 // target's /.autorelabel. setfiles is the buildroot's (policycoreutils,
-// added to the host buildroot for this stage). Writing security.selinux
-// attributes needs CAP_SYS_ADMIN where SELinux is not the host's security
-// module, so the stage runs with security.insecure.
+// added to the host buildroot for this stage). It runs without
+// privileges (security.insecure only for a target on the stage's mounts):
+// BuildKit's containers write security.selinux attributes on our builders'
+// kernels; where a kernel refuses, the stage fails and says so.
 func init() {
 	Define(Definition[selinuxOptions]{Type: "org.osbuild.selinux", Plan: planSelinux, Run: runSelinux})
 }
@@ -70,7 +71,8 @@ func planSelinux(c *Context, o *selinuxOptions) (*Plan, error) {
 			return nil, err
 		}
 	}
-	return &Plan{Exec: &Exec{Root: RootBuildroot, Insecure: true, Tools: selinuxTools}}, nil
+	insecure := len(c.Mounts) > 0 || len(c.Devices) > 0
+	return &Plan{Exec: &Exec{Root: RootBuildroot, Insecure: insecure, Tools: selinuxTools}}, nil
 }
 
 // impliedTreeLocation parses a location as osbuild's stages do: a plain
@@ -173,6 +175,9 @@ func (rt *Runtime) setLabel(path, label string) error {
 		if n, gerr := unix.Lgetxattr(p, xattrSELinux, buf); gerr == nil && strings.TrimRight(string(buf[:n]), "\x00\n") == label {
 			return nil
 		}
+	}
+	if errors.Is(err, unix.EPERM) {
+		return fmt.Errorf("labels: setting %s on %s: %w (this builder's kernel does not let the build write security.selinux attributes)", label, path, err)
 	}
 	if err != nil {
 		return fmt.Errorf("labels: setting %s on %s: %w", label, path, err)

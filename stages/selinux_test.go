@@ -22,7 +22,7 @@ func labelOf(t *testing.T, p string) string {
 
 // TestSelinuxLabelsTree runs the helper side with the host's setfiles on
 // a small tree and file_contexts; setting security.* attributes needs
-// root (CAP_SYS_ADMIN), as the stage does under security.insecure.
+// root (CAP_SYS_ADMIN) on the host.
 func TestSelinuxLabelsTree(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("setting security.selinux needs root")
@@ -78,8 +78,8 @@ func TestSelinuxPlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Exec == nil || !p.Exec.Insecure || p.Exec.Root != RootBuildroot || len(p.Exec.Tools) == 0 {
-		t.Errorf("plan %+v: want the buildroot with setfiles, insecure", p.Exec)
+	if p.Exec == nil || p.Exec.Insecure || p.Exec.Root != RootBuildroot || len(p.Exec.Tools) == 0 {
+		t.Errorf("plan %+v: want the buildroot with setfiles, without privileges", p.Exec)
 	}
 	for opts, want := range map[string]string{
 		`{"labels": {"/a": "x"}, "target": "mount://root/"}`: `.pipelines[0].stages[0].options.target: the stage has no mount "root"`,
