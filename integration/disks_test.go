@@ -42,7 +42,8 @@ func TestV2DiskStages(t *testing.T) {
 		t.Errorf("core.img's blocklist starts at %d, want 2049", got)
 	}
 	for name, want := range map[string]string{"vmdk": "file format: vmdk", "vdi": "file format: vdi", "vpc": "file format: vpc", "vhdx": "file format: vhdx"} {
-		info := run(t, 0, "qemu-img", "info", filepath.Join(out, name, "disk."+name))
+		// -f: a fixed-size VHD (osbuild's vpc default) probes as raw
+		info := run(t, 0, "qemu-img", "info", "-f", name, filepath.Join(out, name, "disk."+name))
 		wantContains(t, name, info, want)
 		if name != "vpc" { // VHD rounds the size to a CHS geometry
 			wantContains(t, name, info, "virtual size: 64 MiB")

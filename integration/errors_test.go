@@ -44,11 +44,11 @@ func TestInvalidManifestExitsTwo(t *testing.T) {
 		return strings.Replace(s, `"returncode": 3`, `"returncode": "three"`, 1)
 	})
 	out := run(t, 2, cli, "build", "--output-directory", t.TempDir(), manifest)
-	if !strings.Contains(out, ".pipelines[0].stages[1].options.returncode (line 11, column") || !strings.Contains(out, "'three' is not of type 'integer'") {
+	if !strings.Contains(out, ".pipelines[0].stages[1].options.returncode (line 11, column") || !strings.Contains(out, "'three' is not of type 'number'") {
 		t.Errorf("unexpected error:\n%s", out)
 	}
 	out = ways[1].build(t, manifest, filepath.Join(t.TempDir(), "out"), buildOpts{want: 1})
-	if !strings.Contains(out, "'three' is not of type 'integer'") {
+	if !strings.Contains(out, "'three' is not of type 'number'") {
 		t.Errorf("buildctl error:\n%s", tail(out, 20))
 	}
 }

@@ -21,7 +21,7 @@ func TestSymlinksOutOfTheTreeStayInside(t *testing.T) {
 		return fmt.Sprintf(`{"version": "2", "sources": {"org.osbuild.inline": {"items": {
 		  "sha256:f2ca1bb6c7e907d06dafe4687e579fce76b37e4e93b7605022da52e6ccc26fd2": {"encoding": "base64", "data": "dGVzdAo="}}}},
 		 "pipelines": [{"name": "tree", "stages": [
-		  {"type": "org.osbuild.ln", "options": {"paths": [{"target": %q, "link_name": "/escape", "symbolic": true}]}},
+		  {"type": "org.osbuild.ln", "options": {"paths": [{"target": %q, "link_name": "tree:///escape", "symbolic": true}]}},
 		  {"type": "org.osbuild.mkdir", "options": {"paths": [{"path": "/escape/made", "parents": true}]}},
 		  {"type": "org.osbuild.chmod", "options": {"items": {"/escape/made": {"mode": "0700"}}}},
 		  {"type": "org.osbuild.truncate", "options": {"filename": "/escape/truncated", "size": "1"}},

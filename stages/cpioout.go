@@ -43,6 +43,9 @@ func planCpioOut(c *Context, o *cpioOutOptions) (*Plan, error) {
 		return nil, err
 	}
 	plan.Exec.Tools = []string{"cpio"}
+	if o.Append {
+		plan.Outputs = nil // adds to what an earlier stage wrote
+	}
 	return plan, nil
 }
 

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
 // org.osbuild.users: add users, or modify existing ones, with the tree's
@@ -23,7 +25,19 @@ import (
 // since 1970-01-01; "force_password_reset" expires the password (passwd
 // --expire). An existing user keeps its uid: asking for another fails.
 func init() {
-	Define(Definition[usersOptions]{Type: "org.osbuild.users", Plan: planInTree[usersOptions], Run: runUsers})
+	Define(Definition[usersOptions]{Type: "org.osbuild.users", Plan: planUsers, Run: runUsers})
+}
+
+// planUsers refuses, before the build, what useradd refuses when the stage
+// runs (in osbuild as here): a relative home directory.
+func planUsers(c *Context, o *usersOptions) (*Plan, error) {
+	for _, name := range slices.Sorted(maps.Keys(o.Users)) {
+		if h := o.Users[name].Home; h != nil && *h != "" && !strings.HasPrefix(*h, "/") {
+			return nil, c.OptionError(manifest.Path{"users", name, "home"},
+				"%q is relative: useradd refuses it (osbuild's stage fails when it runs); give an absolute path, or \"\" for no home directory", *h)
+		}
+	}
+	return planInTree(c, o)
 }
 
 type user struct {

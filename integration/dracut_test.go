@@ -1,0 +1,84 @@
+//go:build integration
+
+package integration
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// dracutManifests are the reference image with Debian's dracut instead of
+// initramfs-tools and an org.osbuild.dracut stage after apt: the tree up
+// to apt (to learn the kernel version, as a manifest generator knows it),
+// and the whole image for that kernel.
+func dracutManifests(t *testing.T) (treeOnly func() string, image func(kver string) string) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(repo, "images/debian-bookworm-qcow2.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	load := func() map[string]any {
+		var m map[string]any
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatal(err)
+		}
+		stages := m["pipelines"].([]any)[0].(map[string]any)["stages"].([]any)
+		apt := stages[1].(map[string]any)["options"].(map[string]any)
+		apt["packages"] = append(apt["packages"].([]any), "dracut")
+		return m
+	}
+	write := func(m map[string]any) string {
+		out, err := json.MarshalIndent(m, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(t.TempDir(), "manifest.json")
+		if err := os.WriteFile(p, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	treeOnly = func() string {
+		m := load()
+		pl := m["pipelines"].([]any)[0].(map[string]any)
+		pl["stages"] = pl["stages"].([]any)[:2]
+		delete(m, "assembler")
+		return write(m)
+	}
+	image = func(kver string) string {
+		m := load()
+		pl := m["pipelines"].([]any)[0].(map[string]any)
+		stages := pl["stages"].([]any)
+		dracut := map[string]any{"type": "org.osbuild.dracut", "options": map[string]any{
+			"kernel": []string{kver}, "add_modules": []string{"qemu"}, "compress": "zstd"}}
+		pl["stages"] = append(append(append([]any{}, stages[:2]...), dracut), stages[2:]...)
+		return write(m)
+	}
+	return treeOnly, image
+}
+
+// Debian's dracut makes the initramfs the reference image boots with.
+func TestDracutInitramfsBoots(t *testing.T) {
+	treeOnly, image := dracutManifests(t)
+	tree, _ := buildTree(t, treeOnly(), "os")
+	mods, err := os.ReadDir(filepath.Join(tree, "lib/modules"))
+	if err != nil || len(mods) != 1 {
+		t.Fatalf("want one kernel in the tree: %v %v", mods, err)
+	}
+	kver := mods[0].Name()
+	out := t.TempDir()
+	run(t, 0, cli, "build", "--progress", "plain", "--output-directory", out, image(kver))
+	img := filepath.Join(out, "assembler", "debian-bookworm.qcow2")
+	v := bootVM(t, img, "bios")
+	v.login(t, "debian", "debian")
+	if state := v.run(t, "systemctl is-system-running --wait"); state != "running" {
+		t.Errorf("systemctl is-system-running: %q; failed units:\n%s", state, v.run(t, "systemctl --failed --no-legend"))
+	}
+	info := v.run(t, "echo debian | sudo -S -p '' lsinitrd /boot/initrd.img-$(uname -r) | head -40")
+	wantContains(t, "lsinitrd", info, "Version: dracut", "qemu")
+	if got := v.run(t, "uname -r"); got != kver {
+		t.Errorf("booted kernel %q, want %q", got, kver)
+	}
+}
