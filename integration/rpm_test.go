@@ -74,5 +74,5 @@ func TestRPMInstallsIntoDebianTree(t *testing.T) {
 	}
 	other := readFile(t, filepath.Join(rpms, "other-key.asc"))
 	log := run(t, 1, cli, "build", "--progress", "plain", "--output-directory", t.TempDir(), rpmManifest(t, rpms, srv.URL, other))
-	wantContains(t, "output", log, "does not verify with the manifest's gpgkeys", "org.osbuild.rpm (.pipelines[0].stages[1])")
+	wantContains(t, "output", log, "does not verify with the manifest's gpgkeys", "stage 1 org.osbuild.rpm (", ".pipelines[0].stages[1])")
 }
