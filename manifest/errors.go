@@ -121,10 +121,16 @@ type UnknownModuleError struct {
 	Kind        string
 	Name        string
 	Suggestions []string
+	// InOsbuild is set when osbuild has the module and osbuildkit does
+	// not implement it.
+	InOsbuild bool
 }
 
 func (e *UnknownModuleError) Error() string {
 	msg := fmt.Sprintf("could not find schema information for '%s'", e.Name)
+	if e.InOsbuild {
+		return msg + fmt.Sprintf(" (an osbuild %s that osbuildkit does not implement; docs/stages.md lists the ones it does)", e.Kind)
+	}
 	if len(e.Suggestions) > 0 {
 		msg += fmt.Sprintf(" (unknown %s; did you mean '%s'?)", e.Kind, strings.Join(e.Suggestions, "' or '"))
 	}

@@ -175,7 +175,7 @@ func checkModule(p *problems, kind schemas.Kind, name string, inst any, at, name
 		return
 	}
 	if _, ok := schemas.Module(kind, name); !ok {
-		p.add(nameAt, &UnknownModuleError{Kind: kindNoun(kind), Name: name, Suggestions: Suggest(name, schemas.Names(kind))})
+		p.add(nameAt, &UnknownModuleError{Kind: kindNoun(kind), Name: name, Suggestions: Suggest(name, schemas.Names(kind)), InOsbuild: schemas.InOsbuild(kind, name)})
 		return
 	}
 	p.validateAgainst(string(kind)+"/"+name+".json", inst, at)

@@ -8,6 +8,9 @@ import (
 	"strings"
 )
 
+//go:embed osbuild-modules.txt
+var osbuildModules string
+
 //go:embed *.json stages/*.json assemblers/*.json inputs/*.json devices/*.json mounts/*.json sources/*.json
 var files embed.FS
 
@@ -68,4 +71,10 @@ func Files() []string {
 	})
 	sort.Strings(out)
 	return out
+}
+
+// InOsbuild reports whether osbuild (at the pinned commit) has the module:
+// a type osbuildkit lacks can then be named as one it does not implement.
+func InOsbuild(kind Kind, name string) bool {
+	return strings.Contains(osbuildModules, "\n"+string(kind)+" "+name+"\n")
 }
