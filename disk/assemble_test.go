@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // needTools fails, naming the package, when a tool the disk engine runs is
@@ -38,6 +40,14 @@ func TestAssembleGPTDisk(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// An SELinux label (org.osbuild.selinux's) goes into the filesystem;
+	// setting security.* attributes needs root.
+	label := os.Geteuid() == 0
+	if label {
+		if err := unix.Lsetxattr(filepath.Join(tree, "etc/hostname"), "security.selinux", []byte("system_u:object_r:etc_t:s0"), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
 	var o Options
 	if err := json.Unmarshal([]byte(`{"size": "64M", "bootloader": {"type": "grub2", "platform": "i386-pc"},
 		"root_fs_uuid": "6e4ff95f-f662-45ee-a82a-bdf44a2d0b75", "partitions": [
@@ -58,6 +68,12 @@ func TestAssembleGPTDisk(t *testing.T) {
 	checkTable(t, raw, d)
 	checkFilesystems(t, raw)
 	checkBootCode(t, raw)
+	if label {
+		ea, _ := exec.Command("debugfs", "-R", "ea_list /etc/hostname", raw+"?offset=23068672").CombinedOutput()
+		if !strings.Contains(string(ea), `security.selinux (26) = "system_u:object_r:etc_t:s0"`) {
+			t.Errorf("the label did not reach the filesystem:\n%s", ea)
+		}
+	}
 }
 
 func checkTable(t *testing.T, raw string, d *Disk) {
