@@ -3,7 +3,6 @@
 package integration
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -15,37 +14,19 @@ import (
 // and the whole image for that kernel.
 func dracutManifests(t *testing.T) (treeOnly func() string, image func(kver string) string) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(repo, "images/debian-bookworm-qcow2.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	load := func() map[string]any {
-		var m map[string]any
-		if err := json.Unmarshal(data, &m); err != nil {
-			t.Fatal(err)
-		}
+		m := referenceImage(t)
 		stages := m["pipelines"].([]any)[0].(map[string]any)["stages"].([]any)
 		apt := stages[1].(map[string]any)["options"].(map[string]any)
 		apt["packages"] = append(apt["packages"].([]any), "dracut")
 		return m
-	}
-	write := func(m map[string]any) string {
-		out, err := json.MarshalIndent(m, "", "  ")
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := filepath.Join(t.TempDir(), "manifest.json")
-		if err := os.WriteFile(p, out, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
 	}
 	treeOnly = func() string {
 		m := load()
 		pl := m["pipelines"].([]any)[0].(map[string]any)
 		pl["stages"] = pl["stages"].([]any)[:2]
 		delete(m, "assembler")
-		return write(m)
+		return writeManifest(t, m)
 	}
 	image = func(kver string) string {
 		m := load()
@@ -54,7 +35,7 @@ func dracutManifests(t *testing.T) (treeOnly func() string, image func(kver stri
 		dracut := map[string]any{"type": "org.osbuild.dracut", "options": map[string]any{
 			"kernel": []string{kver}, "add_modules": []string{"qemu"}, "compress": "zstd"}}
 		pl["stages"] = append(append(append([]any{}, stages[:2]...), dracut), stages[2:]...)
-		return write(m)
+		return writeManifest(t, m)
 	}
 	return treeOnly, image
 }

@@ -5,6 +5,7 @@ package integration
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -125,6 +126,36 @@ func manifestFile(t *testing.T, src string, edits ...func(string) string) string
 		t.Fatal(err)
 	}
 	return p
+}
+
+// writeManifest writes a manifest built in Go into a fresh directory and
+// returns its path.
+func writeManifest(t *testing.T, m any) string {
+	t.Helper()
+	out, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "manifest.json")
+	if err := os.WriteFile(p, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// referenceImage is images/debian-bookworm-qcow2.json, decoded for a test
+// to change.
+func referenceImage(t *testing.T) map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(repo, "images/debian-bookworm-qcow2.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 // buildOpts are what a test asks of a build, whichever way it runs.

@@ -4,7 +4,6 @@ package integration
 
 import (
 	"crypto/sha256"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -38,15 +37,7 @@ func rpmManifest(t *testing.T, rpms, url, key string) string {
 				"options": map[string]any{"gpgkeys": []string{key}, "nodeps": true}},
 		}}},
 	}
-	out, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(t.TempDir(), "manifest.json")
-	if err := os.WriteFile(p, out, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return writeManifest(t, m)
 }
 
 // RPMs built with Debian's rpmbuild install into a Debian tree: the

@@ -45,6 +45,23 @@ func bootVM(t *testing.T, image, firmware string) *vm {
 			"-drive", "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd",
 			"-drive", "if=pflash,format=raw,unit=1,file="+vars)
 	}
+	return startVM(t, firmware, args)
+}
+
+// bootKernel starts a raw disk image with the given kernel, initramfs
+// and command line (qemu's direct kernel boot, no bootloader), discarding
+// writes.
+func bootKernel(t *testing.T, image, kernel, initrd, cmdline string) *vm {
+	t.Helper()
+	return startVM(t, "kernel", []string{"-machine", "q35", "-m", "1024", "-smp", "2", "-display", "none", "-monitor", "none",
+		"-serial", "stdio", "-no-reboot", "-nic", "none", "-kernel", kernel, "-initrd", initrd, "-append", cmdline,
+		"-drive", "file=" + image + ",if=virtio,format=raw,snapshot=on"})
+}
+
+// startVM runs qemu-system-x86_64 with args on a serial console, killed
+// when the test ends; what names the boot in the log of a failed test.
+func startVM(t *testing.T, what string, args []string) *vm {
+	t.Helper()
 	v := &vm{cmd: exec.Command("qemu-system-x86_64", args...)}
 	stdin, err := v.cmd.StdinPipe()
 	if err != nil {
@@ -60,7 +77,7 @@ func bootVM(t *testing.T, image, firmware string) *vm {
 		v.cmd.Process.Kill()
 		v.cmd.Wait()
 		if t.Failed() {
-			t.Logf("serial console (%s):\n%s", firmware, tail(v.String(), 80))
+			t.Logf("serial console (%s):\n%s", what, tail(v.String(), 80))
 		}
 	})
 	return v

@@ -61,7 +61,7 @@ func TestLoadRejects(t *testing.T) {
 		{"mount without device", v2(`{"type": "org.osbuild.copy", "options": {"paths": [{"from": "tree:///a", "to": "mount://m/"}]}, "mounts": [{"name": "m", "type": "org.osbuild.ext4", "source": "disk", "target": "/"}]}`), ".pipelines[0].stages[0].mounts[0].source", "unknown device 'disk'"},
 		{"inline checksum", `{"version": "2", "pipelines": [{"name": "a"}], "sources": {"org.osbuild.inline": {"items": {"sha256:0000000000000000000000000000000000000000000000000000000000000000": {"encoding": "base64", "data": "aGk="}}}}}`, ".sources.org.osbuild.inline.items.sha256:0000000000000000000000000000000000000000000000000000000000000000", "checksum is sha256:8f434346"},
 		{"unknown source type", `{"version": "2", "pipelines": [{"name": "a"}], "sources": {"org.osbuild.carl": {"items": {}}}}`, ".sources.org.osbuild.carl", "did you mean 'org.osbuild.curl'"},
-		{"osbuild stage we lack", v2(`{"type": "org.osbuild.ostree.preptree"}`), ".pipelines[0].stages[0].type", "an osbuild stage that osbuildkit does not implement"},
+		{"osbuild stage we lack", v2(`{"type": "org.osbuild.ostree.deploy"}`), ".pipelines[0].stages[0].type", "an osbuild stage that osbuildkit does not implement"},
 		{"v1 unknown stage", `{"pipeline": {"stages": [{"name": "org.osbuild.nope"}]}}`, ".pipeline.stages[0].name", "could not find schema information for 'org.osbuild.nope'"},
 		{"v1 bad assembler option", `{"pipeline": {"assembler": {"name": "org.osbuild.tar", "options": {}}}}`, ".pipeline.assembler.options", "'filename' is a required property"},
 		{"seed assembler name clash", `{"version": "2", "pipelines": [{"name": "assembler"}], "assembler": {"name": "org.osbuild.noop"}}`, ".assembler.name", "duplicate pipeline name 'assembler'"},
