@@ -3,6 +3,7 @@
 package integration
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -34,16 +35,25 @@ func preptreeManifest(t *testing.T) string {
 		map[string]any{"type": "org.osbuild.ostree.init", "options": map[string]any{"path": "/repo"}},
 		map[string]any{"type": "org.osbuild.ostree.commit", "options": map[string]any{"ref": preptreeRef, "os_version": "12"},
 			"inputs": map[string]any{"tree": map[string]any{"type": "org.osbuild.tree", "origin": "org.osbuild.pipeline", "references": []string{"name:os"}}}},
+	}}, map[string]any{"name": "image-tree", "stages": []any{
+		map[string]any{"type": "org.osbuild.ostree",
+			"inputs": map[string]any{"commit": map[string]any{"type": "org.osbuild.ostree", "origin": "org.osbuild.pipeline",
+				"references": map[string]any{"name:ostree-commit": map[string]any{"ref": preptreeRef}}}},
+			"options": map[string]any{"osname": "debian", "rootfs": map[string]any{"label": "root"}, "populate_var": true,
+				// Debian's fstab has no root entry to remount it: rw as Fedora's images have it.
+				"kernel_opts": []string{"rw", "console=ttyS0,115200"},
+				"remotes":     []any{map[string]any{"name": "debian", "url": "https://ostree.example.org/repo", "branches": []string{preptreeRef}}}}},
 	}})
 	return writeManifest(t, m)
 }
 
 // OSTree on Debian: a commit of a tree org.osbuild.ostree.preptree made
-// has OSTree's layout, deploys with ostree admin, and boots: systemd
+// has OSTree's layout; osbuild's deploy form of org.osbuild.ostree
+// deploys it from the committing pipeline; the deployment boots: systemd
 // reaches "running" with the root being the deployment.
 func TestPreptreeCommitDeploysAndBoots(t *testing.T) {
 	out := t.TempDir()
-	run(t, 0, cli, "build", "--progress", "plain", "--output-directory", out, "--export", "ostree-commit", preptreeManifest(t))
+	run(t, 0, cli, "build", "--progress", "plain", "--output-directory", out, "--export", "ostree-commit", "--export", "image-tree", preptreeManifest(t))
 	repoDir := filepath.Join(out, "ostree-commit", "repo")
 	top := run(t, 0, "ostree", "--repo="+repoDir, "ls", preptreeRef, "/")
 	wantContains(t, "ostree ls /", top, "/home -> var/home", "/root -> var/roothome", "/ostree -> sysroot/ostree", "/sysroot", "/usr")
@@ -53,7 +63,15 @@ func TestPreptreeCommitDeploysAndBoots(t *testing.T) {
 	wantContains(t, "the commit's tmpfiles", run(t, 0, "ostree", "--repo="+repoDir, "cat", preptreeRef, "/usr/lib/tmpfiles.d/rpm-ostree-1-autovar.conf"),
 		"L /var/lib/dpkg - - - - ../../usr/lib/sysimage/dpkg\n", "d /var/home/debian 0755 debian debian - -\n")
 
-	sysroot, kernel, initrd, cmdline := deployOSTree(t, repoDir, "root=LABEL=root", "rw", "console=ttyS0,115200")
+	sysroot := filepath.Join(out, "image-tree")
+	sysRepo := filepath.Join(sysroot, "ostree/repo")
+	wantContains(t, "the sysroot's repository", run(t, 0, "ostree", "--repo="+sysRepo, "config", "get", "sysroot.readonly"), "true")
+	wantContains(t, "the sysroot's remotes", run(t, 0, "ostree", "--repo="+sysRepo, "remote", "show-url", "debian"), "https://ostree.example.org/repo")
+	kernel, initrd, cmdline := bootEntry(t, sysroot)
+	wantContains(t, "the boot entry's options", cmdline, "root=LABEL=root", "rw", "console=ttyS0,115200", "ostree=/ostree/boot.")
+	if home := filepath.Join(sysroot, "ostree/deploy/debian/var/home/debian"); !isDir(home) {
+		t.Errorf("populate_var made no %s", home)
+	}
 	disk := filepath.Join(t.TempDir(), "sysroot.img")
 	run(t, 0, "mkfs.ext4", "-q", "-L", "root", "-d", sysroot, disk, "3G")
 	v := bootKernel(t, disk, kernel, initrd, cmdline)
@@ -69,29 +87,15 @@ func TestPreptreeCommitDeploysAndBoots(t *testing.T) {
 		"--add 'ostree'", "--add 'qemu'", "usr/lib/ostree/ostree-prepare-root")
 }
 
-// deployOSTree deploys the commit as a first install does (ostree admin
-// init-fs, os-init, deploy; /var made from the commit's tmpfiles.d, as
-// osbuild's deploy stage does with populate_var) into a new sysroot, and
-// returns it with the deployment's kernel, initramfs and command line.
-func deployOSTree(t *testing.T, repoDir string, kargs ...string) (sysroot, kernel, initrd, cmdline string) {
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}
+
+// bootEntry reads the sysroot's one boot loader entry: the deployment's
+// kernel, initramfs and command line.
+func bootEntry(t *testing.T, sysroot string) (kernel, initrd, cmdline string) {
 	t.Helper()
-	sysroot = t.TempDir()
-	run(t, 0, "ostree", "admin", "init-fs", "--modern", sysroot)
-	run(t, 0, "ostree", "--repo="+filepath.Join(sysroot, "ostree/repo"), "pull-local", repoDir, preptreeRef)
-	run(t, 0, "ostree", "admin", "os-init", "debian", "--sysroot="+sysroot)
-	args := []string{"admin", "deploy", "--sysroot=" + sysroot, "--os=debian"}
-	for _, k := range kargs {
-		args = append(args, "--karg="+k)
-	}
-	run(t, 0, "ostree", append(args, preptreeRef)...)
-	deps, err := filepath.Glob(filepath.Join(sysroot, "ostree/deploy/debian/deploy/*.0"))
-	if err != nil || len(deps) != 1 {
-		t.Fatalf("deployments: %v %v", deps, err)
-	}
-	// ostree makes the deployment immutable; the test's clean-up must not.
-	t.Cleanup(func() { run(t, 0, "chattr", "-i", deps[0]) })
-	run(t, 0, "systemd-tmpfiles", "--create", "--boot", "--root="+deps[0], "--prefix=/var")
-	run(t, 0, "sh", "-c", `cp -a "$1"/var/. "$2"/ && find "$1"/var -mindepth 1 -maxdepth 1 -exec rm -rf {} +`, "sh", deps[0], filepath.Join(sysroot, "ostree/deploy/debian/var"))
 	entries, err := filepath.Glob(filepath.Join(sysroot, "boot/loader/entries/*.conf"))
 	if err != nil || len(entries) != 1 {
 		t.Fatalf("boot loader entries: %v %v", entries, err)
@@ -110,5 +114,5 @@ func deployOSTree(t *testing.T, repoDir string, kargs ...string) (sysroot, kerne
 	if kernel == "" || initrd == "" || !strings.Contains(cmdline, "ostree=") {
 		t.Fatalf("boot loader entry %s: kernel %q initrd %q options %q", entries[0], kernel, initrd, cmdline)
 	}
-	return sysroot, kernel, initrd, cmdline
+	return kernel, initrd, cmdline
 }

@@ -10,9 +10,8 @@ import (
 // empty OSTree repository (bare-user mode) at "repository" in the tree,
 // following "branch" (core.osbuildkit-branch in its config, and
 // /etc/ostree/branch), so a booted system can pull its updates there.
-// osbuild's form ("osname", "ref", …) is its deprecated deploy stage: it
-// deploys a commit from an org.osbuild.ostree input, an input type
-// osbuildkit does not have, so it is refused when the build is planned.
+// osbuild's form ("osname", "ref", …) is its deprecated deploy stage
+// (ostreeadmin.go): it deploys the commit of an org.osbuild.ostree input.
 func init() {
 	Define(Definition[ostreeOptions]{Type: "org.osbuild.ostree", Plan: planOstree, Run: runOstree})
 }
@@ -40,12 +39,15 @@ func (o *ostreeOptions) UnmarshalJSON(b []byte) error {
 
 func planOstree(c *Context, o *ostreeOptions) (*Plan, error) {
 	if o.OSName != "" {
-		return nil, c.StageError("this is osbuild's deploy form of org.osbuild.ostree (osname %q): it deploys a commit from an org.osbuild.ostree input, which osbuildkit does not implement; osbuildkit's form takes \"repository\" and \"branch\"", o.OSName)
+		return planOstreeDeploy(c, o)
 	}
 	return InBuildroot(), nil
 }
 
 func runOstree(rt *Runtime, o *ostreeOptions) error {
+	if o.OSName != "" {
+		return runOstreeDeploy(rt, o)
+	}
 	repo, err := rt.Path(o.Repository)
 	if err != nil {
 		return err
