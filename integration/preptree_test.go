@@ -11,49 +11,16 @@ import (
 
 const preptreeRef = "debian/bookworm/x86_64/osbuildkit"
 
-// preptreeManifest is the reference image's tree with Debian's dracut (as
-// the dracut test has it, so its first stages are cached) and ostree-boot,
-// its user and hostname, then org.osbuild.ostree.preptree; a second
-// pipeline commits it, as osbuild's fedora-ostree-commit.json does.
-func preptreeManifest(t *testing.T) string {
-	t.Helper()
-	m := referenceImage(t)
-	pl := m["pipelines"].([]any)[0].(map[string]any)
-	ref := pl["stages"].([]any)
-	apt := ref[1].(map[string]any)["options"].(map[string]any)
-	apt["packages"] = append(apt["packages"].([]any), "dracut")
-	stages := []any{ref[0], ref[1], map[string]any{"name": "org.osbuild.apt", "options": map[string]any{"packages": []string{"ostree-boot"}}}}
-	for _, s := range ref[2:] {
-		if n := s.(map[string]any)["name"]; n == "org.osbuild.users" || n == "org.osbuild.hostname" {
-			stages = append(stages, s)
-		}
-	}
-	pl["stages"] = append(stages, map[string]any{"name": "org.osbuild.ostree.preptree",
-		"options": map[string]any{"etc_group_members": []string{"sudo"}, "initramfs-args": []string{"--add", "qemu"}}})
-	delete(m, "assembler")
-	m["pipelines"] = append(m["pipelines"].([]any), map[string]any{"name": "ostree-commit", "stages": []any{
-		map[string]any{"type": "org.osbuild.ostree.init", "options": map[string]any{"path": "/repo"}},
-		map[string]any{"type": "org.osbuild.ostree.commit", "options": map[string]any{"ref": preptreeRef, "os_version": "12"},
-			"inputs": map[string]any{"tree": map[string]any{"type": "org.osbuild.tree", "origin": "org.osbuild.pipeline", "references": []string{"name:os"}}}},
-	}}, map[string]any{"name": "image-tree", "stages": []any{
-		map[string]any{"type": "org.osbuild.ostree",
-			"inputs": map[string]any{"commit": map[string]any{"type": "org.osbuild.ostree", "origin": "org.osbuild.pipeline",
-				"references": map[string]any{"name:ostree-commit": map[string]any{"ref": preptreeRef}}}},
-			"options": map[string]any{"osname": "debian", "rootfs": map[string]any{"label": "root"}, "populate_var": true,
-				// Debian's fstab has no root entry to remount it: rw as Fedora's images have it.
-				"kernel_opts": []string{"rw", "console=ttyS0,115200"},
-				"remotes":     []any{map[string]any{"name": "debian", "url": "https://ostree.example.org/repo", "branches": []string{preptreeRef}}}}},
-	}})
-	return writeManifest(t, m)
-}
-
-// OSTree on Debian: a commit of a tree org.osbuild.ostree.preptree made
-// has OSTree's layout; osbuild's deploy form of org.osbuild.ostree
-// deploys it from the committing pipeline; the deployment boots: systemd
-// reaches "running" with the root being the deployment.
+// OSTree on Debian (images/debian-bookworm-ostree.json: the reference
+// image's packages with Debian's dracut, as the dracut test has them, so
+// its first stages are cached, and ostree-boot): a commit of a tree
+// org.osbuild.ostree.preptree made has OSTree's layout; osbuild's deploy
+// form of org.osbuild.ostree deploys it from the committing pipeline; the
+// deployment boots: systemd reaches "running" with the root being the
+// deployment.
 func TestPreptreeCommitDeploysAndBoots(t *testing.T) {
 	out := t.TempDir()
-	run(t, 0, cli, "build", "--progress", "plain", "--output-directory", out, "--export", "ostree-commit", "--export", "image-tree", preptreeManifest(t))
+	run(t, 0, cli, "build", "--progress", "plain", "--output-directory", out, "--export", "ostree-commit", "--export", "image-tree", manifestFile(t, "images/debian-bookworm-ostree.json"))
 	repoDir := filepath.Join(out, "ostree-commit", "repo")
 	top := run(t, 0, "ostree", "--repo="+repoDir, "ls", preptreeRef, "/")
 	wantContains(t, "ostree ls /", top, "/home -> var/home", "/root -> var/roothome", "/ostree -> sysroot/ostree", "/sysroot", "/usr")
