@@ -20,8 +20,10 @@ const preptreeRef = "debian/bookworm/x86_64/osbuildkit"
 // deployment.
 func TestPreptreeCommitDeploysAndBoots(t *testing.T) {
 	out := t.TempDir()
-	run(t, 0, cli, "build", "--progress", "plain", "--output-directory", out, "--export", "ostree-commit", "--export", "image-tree", manifestFile(t, "images/debian-bookworm-ostree.json"))
-	repoDir := filepath.Join(out, "ostree-commit", "repo")
+	run(t, 0, cli, "build", "--progress", "plain", "--output-directory", out, "--export", "image-tree", manifestFile(t, "images/debian-bookworm-ostree.json"))
+	sysroot := filepath.Join(out, "image-tree")
+	// The deployment pulled the commit and its ref into the sysroot.
+	repoDir := filepath.Join(sysroot, "ostree/repo")
 	top := run(t, 0, "ostree", "--repo="+repoDir, "ls", preptreeRef, "/")
 	wantContains(t, "ostree ls /", top, "/home -> var/home", "/root -> var/roothome", "/ostree -> sysroot/ostree", "/sysroot", "/usr")
 	if strings.Contains(top, " /etc") {
@@ -30,10 +32,8 @@ func TestPreptreeCommitDeploysAndBoots(t *testing.T) {
 	wantContains(t, "the commit's tmpfiles", run(t, 0, "ostree", "--repo="+repoDir, "cat", preptreeRef, "/usr/lib/tmpfiles.d/rpm-ostree-1-autovar.conf"),
 		"L /var/lib/dpkg - - - - ../../usr/lib/sysimage/dpkg\n", "d /var/home/debian 0755 debian debian - -\n")
 
-	sysroot := filepath.Join(out, "image-tree")
-	sysRepo := filepath.Join(sysroot, "ostree/repo")
-	wantContains(t, "the sysroot's repository", run(t, 0, "ostree", "--repo="+sysRepo, "config", "get", "sysroot.readonly"), "true")
-	wantContains(t, "the sysroot's remotes", run(t, 0, "ostree", "--repo="+sysRepo, "remote", "show-url", "debian"), "https://ostree.example.org/repo")
+	wantContains(t, "the sysroot's repository", run(t, 0, "ostree", "--repo="+repoDir, "config", "get", "sysroot.readonly"), "true")
+	wantContains(t, "the sysroot's remotes", run(t, 0, "ostree", "--repo="+repoDir, "remote", "show-url", "debian"), "https://ostree.example.org/repo")
 	kernel, initrd, cmdline := bootEntry(t, sysroot)
 	wantContains(t, "the boot entry's options", cmdline, "root=LABEL=root", "rw", "console=ttyS0,115200", "ostree=/ostree/boot.")
 	if home := filepath.Join(sysroot, "ostree/deploy/debian/var/home/debian"); !isDir(home) {
