@@ -5,7 +5,7 @@ export OSBUILDKIT_CACHE ?= $(HOME)/.cache/osbuildkit
 STATE ?= $(OSBUILDKIT_CACHE)/state
 BIN := $(CURDIR)/bin
 
-.PHONY: all build unit test integration env env-down frontend demo bench lint fuzz clean
+.PHONY: all build unit test integration env env-down frontend demo vm bench lint fuzz clean
 
 all: build
 
@@ -40,6 +40,10 @@ frontend:
 demo: build
 	@hack/env.sh up >/dev/null
 	@hack/demo.sh
+
+# Boots the demo image (or IMAGE=…) on the serial console; Ctrl-A X quits.
+vm: build
+	@bin/osbuildkit vm $(VMFLAGS) $(or $(IMAGE),out/demo/assembler/debian-bookworm.qcow2)
 
 bench: build
 	@hack/env.sh up >/dev/null

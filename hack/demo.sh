@@ -11,7 +11,6 @@ cat <<MSG
 
 The reference Debian bookworm image is at:
   $image
-Log in as debian / debian. Boot it with qemu:
-  BIOS: qemu-system-x86_64 -machine q35 -m 1024 -nographic -drive file=$image,if=virtio,snapshot=on
-  UEFI: add -drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd
+Log in as debian / debian. Boot it (UEFI; --bios for SeaBIOS; Ctrl-A X quits):
+  make vm        (or: bin/osbuildkit vm $image)
 MSG

@@ -198,6 +198,16 @@ func TestReferenceImageBoots(t *testing.T) {
 	if hostKeys["bios"] == "" || hostKeys["bios"] == hostKeys["uefi"] {
 		t.Errorf("two boots of one image present the host keys %q and %q: they were not regenerated", hostKeys["bios"], hostKeys["uefi"])
 	}
+	// osbuildkit vm, as a smoke test: UEFI by default, done at the login
+	// prompt, the image untouched.
+	t.Run("osbuildkit vm", func(t *testing.T) {
+		before := run(t, 0, "sha256sum", image)
+		log := run(t, 0, cli, "vm", "--until", "login", "--timeout", "10m", image)
+		wantContains(t, "osbuildkit vm", log, "vm: booting "+image+" (UEFI, ", "osbuildkit: vm: \"login:\" appeared on the console")
+		if after := run(t, 0, "sha256sum", image); after != before {
+			t.Errorf("osbuildkit vm changed the image")
+		}
+	})
 }
 
 // The users' qcow2 example, corrected where Debian requires it

@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+
+	"github.com/osbuildkit/osbuildkit/vm"
+)
+
+func init() {
+	register(command{name: "vm", summary: "boot a disk image in qemu on a serial console (UEFI, or --bios)", args: "IMAGE", run: runVM})
+}
+
+// runVM boots an image: interactively (the console on the terminal;
+// Ctrl-A X ends qemu), or, with --until or --expect, as a smoke test that
+// exits 0 once the text appears on the console and 1 with the last lines
+// seen when it does not within --timeout.
+func runVM(e *env, args []string) int {
+	fs := newFlags(e, "vm", "IMAGE")
+	bios := fs.Bool("bios", false, "boot with SeaBIOS instead of UEFI (OVMF)")
+	until := fs.String("until", "", "`STATE` to wait for: login (the console's login prompt)")
+	expect := fs.String("expect", "", "`TEXT` to wait for on the console")
+	timeout := fs.Duration("timeout", 0, "`DURATION` to wait for --until or --expect (default 10m)")
+	format := fs.String("format", "", "image `format` (default: what qemu-img finds)")
+	memory := fs.Int("memory", 1024, "guest memory in `MiB`")
+	noKVM := fs.Bool("no-kvm", false, "do not try KVM (TCG only)")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return usageError(e, err)
+	}
+	if len(pos) != 1 {
+		return usageError(e, errors.New("vm takes one IMAGE"))
+	}
+	o := vm.Options{Image: pos[0], Format: *format, BIOS: *bios, Memory: *memory, Expect: *expect, Timeout: *timeout,
+		NoKVM: *noKVM, Stdin: e.stdin, Stdout: e.stdout, Log: e.stderr}
+	switch *until {
+	case "":
+	case "login":
+		if o.Expect != "" {
+			return usageError(e, errors.New("--until and --expect exclude each other"))
+		}
+		o.Expect = "login:"
+	default:
+		return usageError(e, fmt.Errorf("--until %q: the state to wait for is login (or use --expect TEXT)", *until))
+	}
+	if _, err := os.Stat(o.Image); err != nil {
+		return usageError(e, err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := vm.Boot(ctx, o); err != nil {
+		fmt.Fprintf(e.stderr, "osbuildkit: vm: %v\n", err)
+		return exitFailed
+	}
+	if o.Expect != "" {
+		fmt.Fprintf(e.stderr, "\nosbuildkit: vm: %q appeared on the console\n", o.Expect)
+	}
+	return exitOK
+}

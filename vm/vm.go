@@ -1,0 +1,205 @@
+// Package vm boots a disk image in qemu on a serial console, the way
+// users try an image (mkosi's "mkosi vm"): UEFI (OVMF) or BIOS (SeaBIOS),
+// writes discarded (snapshot=on), KVM when it works and TCG otherwise. With
+// Expect set it is a smoke test: it ends as soon as the text appears on
+// the console, or fails with the last lines seen.
+package vm
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// OVMF's firmware and variable store, as Debian's ovmf package installs
+// them.
+const (
+	OVMFCode = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+	OVMFVars = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+)
+
+// Options say how to boot.
+type Options struct {
+	Image string
+	// Format is the image's format; qemu-img finds it when empty.
+	Format string
+	// BIOS boots with SeaBIOS instead of UEFI.
+	BIOS bool
+	// Memory in MiB (default 1024); CPUs (default 2).
+	Memory, CPUs int
+	// Expect ends the boot successfully when this text appears on the
+	// console; empty means interactive, until qemu exits.
+	Expect string
+	// Timeout bounds an Expect boot (default 10 minutes).
+	Timeout time.Duration
+	// KVM is tried first when /dev/kvm exists; NoKVM skips it.
+	NoKVM bool
+	// Stdin feeds the console in an interactive boot; Stdout shows it.
+	Stdin  io.Reader
+	Stdout io.Writer
+	// Log tells what happens (the accelerator, a fallback).
+	Log io.Writer
+}
+
+// ErrNotSeen is the failure of an Expect boot.
+var ErrNotSeen = errors.New("the expected text did not appear on the console")
+
+// qemuArgs is qemu's command line for o with accel ("kvm" or "tcg") and,
+// for UEFI, the copy of the variable store at vars.
+func qemuArgs(o Options, accel, vars string) []string {
+	args := []string{"-machine", "q35", "-accel", accel, "-m", fmt.Sprint(o.Memory), "-smp", fmt.Sprint(o.CPUs),
+		"-display", "none", "-serial", "mon:stdio", "-no-reboot", "-nic", "user,model=virtio-net-pci",
+		"-drive", "file=" + o.Image + ",if=virtio,format=" + o.Format + ",snapshot=on"}
+	if accel == "kvm" {
+		args = append(args, "-cpu", "host")
+	}
+	if !o.BIOS {
+		args = append(args,
+			"-drive", "if=pflash,format=raw,unit=0,readonly=on,file="+OVMFCode,
+			"-drive", "if=pflash,format=raw,unit=1,file="+vars)
+	}
+	return args
+}
+
+// Boot boots the image as o says. With Expect it returns nil once the text
+// appears, or an error wrapping ErrNotSeen with the console's last lines.
+func Boot(ctx context.Context, o Options) error {
+	if err := o.defaults(); err != nil {
+		return err
+	}
+	vars := ""
+	if !o.BIOS {
+		dir, err := os.MkdirTemp("", "osbuildkit-vm-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		vars = filepath.Join(dir, "OVMF_VARS.fd")
+		if err := copyFile(OVMFVars, vars); err != nil {
+			return fmt.Errorf("UEFI needs OVMF (Debian's ovmf package), or boot with --bios: %w", err)
+		}
+	}
+	accels := []string{"tcg"}
+	if !o.NoKVM && kvmOpens() {
+		accels = []string{"kvm", "tcg"}
+	}
+	var err error
+	for i, accel := range accels {
+		fmt.Fprintf(o.Log, "vm: booting %s (%s, %s)\n", o.Image, firmware(o), accel)
+		var kvmFailed bool
+		kvmFailed, err = run(ctx, o, qemuArgs(o, accel, vars))
+		if !kvmFailed || i == len(accels)-1 {
+			return err
+		}
+		fmt.Fprintf(o.Log, "vm: KVM failed (%v); booting again with TCG\n", err)
+		if !o.BIOS {
+			if err := copyFile(OVMFVars, vars); err != nil {
+				return err
+			}
+		}
+	}
+	return err
+}
+
+func (o *Options) defaults() error {
+	if o.Memory == 0 {
+		o.Memory = 1024
+	}
+	if o.CPUs == 0 {
+		o.CPUs = 2
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 10 * time.Minute
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	if o.Stdout == nil {
+		o.Stdout = io.Discard
+	}
+	if _, err := os.Stat(o.Image); err != nil {
+		return err
+	}
+	if o.Format == "" {
+		f, err := imageFormat(o.Image)
+		if err != nil {
+			return err
+		}
+		o.Format = f
+	}
+	return nil
+}
+
+func firmware(o Options) string {
+	if o.BIOS {
+		return "BIOS"
+	}
+	return "UEFI"
+}
+
+// kvmOpens says whether /dev/kvm can be opened; it may still fail to run
+// a guest (nested machines), which run sees.
+func kvmOpens() bool {
+	f, err := os.OpenFile("/dev/kvm", os.O_RDWR, 0)
+	if err != nil {
+		return false
+	}
+	f.Close()
+	return true
+}
+
+// imageFormat asks qemu-img.
+func imageFormat(image string) (string, error) {
+	out, err := exec.Command("qemu-img", "info", "--output=json", image).Output()
+	if err != nil {
+		return "", fmt.Errorf("qemu-img info %s: %w", image, err)
+	}
+	var info struct {
+		Format string `json:"format"`
+	}
+	if err := json.Unmarshal(out, &info); err != nil || info.Format == "" {
+		return "", fmt.Errorf("qemu-img info %s: no format", image)
+	}
+	return info.Format, nil
+}
+
+func copyFile(src, dst string) error {
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, data, 0o644)
+}
+
+// consoleIndicatesKVM says whether a qemu that ended early failed in KVM.
+func consoleIndicatesKVM(out []byte) bool {
+	return bytes.Contains(bytes.ToLower(out), []byte("kvm"))
+}
+
+// csi are the console's control sequences (colours, cursor moves).
+var csi = regexp.MustCompile(`\x1b\[[0-9;=?]*[A-Za-z]`)
+
+// lastLines are the last n lines of the console, control sequences and
+// characters other than line breaks left out.
+func lastLines(out []byte, n int) string {
+	s := strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' || r >= ' ' && r != 0x7f {
+			return r
+		}
+		return -1
+	}, csi.ReplaceAllString(string(out), ""))
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,90 @@
+package vm
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// qemu's command line: UEFI with OVMF and a copy of its variables by
+// default, SeaBIOS with BIOS; writes discarded; the console on stdio.
+func TestQemuArgs(t *testing.T) {
+	o := Options{Image: "/d.qcow2", Format: "qcow2", Memory: 1024, CPUs: 2}
+	args := strings.Join(qemuArgs(o, "tcg", "/tmp/vars.fd"), " ")
+	for _, want := range []string{"-accel tcg", "-serial mon:stdio", "file=/d.qcow2,if=virtio,format=qcow2,snapshot=on",
+		"readonly=on,file=" + OVMFCode, "unit=1,file=/tmp/vars.fd"} {
+		if !strings.Contains(args, want) {
+			t.Errorf("UEFI args lack %q: %s", want, args)
+		}
+	}
+	if strings.Contains(args, "-cpu host") {
+		t.Errorf("TCG with -cpu host: %s", args)
+	}
+	o.BIOS = true
+	args = strings.Join(qemuArgs(o, "kvm", ""), " ")
+	if strings.Contains(args, "pflash") || !strings.Contains(args, "-accel kvm") || !strings.Contains(args, "-cpu host") {
+		t.Errorf("BIOS with KVM: %s", args)
+	}
+}
+
+// The text is found when it arrives split across writes, and not before.
+func TestWatcherFindsTextAcrossWrites(t *testing.T) {
+	w := &watcher{want: []byte("login:"), found: make(chan struct{})}
+	for _, chunk := range []string{"Debian GNU/Linux 12 debian ttyS0\r\n\r\ndebian lo", "gi", "n: "} {
+		select {
+		case <-w.found:
+			t.Fatalf("found before %q", chunk)
+		default:
+		}
+		w.Write([]byte(chunk))
+	}
+	select {
+	case <-w.found:
+	default:
+		t.Fatal("login: not found")
+	}
+	w.Write([]byte("login: again")) // closing twice must not panic
+}
+
+// The last lines seen, without the console's control characters.
+func TestLastLines(t *testing.T) {
+	out := []byte("a\r\nb\r\n\x1b[1m\x1b[37m\x1b[40mc\x1b[0m\x1b[=3h\r\nd\r\n")
+	if got := lastLines(out, 2); got != "c\nd" {
+		t.Errorf("lastLines = %q", got)
+	}
+}
+
+// A missing image or firmware fails before qemu starts, saying so.
+func TestBootRefusesMissingParts(t *testing.T) {
+	err := Boot(context.Background(), Options{Image: "/nonexistent.qcow2"})
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing image: %v", err)
+	}
+}
+
+// An Expect boot of a disk that boots nothing ends at its timeout with
+// ErrNotSeen and the console's last lines (OVMF's, on the serial line).
+// Needs qemu and OVMF; skipped without them.
+func TestExpectTimesOutWithLastLines(t *testing.T) {
+	for _, p := range []string{"/usr/bin/qemu-system-x86_64", OVMFCode} {
+		if _, err := os.Stat(p); err != nil {
+			t.Skipf("no %s", p)
+		}
+	}
+	disk := filepath.Join(t.TempDir(), "empty.raw")
+	if err := os.WriteFile(disk, make([]byte, 1<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := Boot(context.Background(), Options{Image: disk, Format: "raw", NoKVM: true, Expect: "login:", Timeout: 20 * time.Second})
+	if !errors.Is(err, ErrNotSeen) || !strings.Contains(err.Error(), "within 20s") {
+		t.Fatalf("got %v", err)
+	}
+	if !slices.ContainsFunc(strings.Split(err.Error(), "\n"), func(l string) bool { return strings.HasPrefix(l, "BdsDxe: failed to load") }) {
+		t.Errorf("the last lines lack OVMF's boot manager:\n%v", err)
+	}
+}
