@@ -8,7 +8,7 @@ pkgs=(
 	e2fsprogs dosfstools mtools fdisk gdisk xfsprogs btrfs-progs
 	ostree skopeo xz-utils zstd pigz socat util-linux
 	grub-common grub-pc-bin grub-efi-amd64-bin gnupg time gnuplot-nox bc
-	policycoreutils rpm systemd
+	policycoreutils rpm
 )
 # The docker CLI (for docker buildx) usually comes with the machine; where it
 # does not, Debian's docker.io provides it (its daemon is not needed).

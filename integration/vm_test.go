@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	vmpkg "github.com/osbuildkit/osbuildkit/vm"
 )
 
 // vm is a qemu guest (TCG: these machines have no KVM) on a serial console.
@@ -34,7 +36,7 @@ func bootVM(t *testing.T, image, firmware string) *vm {
 		"-drive", "file=" + image + ",if=virtio,format=qcow2,snapshot=on"}
 	if firmware == "uefi" {
 		vars := filepath.Join(t.TempDir(), "OVMF_VARS.fd")
-		data, err := os.ReadFile("/usr/share/OVMF/OVMF_VARS_4M.fd")
+		data, err := os.ReadFile(vmpkg.OVMFVars)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,7 +44,7 @@ func bootVM(t *testing.T, image, firmware string) *vm {
 			t.Fatal(err)
 		}
 		args = append(args,
-			"-drive", "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd",
+			"-drive", "if=pflash,format=raw,unit=0,readonly=on,file="+vmpkg.OVMFCode,
 			"-drive", "if=pflash,format=raw,unit=1,file="+vars)
 	}
 	return startVM(t, firmware, args)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -182,7 +183,7 @@ func populateVar(rt *Runtime, stateroot, deployment string) error {
 	depVar := filepath.Join(deployment, "var")
 	cmd := rt.Command("systemd-tmpfiles", "--create", "--boot", "--root="+deployment, "--prefix=/var")
 	if err := cmd.Run(); err != nil {
-		var ee interface{ ExitCode() int }
+		var ee *exec.ExitError
 		// 65: some lines were ignored (duplicates), nothing failed.
 		if !errors.As(err, &ee) || ee.ExitCode() != 65 {
 			return fmt.Errorf("systemd-tmpfiles: %w", err)

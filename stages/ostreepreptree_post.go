@@ -83,9 +83,9 @@ func emptyDir(dir string) error {
 // read them back; otherwise both files stay whole.
 func preptreeUsers(rt *Runtime, keep []string) error {
 	tree := rt.Tree
-	altfiles, _ := filepath.Glob(filepath.Join(tree, "usr/lib*/*libnss_altfiles.so.2"))
-	more, _ := filepath.Glob(filepath.Join(tree, "usr/lib/*/libnss_altfiles.so.2"))
-	if len(altfiles)+len(more) == 0 {
+	altfiles, _ := filepath.Glob(filepath.Join(tree, "usr/lib*/libnss_altfiles.so.2"))
+	multiarch, _ := filepath.Glob(filepath.Join(tree, "usr/lib/*/libnss_altfiles.so.2"))
+	if len(altfiles)+len(multiarch) == 0 {
 		rt.Logf("the tree has no nss-altfiles (Debian does not package it): /etc/passwd and /etc/group stay whole, so etc_group_members changes nothing")
 		return nil
 	}
@@ -168,11 +168,8 @@ func preptreeVar(rt *Runtime) error {
 		}
 		rel := "/var/" + filepath.ToSlash(p[len(root)+1:])
 		switch {
-		case declared[rel]:
+		case (d.IsDir() || d.Type()&fs.ModeSymlink != 0) && declared[rel]:
 			// The tree's packages declare it: no second line.
-			if !d.IsDir() && d.Type()&fs.ModeSymlink == 0 {
-				dropped = append(dropped, rel)
-			}
 		case d.IsDir():
 			fi, err := os.Lstat(p)
 			if err != nil {
