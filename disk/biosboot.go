@@ -48,7 +48,11 @@ func (d *Disk) installBIOSBoot(r Runner, tree, raw string) error {
 		return err
 	}
 	r.Logf("BIOS boot: core.img (%d bytes, prefix %s) at Sector %d", len(coreImg), prefix, at)
-	return WriteBIOSBoot(raw, bootImg, coreImg, at)
+	if err := WriteBIOSBoot(raw, bootImg, coreImg, at); err != nil {
+		return err
+	}
+	d.biosBoot = true
+	return nil
 }
 
 // BIOSImages makes GRUB's core.img for a partition table ("gpt", "dos")

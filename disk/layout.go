@@ -22,6 +22,8 @@ type Disk struct {
 	// Bootloader forces the BIOS boot code ("i386-pc", "hybrid"); it is
 	// installed anyway when the tree has /boot/grub/i386-pc.
 	Bootloader string
+	// biosBoot records that Assemble installed GRUB's BIOS boot code.
+	biosBoot bool
 }
 
 // Partition is one partition, in bytes.

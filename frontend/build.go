@@ -68,6 +68,9 @@ type Input struct {
 	// vertex (the gateway frontend's "load build definition"); otherwise
 	// warnings go to BuildKit without a vertex and the client lists them.
 	Warn func(ctx context.Context, msg string, opts client.WarnOpts)
+	// Break, when set, stops the build before a stage for a shell (the
+	// CLI's --break; the build ends with ErrBreakEnded).
+	Break *Break
 }
 
 // BuildManifest compiles and solves a loaded manifest; the gateway frontend
@@ -82,6 +85,9 @@ func BuildManifest(ctx context.Context, c client.Client, in Input) (*client.Resu
 		Proxy:     in.Config.Proxy,
 		Buildroot: in.Buildroot,
 	}
+	if in.Break != nil {
+		opts.Break = in.Break.Stage
+	}
 	if opts.Buildroot == nil && in.Config.Buildroot != "" {
 		st := bkllb.Image(in.Config.Buildroot, bkllb.WithCustomName("[buildroot] "+in.Config.Buildroot))
 		opts.Buildroot = &st
@@ -94,6 +100,9 @@ func BuildManifest(ctx context.Context, c client.Client, in Input) (*client.Resu
 	var marshalOpts []bkllb.ConstraintsOpt
 	if in.Config.NoCacheAll {
 		marshalOpts = append(marshalOpts, bkllb.IgnoreCache)
+	}
+	if res.Break != nil {
+		return nil, breakShell(ctx, c, in, res.Break, marshalOpts)
 	}
 	def, err := res.Output.Marshal(ctx, append(marshalOpts, bkllb.LinuxAmd64)...)
 	if err != nil {
@@ -114,6 +123,7 @@ func BuildManifest(ctx context.Context, c client.Client, in Input) (*client.Resu
 	if err != nil {
 		return nil, err
 	}
+	reportWarnings(ctx, c, in, res, marshalOpts)
 	out := client.NewResult()
 	out.SetRef(ref)
 	if err := addImageConfig(out); err != nil {

@@ -53,15 +53,20 @@ func TestV2DiskStages(t *testing.T) {
 }
 
 // A partition fitted to the disk is reported from the plan, so the warning
-// is there on every build, also when the disk step comes from the cache.
-// buildctl's plain and tty displays print a warning only if its step is
-// updated again after it arrives (BuildKit's progressui, as for Dockerfile
-// lint warnings), so buildctl's check reads the status stream itself.
+// is there on every build, also when the disk step comes from the cache;
+// so are the boot checks the disk step made (its partition is marked
+// bootable, its minbase tree has neither init nor kernel), read back from
+// the step's output. buildctl's plain and tty displays print a warning
+// only if its step is updated again after it arrives (BuildKit's
+// progressui, as for Dockerfile lint warnings), so buildctl's check reads
+// the status stream itself.
 func TestDiskLayoutWarningWhenCached(t *testing.T) {
 	manifest := manifestFile(t, "integration/testdata/small-disk.json", func(s string) string {
 		return strings.Replace(s, `"size": 4190208`, `"size": 4194304`, 1) // 1 MiB past the end
 	})
 	const fitted = "partition 1 ends 1.0 MiB after the usable end of the disk; fitted it to the disk: 2146435072 bytes instead of 2147483648"
+	const noInit = "the tree has no /sbin/init, so the machine stops in the initramfs"
+	const noKernel = "the tree has no kernel in /boot: install one (linux-image-amd64)"
 	for _, w := range ways {
 		t.Run(w.name, func(t *testing.T) {
 			for _, build := range []string{"first", "cached"} {
@@ -72,24 +77,43 @@ func TestDiskLayoutWarningWhenCached(t *testing.T) {
 				log := w.build(t, manifest, filepath.Join(t.TempDir(), "out"), o)
 				switch w.name {
 				case "osbuildkit":
-					wantContains(t, build+" build", log, "osbuildkit: warning: [disk] stage 0 org.osbuild.image: .pipelines[1].stages[0].options.partitions[0].size (", fitted)
+					wantContains(t, build+" build", log, "osbuildkit: warning: [disk] stage 0 org.osbuild.image: .pipelines[1].stages[0].options.partitions[0].size (", fitted,
+						"osbuildkit: warning: [tree] stage 0 org.osbuild.debootstrap: .pipelines[0].stages[0].options (", noInit, noKernel)
 				case "buildctl":
-					ws := statusWarnings(t, log)
-					if len(ws) != 1 {
-						t.Fatalf("%s build: %d warnings in the status stream, want 1: %+v", build, len(ws), ws)
-					}
-					wantContains(t, build+" build warning", ws[0].short, ".pipelines[1].stages[0].options.partitions[0].size", fitted)
-					wantContains(t, build+" build warning's step", ws[0].vertex, "load build definition from manifest.json")
-					if ws[0].line != 20 {
-						t.Errorf("%s build: the warning points at line %d, want 20 (the partition's size)", build, ws[0].line)
-					}
+					checkStatusWarnings(t, build, statusWarnings(t, log), fitted, noInit, noKernel)
 				case "buildx": // its summary, printed after the build
-					wantContains(t, build+" build", log, "1 warning found", " - [disk] stage 0 org.osbuild.image: .pipelines[1].stages[0].options.partitions[0].size (with-syntax.json:20:52): "+fitted)
+					wantContains(t, build+" build", log, "3 warnings found", " - [disk] stage 0 org.osbuild.image: .pipelines[1].stages[0].options.partitions[0].size (with-syntax.json:20:52): "+fitted,
+						" - [tree] stage 0 org.osbuild.debootstrap: .pipelines[0].stages[0].options (with-syntax.json:", noInit)
 				default:
 					t.Fatalf("no check for %s", w.name)
 				}
 			}
 		})
+	}
+}
+
+// checkStatusWarnings wants the fitted partition's warning and the two
+// boot checks' in the status stream, each on the manifest's step and
+// pointing at its line.
+func checkStatusWarnings(t *testing.T, build string, ws []statusWarning, fitted, noInit, noKernel string) {
+	t.Helper()
+	if len(ws) != 3 {
+		t.Fatalf("%s build: %d warnings in the status stream, want 3: %+v", build, len(ws), ws)
+	}
+	lines := map[string]int{fitted: 20, noInit: 7, noKernel: 7} // the partition's size; the debootstrap stage's options
+	for _, w := range ws {
+		wantContains(t, build+" build warning's step", w.vertex, "load build definition from manifest.json")
+		for text, line := range lines {
+			if strings.Contains(w.short, text) && w.line != line {
+				t.Errorf("%s build: %q points at line %d, want %d", build, text, w.line, line)
+			}
+			if strings.Contains(w.short, text) {
+				delete(lines, text)
+			}
+		}
+	}
+	if len(lines) > 0 {
+		t.Errorf("%s build: no warning says %v: %+v", build, lines, ws)
 	}
 }
 

@@ -45,6 +45,9 @@ type Options struct {
 	SourceMap *bkllb.SourceMap
 	// Proxy is passed to stages with network access, outside the cache key.
 	Proxy *bkllb.ProxyEnv
+	// Break selects the stage before which the build stops for a shell
+	// (Result.Break), as NoCache selects stages.
+	Break string
 }
 
 // Helper says where the helper binary is: directory Dir of State holds an
@@ -77,6 +80,11 @@ type Result struct {
 	// Warnings are the findings of the stages' rules (stages.Rules),
 	// pipeline by pipeline.
 	Warnings []Warning
+	// Break is where --break stops, when Options.Break is set.
+	Break *Break
+	// Reports are the steps that report findings of their own (the boot
+	// checks of disk assembly); the build reads each once it is solved.
+	Reports []Report
 }
 
 // Warning is a problem a stage works around, located in the manifest.
@@ -127,6 +135,9 @@ func Compile(ctx context.Context, m *manifest.Manifest, opt Options) (*Result, e
 		if err := c.pipeline(pl); err != nil {
 			return nil, c.locate(err)
 		}
+	}
+	if opt.Break != "" && c.result.Break == nil {
+		return nil, noBreak(m, opt.Break, exports)
 	}
 	c.result.Trees = c.trees
 	c.result.Steps = c.steps.list
@@ -190,9 +201,16 @@ func (c *compiler) warn(pl *manifest.Pipeline, st *manifest.Stage, w *manifest.L
 
 func (c *compiler) stage(pl *manifest.Pipeline, st *manifest.Stage, plan *stages.Plan, tree bkllb.State) (bkllb.State, error) {
 	var err error
+	brk := c.breakAt(pl, st)
+	if brk && plan.Exec == nil {
+		c.result.Break = &Break{Pipeline: pl.Name, Stage: st, State: c.fileStageShell(pl, st, tree)}
+	}
 	if plan.Exec != nil {
 		if tree, err = c.exec(pl, st, plan.Exec, tree); err != nil {
 			return tree, err
+		}
+		if brk {
+			c.result.Break = &Break{Pipeline: pl.Name, Stage: st, State: tree, Exec: true}
 		}
 	}
 	if len(plan.Files) > 0 {
@@ -219,10 +237,7 @@ func (c *compiler) constraints(pl *manifest.Pipeline, st *manifest.Stage) []bkll
 
 func (c *compiler) forced(pl *manifest.Pipeline, st *manifest.Stage) bool {
 	for _, f := range c.opt.NoCache {
-		switch {
-		case f == pl.Name, f == st.Type, f == st.ID:
-			return true
-		case len(f) >= 8 && strings.HasPrefix(st.ID, f):
+		if st.Selects(pl.Name, f) {
 			return true
 		}
 	}

@@ -239,3 +239,25 @@ func TestUnsupportedInlineEncodingIsLocated(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// --break selects a stage as --no-cache-stage does and records where the
+// shell goes: the exec of an exec stage, a shell for a stage of file
+// operations; a selector that matches nothing names the stages there are.
+func TestBreakSelectsTheStage(t *testing.T) {
+	m := load(t, "../integration/testdata/debian-config.json")
+	res, _, _ := compile(t, m, Options{Break: "org.osbuild.users"})
+	if b := res.Break; b == nil || b.Stage != m.Pipelines[0].Stages[3] || !b.Exec {
+		t.Fatalf("break %+v, want the users stage's exec", res.Break)
+	}
+	res, _, _ = compile(t, m, Options{Break: "org.osbuild.hostname"})
+	if b := res.Break; b == nil || b.Stage.Type != "org.osbuild.hostname" || b.Exec {
+		t.Fatalf("break %+v, want the hostname stage, as a shell", res.Break)
+	}
+	if res, _, _ = compile(t, m, Options{Break: m.Pipelines[0].Stages[5].ID[:12]}); res.Break == nil || res.Break.Stage != m.Pipelines[0].Stages[5] {
+		t.Errorf("an ID prefix breaks at %+v, want stage 5", res.Break)
+	}
+	_, err := Compile(context.Background(), m, Options{Helper: testHelper(), Break: "org.osbuild.grub2"})
+	if err == nil || !strings.Contains(err.Error(), `--break "org.osbuild.grub2" selects no stage of this build`) || !strings.Contains(err.Error(), "tree (org.osbuild.debootstrap, ") {
+		t.Errorf("unknown stage: %v", err)
+	}
+}

@@ -46,13 +46,18 @@ func (c *compiler) exec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Ex
 		opts = append(opts, co)
 	}
 	if ex.Root == stages.RootTree {
-		return tree.Run(opts...).Root(), nil
+		run := tree.Run(opts...)
+		c.report(pl, st, ex, run)
+		return run.Root(), nil
 	}
 	root, err := c.buildroot(pl, ex.Tools)
 	if err != nil {
 		return tree, err
 	}
-	return root.Run(opts...).AddMount(TreeDir, tree, noContentHash), nil
+	run := root.Run(opts...)
+	out := run.AddMount(TreeDir, tree, noContentHash)
+	c.report(pl, st, ex, run)
+	return out, nil
 }
 
 // spec hands the helper the stage (stages.Spec): its options, inputs,

@@ -1,10 +1,14 @@
 package llb
 
 import (
+	"bytes"
+	"context"
 	"strings"
 	"testing"
 
+	bkllb "github.com/moby/buildkit/client/llb"
 	"github.com/osbuildkit/osbuildkit/manifest"
+	"github.com/osbuildkit/osbuildkit/stages"
 )
 
 // A layout the stage works around is reported when the build is planned,
@@ -48,5 +52,34 @@ func TestHostKeyWarningIsLocated(t *testing.T) {
 	}
 	if res, _, _ := compile(t, m, Options{}); len(res.Warnings) != 0 {
 		t.Errorf("a buildroot pipeline warns: %v", res.Warnings)
+	}
+}
+
+// A disk step reports its boot checks from an output of its own, which the
+// build reads back; each finding becomes a warning located at the stage to
+// change, in the pipeline that holds it.
+func TestBootReportsAreLocated(t *testing.T) {
+	m := load(t, "../images/debian-bootable-qcow2-fixed.json")
+	res, _, _ := compile(t, m, Options{})
+	if len(res.Reports) != 1 || res.Reports[0].Stage.Type != "org.osbuild.qemu" {
+		t.Fatalf("reports %+v, want the qemu assembler's", res.Reports)
+	}
+	def, err := res.Reports[0].State.Marshal(context.Background(), bkllb.LinuxAmd64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(bytes.Join(def.Def, nil)), stages.ReportDir) {
+		t.Errorf("the report's step mounts nothing at %s", stages.ReportDir)
+	}
+	ws, err := res.Reports[0].Warnings(m, []byte(`[{"check": "init", "ref": "/sbin/init", "message": "the tree has no /sbin/init"}]`))
+	if err != nil || len(ws) != 1 {
+		t.Fatalf("warnings %v (%v)", ws, err)
+	}
+	want := "[build] stage 1 org.osbuild.apt: .pipelines[0].stages[1].options.packages (../images/debian-bootable-qcow2-fixed.json:18:"
+	if got := ws[0].String(); !strings.HasPrefix(got, want) || !strings.HasSuffix(got, "the tree has no /sbin/init") {
+		t.Errorf("warning %q, want it to start %q", got, want)
+	}
+	if _, err := res.Reports[0].Warnings(m, []byte("not json")); err == nil {
+		t.Error("a garbled report reads without error")
 	}
 }

@@ -32,6 +32,10 @@ type Options struct {
 	Allow []string
 	// Progress shows each solve's progress; nil discards it.
 	Progress ProgressFunc
+	// Break stops the build before a stage for a shell on the terminal;
+	// when the shell has ended (Break.Ended), Build returns without
+	// exporting anything.
+	Break *frontend.Break
 }
 
 // ProgressFunc reads a solve's progress until the channel is closed and
@@ -76,6 +80,9 @@ func Build(ctx context.Context, m *manifest.Manifest, opt Options) (*Result, err
 	b := newBuild(m, opt, helperFS)
 	built, err := solve(ctx, c, b.solveOpt, b.buildFunc, b.execs, opt.Progress)
 	res := &Result{Warnings: built.warnings}
+	if opt.Break != nil && opt.Break.Ended {
+		return res, nil
+	}
 	if err != nil {
 		return res, lostDaemon(opt.Addr, err, built.connected)
 	}
@@ -111,7 +118,7 @@ func newBuild(m *manifest.Manifest, opt Options, helperFS fsutil.FS) *build {
 			return nil, err
 		}
 		return frontend.BuildManifest(ctx, gc, frontend.Input{
-			Manifest: m, SourceMap: sm, Helper: helperState(), Config: cfg, CacheImports: bc.CacheImports,
+			Manifest: m, SourceMap: sm, Helper: helperState(), Config: cfg, CacheImports: bc.CacheImports, Break: opt.Break,
 			Observe: func(def *bkllb.Definition) {
 				b.definition = definitionDigest(def)
 				b.execs.add(def)

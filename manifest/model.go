@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strings"
 )
 
 // Dialect is the format a manifest was written in.
@@ -262,4 +263,15 @@ func (m *Manifest) Written(st *Stage, path Path) json.RawMessage {
 		return nil
 	}
 	return raw
+}
+
+// Selects says whether sel names the stage as --no-cache-stage and
+// --break take it: its pipeline's name, its type, its ID, or a prefix of
+// its ID of at least 8 characters.
+func (s *Stage) Selects(pipeline, sel string) bool {
+	switch {
+	case sel == pipeline, sel == s.Type, sel == s.ID:
+		return true
+	}
+	return len(sel) >= 8 && strings.HasPrefix(s.ID, sel)
 }

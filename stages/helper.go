@@ -38,6 +38,11 @@ const (
 	SpecDir    = "/run/osbuild/spec"
 	SpecFile   = "stage.json"
 	MaxEnvSpec = 64 << 10
+	// ReportDir/ReportFile is where a stage whose plan asks for it
+	// (Exec.Report) writes its findings, as JSON, for the build to read
+	// back as warnings: an output of the step, so cached with it.
+	ReportDir  = "/run/osbuild/report"
+	ReportFile = "findings.json"
 	// ExecPath is the PATH a stage runs with.
 	ExecPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 )

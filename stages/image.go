@@ -59,6 +59,7 @@ func PlanDiskImage(c *Context, o *disk.Options, filename string) (*Plan, error) 
 	if uuid := handedRootUUID(c, d); uuid != "" {
 		plan.Exec.Options = withOption(c.Options, "root_fs_uuid", uuid)
 	}
+	plan.Exec.Report = bootLocator(c)
 	return plan, nil
 }
 
@@ -76,20 +77,12 @@ func handedRootUUID(c *Context, d *disk.Disk) string {
 		return ""
 	}
 	uuid := ""
-	for _, ref := range c.Input("tree").References {
-		name, ok := ref.PipelineName()
-		if pl := c.Manifest.Pipeline(name); ok && pl != nil {
-			for _, st := range pl.Stages {
-				if st.Type != "org.osbuild.grub2" {
-					continue
-				}
-				if v, _ := st.Options["root_fs_uuid"].(string); v != "" {
-					uuid = v
-				}
-				if v, _ := obj(st.Options["rootfs"])["uuid"].(string); v != "" {
-					uuid = v
-				}
-			}
+	for _, st := range treeStages(c, "org.osbuild.grub2") {
+		if v, _ := st.Options["root_fs_uuid"].(string); v != "" {
+			uuid = v
+		}
+		if v, _ := obj(st.Options["rootfs"])["uuid"].(string); v != "" {
+			uuid = v
 		}
 	}
 	return uuid
@@ -113,6 +106,9 @@ func BuildDiskImage(rt *Runtime, o *disk.Options, filename string, f disk.Format
 	}
 	raw := out + ".raw.partial"
 	if err := d.Assemble(rt, tree, raw, rt.SourceEpoch); err != nil {
+		return err
+	}
+	if err := rt.Report(d.BootChecks(tree)); err != nil {
 		return err
 	}
 	return disk.Convert(rt, raw, out, f)

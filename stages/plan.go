@@ -2,6 +2,9 @@ package stages
 
 import (
 	"os"
+
+	"github.com/osbuildkit/osbuildkit/disk"
+	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
 // Plan says how a stage runs: the helper (Exec), then file operations
@@ -57,7 +60,15 @@ type Exec struct {
 	// stage's own: the stage's own with what the plan found elsewhere in
 	// the manifest (the root filesystem's UUID a grub2 stage names).
 	Options map[string]any
+	// Report, when set, gives the step an output at ReportDir for the
+	// findings the helper reports (Runtime.Report) and locates each in the
+	// manifest: the build shows them as warnings, cached or not.
+	Report Locator
 }
+
+// Locator places a finding the helper reported at the stage and option
+// that should change.
+type Locator func(f disk.BootFinding) (*manifest.Stage, manifest.Path)
 
 // Cache is a persistent cache directory.
 type Cache struct {

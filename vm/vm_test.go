@@ -32,23 +32,49 @@ func TestQemuArgs(t *testing.T) {
 	}
 }
 
-// The text is found when it arrives split across writes, and not before.
+// The text is found when it arrives split across writes, and not before;
+// the first pattern seen is the one reported.
 func TestWatcherFindsTextAcrossWrites(t *testing.T) {
-	w := &watcher{want: []byte("login:"), found: make(chan struct{})}
+	w := newWatcher("login:", "(initramfs) ")
 	for _, chunk := range []string{"Debian GNU/Linux 12 debian ttyS0\r\n\r\ndebian lo", "gi", "n: "} {
 		select {
-		case <-w.found:
-			t.Fatalf("found before %q", chunk)
+		case i := <-w.hit:
+			t.Fatalf("pattern %d found before %q", i, chunk)
 		default:
 		}
 		w.Write([]byte(chunk))
 	}
 	select {
-	case <-w.found:
+	case i := <-w.hit:
+		if i != 0 {
+			t.Fatalf("found pattern %d, want login: (0)", i)
+		}
 	default:
 		t.Fatal("login: not found")
 	}
-	w.Write([]byte("login: again")) // closing twice must not panic
+	w.Write([]byte("(initramfs) login: again")) // a second hit must not block or panic
+}
+
+// A smoke test ends at a dead end (here the initramfs shell a tree
+// without /sbin/init leaves), soon, not at its timeout, with the lines
+// that led there. qemu is a script printing what such a boot prints.
+func TestExpectStopsAtADeadEnd(t *testing.T) {
+	bin := t.TempDir()
+	script := "#!/bin/sh\nprintf 'Target filesystem doesn\\047t have requested /sbin/init.\\r\\nNo init found. Try passing init= bootarg.\\r\\n\\r\\n(initramfs) '\nsleep 60\n"
+	if err := os.WriteFile(filepath.Join(bin, "qemu-system-x86_64"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+":"+os.Getenv("PATH"))
+	var console strings.Builder
+	start := time.Now()
+	_, err := run(context.Background(), Options{Expect: "login:", Timeout: time.Minute, Stdout: &console}, nil)
+	if !errors.Is(err, ErrNotSeen) || !strings.Contains(err.Error(), `the boot stopped at "Target filesystem doesn't have requested"`) ||
+		!strings.Contains(err.Error(), "No init found. Try passing init= bootarg.") {
+		t.Fatalf("got %v", err)
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("the dead end took %s to end the boot", took)
+	}
 }
 
 // The last lines seen, without the console's control characters.

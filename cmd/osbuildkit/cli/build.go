@@ -38,10 +38,16 @@ func runBuild(e *env, args []string) int {
 	if m == nil {
 		return code
 	}
+	brk, restore, err := breakTerminal(e, &f)
+	if err != nil {
+		return usageError(e, err)
+	}
+	defer restore()
 	opt, code := f.options(e, m)
 	if code != exitOK {
 		return code
 	}
+	opt.Break = brk
 	if f.push != "" && f.outputDir == "" {
 		tmp, err := os.MkdirTemp("", "osbuildkit-push-")
 		if err != nil {
@@ -51,12 +57,23 @@ func runBuild(e *env, args []string) int {
 		defer os.RemoveAll(tmp)
 		f.outputDir, opt.OutputDir = tmp, tmp
 	}
+	return buildAndReport(e, &f, m, opt, restore)
+}
+
+// buildAndReport runs the build the flags describe and reports it: the
+// exit status, the push, a --break shell's end.
+func buildAndReport(e *env, f *buildFlags, m *manifest.Manifest, opt localbuild.Options, restore func()) int {
+	brk := opt.Break
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	p := &printer{e: e, f: &f}
+	p := &printer{e: e, f: f}
 	opt.Progress = p.progress
 	res, err := localbuild.Build(ctx, m, opt)
 	p.report(res)
+	if brk != nil && brk.Ended {
+		restore()
+		return breakEnded(e, brk)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			// BuildKit cancels the steps that were running; completed ones
@@ -88,7 +105,7 @@ func (f *buildFlags) options(e *env, m *manifest.Manifest) (localbuild.Options, 
 	if f.push != "" && len(opt.Frontend.Exports) != 1 {
 		return opt, usageError(e, fmt.Errorf("--push takes one export, not %d", len(opt.Frontend.Exports)))
 	}
-	res, err := planManifest(m, opt.Frontend.Exports)
+	res, err := planManifest(m, opt.Frontend.Exports, f.breakAt)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "osbuildkit: %v\n", err)
 		return opt, exitInvalid
@@ -101,9 +118,10 @@ func (f *buildFlags) options(e *env, m *manifest.Manifest) (localbuild.Options, 
 }
 
 // planManifest runs every stage's own checks on the pipelines the exports
-// need (all of them when exports is empty), without a daemon.
-func planManifest(m *manifest.Manifest, exports []string) (*llb.Result, error) {
-	return llb.Compile(context.Background(), m, llb.Options{Helper: llb.Helper{State: bkllb.Scratch(), Dir: "/"}, Exports: exports})
+// need (all of them when exports is empty), and finds --break's stage,
+// without a daemon.
+func planManifest(m *manifest.Manifest, exports []string, breakAt string) (*llb.Result, error) {
+	return llb.Compile(context.Background(), m, llb.Options{Helper: llb.Helper{State: bkllb.Scratch(), Dir: "/"}, Exports: exports, Break: breakAt})
 }
 
 func pushExport(e *env, dir, ref string) error {

@@ -44,6 +44,8 @@ func TestBuildRejectsBadInputBeforeWork(t *testing.T) {
 		{"entitlement", []string{loop}, "org.osbuild.mkfs.ext4 (.pipelines[0].stages[1]) use loop devices or mounts and need the security.insecure entitlement"},
 		{"invalid manifest", []string{writeManifest(t, `{"version": "2", "pipelines": [{"name": "a", "stages": [{"type": "org.osbuild.truncate"}]}]}`)}, "'filename' is a required property"},
 		{"monitor", []string{"--monitor", "Fancy", manifest}, `--monitor "Fancy"`},
+		{"break without a terminal", []string{"--break", "a", manifest}, "--break opens a shell, so it needs a terminal on standard input"},
+		{"break on-error", []string{"--break", "on-error", manifest}, "--break on-error is not supported yet"},
 	} {
 		var out, errs bytes.Buffer
 		dir := t.TempDir()

@@ -60,7 +60,7 @@ func runValidate(e *env, args []string) int {
 		return code
 	}
 	// What the build would reject before starting is invalid here too.
-	res, err := planManifest(m, m.Names())
+	res, err := planManifest(m, m.Names(), "")
 	if err != nil {
 		return reportLoadError(e, err, *asJSON)
 	}

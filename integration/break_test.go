@@ -1,0 +1,164 @@
+//go:build integration
+
+package integration
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// terminal is a command on a pseudo-terminal, as a user at a shell runs it.
+type terminal struct {
+	cmd    *exec.Cmd
+	master *os.File
+	mu     sync.Mutex
+	out    bytes.Buffer
+	done   chan struct{}
+}
+
+func startOnTerminal(t *testing.T, name string, args ...string) *terminal {
+	t.Helper()
+	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { master.Close() })
+	if err := unix.IoctlSetPointerInt(int(master.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(int(master.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slave, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slave.Close()
+	term := &terminal{cmd: exec.Command(name, args...), master: master, done: make(chan struct{})}
+	term.cmd.Stdin, term.cmd.Stdout, term.cmd.Stderr = slave, slave, slave
+	term.cmd.Env = append(os.Environ(), "TERM=xterm")
+	term.cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	if err := term.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		defer close(term.done)
+		buf := make([]byte, 4096)
+		for {
+			n, err := master.Read(buf)
+			term.mu.Lock()
+			term.out.Write(buf[:n])
+			term.mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() { _ = term.cmd.Process.Kill(); _ = term.cmd.Wait() })
+	return term
+}
+
+func (term *terminal) output() string {
+	term.mu.Lock()
+	defer term.mu.Unlock()
+	return term.out.String()
+}
+
+// expect waits until text is on the terminal.
+func (term *terminal) expect(t *testing.T, text string, timeout time.Duration) {
+	t.Helper()
+	for end := time.Now().Add(timeout); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		if strings.Contains(term.output(), text) {
+			return
+		}
+	}
+	t.Fatalf("%q did not appear within %s; the terminal shows:\n%s", text, timeout, tail(term.output(), 40))
+}
+
+func (term *terminal) send(t *testing.T, line string) {
+	t.Helper()
+	if _, err := term.master.Write([]byte(line + "\r")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wait returns the command's exit status.
+func (term *terminal) wait(t *testing.T) int {
+	t.Helper()
+	err := term.cmd.Wait()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatal(err)
+	}
+	return term.cmd.ProcessState.ExitCode()
+}
+
+// --break stops before the stage, cached or not, with a shell where the
+// stage runs (the tree as root for the users stage): it sees the tree as
+// the stages before left it (the groups stage's group, not yet the user),
+// and the stage's own environment. Leaving the shell ends the build with
+// the shell's status; nothing is exported and nothing done in the shell
+// reaches the cache: the next build of the tree has no trace of it.
+func TestBreakOpensAShellBeforeTheStage(t *testing.T) {
+	manifest := manifestFile(t, "integration/testdata/debian-config.json")
+	out := filepath.Join(t.TempDir(), "out")
+	term := startOnTerminal(t, cli, "build", "--break", "org.osbuild.users", "--output-directory", out, manifest)
+	term.expect(t, "(break org.osbuild.users) / # ", 20*time.Minute)
+	term.send(t, `getent group admins; getent passwd alice || echo NO-ALICE; echo "spec=${OSBUILDKIT_STAGE_SPEC%%,*}"; touch /etc/break-marker; exit 3`)
+	if code := term.wait(t); code != 3 {
+		t.Errorf("exit status %d, want the shell's 3:\n%s", code, tail(term.output(), 30))
+	}
+	<-term.done
+	log := term.output()
+	wantContains(t, "terminal", log, "osbuildkit: stopped before [tree] org.osbuild.users (.pipelines[0].stages[3]): a shell where the stage runs",
+		"admins:x:2000:", "NO-ALICE", `spec={"type":"org.osbuild.users"`,
+		"osbuildkit: left the --break shell (exit status 3); the build stopped before org.osbuild.users and exported nothing")
+	if entries, err := os.ReadDir(out); err == nil && len(entries) > 0 || err != nil && !os.IsNotExist(err) {
+		t.Errorf("the output directory holds %v (%v), want nothing", entries, err)
+	}
+	tree, _ := buildTree(t, manifest, "tree")
+	if _, err := os.Stat(filepath.Join(tree, "etc/break-marker")); err == nil {
+		t.Error("what the shell wrote reached the built tree")
+	}
+}
+
+// A stage of file operations only breaks into the host buildroot, the
+// tree at /run/osbuild/tree: before the hostname stage, the tree has the
+// users stage's user and not yet the hostname.
+func TestBreakBeforeAFileStage(t *testing.T) {
+	manifest := manifestFile(t, "integration/testdata/debian-config.json")
+	term := startOnTerminal(t, cli, "build", "--break", "org.osbuild.hostname", manifest)
+	term.expect(t, "(break org.osbuild.hostname) / # ", 20*time.Minute)
+	term.send(t, `echo "alice=$(grep -c '^alice:' /run/osbuild/tree/etc/passwd)"; cat /run/osbuild/tree/etc/hostname || echo NO-HOSTNAME; exit`)
+	if code := term.wait(t); code != 0 {
+		t.Errorf("exit status %d, want 0", code)
+	}
+	<-term.done
+	wantContains(t, "terminal", term.output(), "a shell in the host buildroot, the tree the stages before left at /run/osbuild/tree", "alice=1\r", "NO-HOSTNAME")
+}
+
+// --break is refused before the build without a terminal, and with a
+// stage the build does not run, naming the stages there are.
+func TestBreakBadInput(t *testing.T) {
+	manifest := manifestFile(t, "integration/testdata/debian-config.json")
+	log := run(t, 2, cli, "build", "--break", "org.osbuild.users", manifest)
+	wantContains(t, "without a terminal", log, "--break opens a shell, so it needs a terminal on standard input")
+	term := startOnTerminal(t, cli, "build", "--break", "org.osbuild.grub2", manifest)
+	if code := term.wait(t); code != 2 {
+		t.Errorf("unknown stage: exit status %d, want 2", code)
+	}
+	<-term.done
+	wantContains(t, "unknown stage", term.output(), `--break "org.osbuild.grub2" selects no stage of this build`, "tree (org.osbuild.debootstrap, org.osbuild.apt, org.osbuild.groups, org.osbuild.users,")
+}

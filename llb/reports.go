@@ -1,0 +1,61 @@
+package llb
+
+import (
+	"errors"
+	"fmt"
+
+	bkllb "github.com/moby/buildkit/client/llb"
+
+	"github.com/osbuildkit/osbuildkit/manifest"
+	"github.com/osbuildkit/osbuildkit/stages"
+)
+
+// Report is a step's findings output: stages.ReportFile in State, whose
+// findings Locate places in the manifest.
+type Report struct {
+	Pipeline string
+	Stage    *manifest.Stage
+	State    bkllb.State
+	Locate   stages.Locator
+}
+
+// Warnings turns the findings read from the report's output into located
+// warnings.
+func (r Report) Warnings(m *manifest.Manifest, raw []byte) ([]Warning, error) {
+	found, err := stages.ReadReport(raw)
+	if err != nil {
+		return nil, fmt.Errorf("reading the findings of [%s] %s: %w", r.Pipeline, r.Stage.Type, err)
+	}
+	var out []Warning
+	for _, f := range found {
+		st, path := r.Locate(f)
+		w := &manifest.LocationError{Path: path, Err: errors.New(f.Message)}
+		if file := m.File(); file != nil {
+			w.File, w.Position = file.Name, file.Position(path)
+		}
+		out = append(out, Warning{Pipeline: pipelineOf(m, st, r.Pipeline), Stage: st, At: w})
+	}
+	return out, nil
+}
+
+// pipelineOf names the pipeline holding st, else def.
+func pipelineOf(m *manifest.Manifest, st *manifest.Stage, def string) string {
+	for _, pl := range m.Pipelines {
+		for _, s := range pl.Stages {
+			if s == st {
+				return pl.Name
+			}
+		}
+	}
+	return def
+}
+
+// report gives a step whose plan asks for it an output for its findings
+// (stages.ReportDir), which the build reads back (Result.Reports).
+func (c *compiler) report(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Exec, run bkllb.ExecState) {
+	if ex.Report == nil {
+		return
+	}
+	out := run.AddMount(stages.ReportDir, bkllb.Scratch())
+	c.result.Reports = append(c.result.Reports, Report{Pipeline: pl.Name, Stage: st, State: out, Locate: ex.Report})
+}
