@@ -63,17 +63,28 @@ func breakShell(ctx context.Context, c client.Client, in Input, b *llb.Break, ma
 	}
 	defer ctr.Release(context.WithoutCancel(ctx))
 	announce(in.Break, b, ex)
-	env := append(append([]string(nil), ex.Meta.Env...), "TERM="+in.Break.Term, `PS1=(break `+b.Stage.Type+`) \w # `)
+	status, err := runShell(ctx, ctr, in.Break, ex, b.Stage.Type)
+	if err != nil {
+		return err
+	}
+	in.Break.Ended, in.Break.Status = true, status
+	return ErrBreakEnded
+}
+
+// runShell runs an interactive shell in ctr, as the exec ex would run,
+// on the break's terminal, and returns its exit status.
+func runShell(ctx context.Context, ctr client.Container, brk *Break, ex *pb.ExecOp, stageType string) (int, error) {
+	env := append(append([]string(nil), ex.Meta.Env...), "TERM="+brk.Term, `PS1=(break `+stageType+`) \w # `)
 	proc, err := ctr.Start(ctx, client.StartRequest{
 		Args: []string{"/bin/sh", "-c", "if [ -x /bin/bash ]; then exec /bin/bash --norc -i; fi; exec /bin/sh -i"},
 		Env:  env, Cwd: "/", Tty: true, SecurityMode: ex.Security,
-		Stdin: in.Break.Stdin, Stdout: in.Break.Stdout, Stderr: in.Break.Stdout,
+		Stdin: brk.Stdin, Stdout: brk.Stdout, Stderr: brk.Stdout,
 	})
 	if err != nil {
-		return fmt.Errorf("starting the --break shell: %w", err)
+		return 0, fmt.Errorf("starting the --break shell: %w", err)
 	}
 	go func() {
-		for size := range in.Break.Resize {
+		for size := range brk.Resize {
 			_ = proc.Resize(ctx, size)
 		}
 	}()
@@ -81,12 +92,11 @@ func breakShell(ctx context.Context, c client.Client, in Input, b *llb.Break, ma
 	var exit *gwpb.ExitError
 	switch {
 	case errors.As(err, &exit):
-		in.Break.Status = int(exit.ExitCode)
+		return int(exit.ExitCode), nil
 	case err != nil:
-		return fmt.Errorf("the --break shell: %w", err)
+		return 0, fmt.Errorf("the --break shell: %w", err)
 	}
-	in.Break.Ended = true
-	return ErrBreakEnded
+	return 0, nil
 }
 
 func announce(brk *Break, b *llb.Break, ex *pb.ExecOp) {

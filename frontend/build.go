@@ -85,7 +85,7 @@ func BuildManifest(ctx context.Context, c client.Client, in Input) (*client.Resu
 		Proxy:     in.Config.Proxy,
 		Buildroot: in.Buildroot,
 	}
-	if in.Break != nil {
+	if in.Break != nil && in.Break.Stage != BreakOnError {
 		opts.Break = in.Break.Stage
 	}
 	if opts.Buildroot == nil && in.Config.Buildroot != "" {
@@ -117,7 +117,11 @@ func BuildManifest(ctx context.Context, c client.Client, in Input) (*client.Resu
 	watchSteps(ctx, cancel, c, res, in, marshalOpts)
 	solved, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: in.CacheImports, Evaluate: true})
 	if err != nil {
-		return nil, stageTimeout(ctx, downloadFault(ctx, fetched, explain(err, in.Manifest, def, res)))
+		failed := stageTimeout(ctx, downloadFault(ctx, fetched, explain(err, in.Manifest, def, res)))
+		if in.Break != nil && in.Break.Stage == BreakOnError {
+			return nil, errorShell(ctx, c, in, err, failed)
+		}
+		return nil, failed
 	}
 	ref, err := solved.SingleRef()
 	if err != nil {

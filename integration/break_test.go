@@ -110,7 +110,7 @@ func (term *terminal) wait(t *testing.T) int {
 // the stages before left it (the groups stage's group, not yet the user),
 // and the stage's own environment. Leaving the shell ends the build with
 // the shell's status; nothing is exported and nothing done in the shell
-// reaches the cache: the next build of the tree has no trace of it.
+// reaches the cache: a second shell there has no trace of it.
 func TestBreakOpensAShellBeforeTheStage(t *testing.T) {
 	manifest := manifestFile(t, "integration/testdata/debian-config.json")
 	out := filepath.Join(t.TempDir(), "out")
@@ -123,15 +123,17 @@ func TestBreakOpensAShellBeforeTheStage(t *testing.T) {
 	<-term.done
 	log := term.output()
 	wantContains(t, "terminal", log, "osbuildkit: stopped before [tree] org.osbuild.users (.pipelines[0].stages[3]): a shell where the stage runs",
-		"admins:x:2000:", "NO-ALICE", `spec={"type":"org.osbuild.users"`,
+		"admins:x:2000:", "NO-ALICE\r", `spec={"type":"org.osbuild.users"`,
 		"osbuildkit: left the --break shell (exit status 3); the build stopped before org.osbuild.users and exported nothing")
 	if entries, err := os.ReadDir(out); err == nil && len(entries) > 0 || err != nil && !os.IsNotExist(err) {
 		t.Errorf("the output directory holds %v (%v), want nothing", entries, err)
 	}
-	tree, _ := buildTree(t, manifest, "tree")
-	if _, err := os.Stat(filepath.Join(tree, "etc/break-marker")); err == nil {
-		t.Error("what the shell wrote reached the built tree")
-	}
+	again := startOnTerminal(t, cli, "build", "--break", "org.osbuild.users", manifest)
+	again.expect(t, "(break org.osbuild.users) / # ", 5*time.Minute)
+	again.send(t, `test -e /etc/break-marker && echo "MARKER-KEPT" || echo "NO-MARKER"; exit`)
+	again.wait(t)
+	<-again.done
+	wantContains(t, "a second shell", again.output(), "NO-MARKER\r")
 }
 
 // A stage of file operations only breaks into the host buildroot, the
@@ -161,4 +163,27 @@ func TestBreakBadInput(t *testing.T) {
 	}
 	<-term.done
 	wantContains(t, "unknown stage", term.output(), `--break "org.osbuild.grub2" selects no stage of this build`, "tree (org.osbuild.debootstrap, org.osbuild.apt, org.osbuild.groups, org.osbuild.users,")
+}
+
+// --break on-error opens the shell in the step that failed, with the
+// mounts as the failure left them (the tree the stage got, at
+// /run/osbuild/tree), after printing the stage, its command and its exit
+// status; leaving it ends the build as the failure does (exit 1, the
+// located error), with nothing exported.
+func TestBreakOnErrorOpensTheFailedStep(t *testing.T) {
+	manifest := manifestFile(t, "integration/testdata/failing-stage.json")
+	out := filepath.Join(t.TempDir(), "out")
+	term := startOnTerminal(t, cli, "build", "--break", "on-error", "--output-directory", out, manifest)
+	term.expect(t, "(break org.osbuild.error) / # ", 10*time.Minute)
+	term.send(t, `ls -d /run/osbuild/tree/a && echo "HAVE-A"; exit 5`)
+	if code := term.wait(t); code != 1 {
+		t.Errorf("exit status %d, want the failed build's 1", code)
+	}
+	<-term.done
+	wantContains(t, "terminal", term.output(),
+		"osbuildkit: [tree] org.osbuild.error (.pipelines[0].stages[1]) failed: /run/osbuild/bin/osbuildkit stage org.osbuild.error exited with status 3",
+		"HAVE-A\r", "osbuildkit: build failed: ", "org.osbuild.error (", ".pipelines[0].stages[1]) failed")
+	if entries, err := os.ReadDir(out); err == nil && len(entries) > 0 {
+		t.Errorf("the output directory holds %v, want nothing", entries)
+	}
 }

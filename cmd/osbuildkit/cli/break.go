@@ -22,9 +22,6 @@ func breakTerminal(e *env, f *buildFlags) (*frontend.Break, func(), error) {
 	if f.breakAt == "" {
 		return nil, func() {}, nil
 	}
-	if f.breakAt == "on-error" {
-		return nil, nil, errors.New("--break on-error is not supported yet: give the stage to stop before (a pipeline name, stage type or stage ID)")
-	}
 	in, ok := e.stdin.(*os.File)
 	if !ok || !isTerminal(in) {
 		return nil, nil, errors.New("--break opens a shell, so it needs a terminal on standard input")

@@ -105,7 +105,11 @@ func (f *buildFlags) options(e *env, m *manifest.Manifest) (localbuild.Options, 
 	if f.push != "" && len(opt.Frontend.Exports) != 1 {
 		return opt, usageError(e, fmt.Errorf("--push takes one export, not %d", len(opt.Frontend.Exports)))
 	}
-	res, err := planManifest(m, opt.Frontend.Exports, f.breakAt)
+	breakAt := f.breakAt
+	if breakAt == frontend.BreakOnError {
+		breakAt = "" // not a stage: the build runs as usual until a step fails
+	}
+	res, err := planManifest(m, opt.Frontend.Exports, breakAt)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "osbuildkit: %v\n", err)
 		return opt, exitInvalid

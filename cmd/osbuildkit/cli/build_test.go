@@ -45,7 +45,7 @@ func TestBuildRejectsBadInputBeforeWork(t *testing.T) {
 		{"invalid manifest", []string{writeManifest(t, `{"version": "2", "pipelines": [{"name": "a", "stages": [{"type": "org.osbuild.truncate"}]}]}`)}, "'filename' is a required property"},
 		{"monitor", []string{"--monitor", "Fancy", manifest}, `--monitor "Fancy"`},
 		{"break without a terminal", []string{"--break", "a", manifest}, "--break opens a shell, so it needs a terminal on standard input"},
-		{"break on-error", []string{"--break", "on-error", manifest}, "--break on-error is not supported yet"},
+		{"break on-error without a terminal", []string{"--break", "on-error", manifest}, "--break opens a shell, so it needs a terminal on standard input"},
 	} {
 		var out, errs bytes.Buffer
 		dir := t.TempDir()

@@ -32,7 +32,7 @@ func (f *buildFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.allow, "allow", "grant an `entitlement`: security.insecure (repeatable)")
 	fs.Var(&f.noCacheStage, "no-cache-stage", "re-run a `stage`: pipeline name, stage type or stage ID (repeatable)")
 	fs.BoolVar(&f.noCache, "no-cache", false, "re-run every step")
-	fs.StringVar(&f.breakAt, "break", "", "stop before a `stage` (pipeline name, stage type or stage ID) with a shell where it runs; needs a terminal")
+	fs.StringVar(&f.breakAt, "break", "", "stop before a `stage` (pipeline name, stage type or stage ID) with a shell where it runs, or on-error: in the step that failed; needs a terminal")
 	fs.BoolVar(&f.asJSON, "json", false, "print osbuild's result object on stdout")
 	fs.Var(&f.checkpoints, "checkpoint", "osbuild compatibility: every `stage` is cached by BuildKit anyway (accepted, no effect)")
 	fs.StringVar(&f.cacheMaxSize, "cache-max-size", "", "osbuild compatibility: BuildKit's cache `size` is set on the daemon (accepted, no effect)")
