@@ -156,6 +156,27 @@ create_builder() {
 	docker buildx create --name "$builder" --driver remote "unix://$sock" >/dev/null
 }
 
+# free_gb is the space left, in GB, on the filesystem holding $1.
+free_gb() { df -P -BG "$1" | awk 'NR == 2 { sub("G", "", $4); print $4 }'; }
+
+# ensure_space makes room for the tests (their disk images, exports and
+# the cache they build come to about 25 GB) before BuildKit's own GC would:
+# when the cache's filesystem has less than $OSBUILDKIT_MIN_FREE_GB (30)
+# free, the cache is pruned to what fits, and a disk that is still too
+# full is named before the tests fail on it one by one.
+ensure_space() {
+	local want=${OSBUILDKIT_MIN_FREE_GB:-30} free
+	free=$(free_gb "$state")
+	[ "$free" -ge "$want" ] && return 0
+	log "only ${free} GB free on $(df -P "$state" | awk 'NR == 2 { print $6 }'); pruning BuildKit's cache"
+	local cache keep
+	cache=$(du -s -BG "$state/buildkitd" | awk '{ sub("G", "", $1); print $1 }')
+	keep=$((cache - (want - free)))
+	"$bin/buildctl" --addr "unix://$sock" prune --keep-storage $(((keep > 0 ? keep : 0) * 1000)) >/dev/null
+	free=$(free_gb "$state")
+	[ "$free" -ge "$want" ] || log "warning: only ${free} GB free after pruning; the tests need about $want GB and fail with 'no space left on device' without it"
+}
+
 up() {
 	mkdir -p "$state"
 	"$top/hack/host-packages.sh"
@@ -163,6 +184,7 @@ up() {
 	export PATH=$bin:$PATH
 	start_registry
 	start_buildkitd
+	ensure_space
 	seed_images
 	create_builder
 	print_exports
