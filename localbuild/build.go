@@ -3,6 +3,8 @@ package localbuild
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"strings"
 
 	bkclient "github.com/moby/buildkit/client"
 	bkllb "github.com/moby/buildkit/client/llb"
@@ -102,7 +104,7 @@ func newBuild(m *manifest.Manifest, opt Options, helperFS fsutil.FS) *build {
 	b := &build{opt: opt, execs: &execSet{}}
 	b.solveOpt = bkclient.SolveOpt{
 		LocalMounts:         map[string]fsutil.FS{helperLocalName: helperFS},
-		FrontendAttrs:       map[string]string{}, // BuildKit v0.34.2 panics on nil with --cache-from
+		FrontendAttrs:       map[string]string{buildNameAttr: buildName(m, opt.Frontend.Exports)},
 		CacheImports:        opt.CacheFrom,
 		AllowedEntitlements: opt.Allow,
 	}
@@ -176,4 +178,18 @@ func decideExports(rebuilt, haveOutput, outputCurrent, haveCacheTo bool) exportD
 	d.cacheKept = !rebuilt && haveCacheTo
 	d.upToDate = haveOutput && !d.outputs && !d.cache
 	return d
+}
+
+// buildNameAttr names a build in BuildKit's history (docker buildx
+// history ls), as buildx reads it; the in-process frontend ignores it.
+const buildNameAttr = "build-arg:BUILDKIT_BUILD_NAME"
+
+// buildName is what the history lists for a CLI build: the manifest's
+// file and the pipelines exported.
+func buildName(m *manifest.Manifest, exports []string) string {
+	name := filepath.Base(m.File().Name)
+	if len(exports) > 0 {
+		name += " (" + strings.Join(exports, ", ") + ")"
+	}
+	return name
 }
