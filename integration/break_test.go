@@ -66,7 +66,8 @@ func startOnTerminal(t *testing.T, name string, args ...string) *terminal {
 			}
 		}
 	}()
-	t.Cleanup(func() { _ = term.cmd.Process.Kill(); _ = term.cmd.Wait() })
+	// Setsid made it a process group of its own: end all of it.
+	t.Cleanup(func() { _ = syscall.Kill(-term.cmd.Process.Pid, syscall.SIGKILL); _ = term.cmd.Wait() })
 	return term
 }
 
