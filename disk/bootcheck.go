@@ -48,9 +48,10 @@ func (d *Disk) BootChecks(tree string) []BootFinding {
 	var out []BootFinding
 	out = append(out, t.initChecks(cfgs)...)
 	out = append(out, t.kernelChecks()...)
-	out = append(out, d.grubRootChecks(cfgs)...)
+	id := d.identities()
+	out = append(out, grubRootChecks(id, cfgs)...)
 	out = append(out, d.firmwareChecks(t)...)
-	out = append(out, d.fstabChecks(t)...)
+	out = append(out, fstabChecks(id, t)...)
 	return append(out, serialChecks(cfgs)...)
 }
 

@@ -87,8 +87,7 @@ var (
 )
 
 // grubRootChecks compares what GRUB boots with the disk's filesystems.
-func (d *Disk) grubRootChecks(cfgs map[string]string) []BootFinding {
-	id := d.identities()
+func grubRootChecks(id identities, cfgs map[string]string) []BootFinding {
 	var out []BootFinding
 	seen := map[string]bool{}
 	add := func(ref, msg string) {
@@ -167,8 +166,7 @@ func (t treeView) globFold(dir, pattern string) []string {
 }
 
 // fstabChecks: every source /etc/fstab mounts at boot must be on the disk.
-func (d *Disk) fstabChecks(t treeView) []BootFinding {
-	id := d.identities()
+func fstabChecks(id identities, t treeView) []BootFinding {
 	var out []BootFinding
 	for _, l := range strings.Split(t.read("/etc/fstab"), "\n") {
 		f := strings.Fields(l)

@@ -16,11 +16,7 @@ func (rt *Runtime) Report(findings []disk.BootFinding) error {
 	for _, f := range findings {
 		rt.Logf("boot check (%s): %s", f.Check, f.Message)
 	}
-	dir := rt.ReportDir
-	if dir == "" {
-		dir = ReportDir
-	}
-	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(ReportDir); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
 	if findings == nil {
@@ -30,7 +26,7 @@ func (rt *Runtime) Report(findings []disk.BootFinding) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, ReportFile), raw, 0o644)
+	return os.WriteFile(filepath.Join(ReportDir, ReportFile), raw, 0o644)
 }
 
 // ReadReport decodes what Report wrote.

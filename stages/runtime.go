@@ -23,8 +23,6 @@ type Runtime struct {
 	Stdout, Stderr io.Writer
 	// Env is the environment for commands; nil means the process's.
 	Env []string
-	// ReportDir overrides where Report writes (tests); empty is ReportDir.
-	ReportDir string
 }
 
 // Path resolves an absolute path inside the tree, following symlinks as
