@@ -21,6 +21,7 @@ unit:
 # Everything: set up the environment, then unit and integration tests.
 test: lint
 	@$(MAKE) -s env >/dev/null
+	@hack/env.sh space
 	$(MAKE) unit
 	$(MAKE) integration
 

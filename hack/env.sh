@@ -159,8 +159,10 @@ create_builder() {
 # free_gb is the space left, in GB, on the filesystem holding $1.
 free_gb() { df -P -BG "$1" | awk 'NR == 2 { sub("G", "", $4); print $4 }'; }
 
-# ensure_space makes room for the tests (their disk images, exports and
-# the cache they build come to about 25 GB) before BuildKit's own GC would:
+# ensure_space (`env.sh space`, which `make test` runs once before the
+# tests, never while one runs) makes room for the tests (their disk images,
+# exports and the cache they build come to about 25 GB) before BuildKit's
+# own GC would:
 # when the cache's filesystem has less than $OSBUILDKIT_MIN_FREE_GB (30)
 # free, the cache is pruned to what fits, and a disk that is still too
 # full is named before the tests fail on it one by one.
@@ -170,7 +172,7 @@ ensure_space() {
 	[ "$free" -ge "$want" ] && return 0
 	log "only ${free} GB free on $(df -P "$state" | awk 'NR == 2 { print $6 }'); pruning BuildKit's cache"
 	local cache keep
-	cache=$(du -s -BG "$state/buildkitd" | awk '{ sub("G", "", $1); print $1 }')
+	cache=$(du -s -BG "$state/buildkitd" 2>/dev/null | awk '{ sub("G", "", $1); print $1 }')
 	keep=$((cache - (want - free)))
 	"$bin/buildctl" --addr "unix://$sock" prune --keep-storage $(((keep > 0 ? keep : 0) * 1000)) >/dev/null
 	free=$(free_gb "$state")
@@ -184,7 +186,6 @@ up() {
 	export PATH=$bin:$PATH
 	start_registry
 	start_buildkitd
-	ensure_space
 	seed_images
 	create_builder
 	print_exports
@@ -206,7 +207,8 @@ down() {
 
 case "${1:-up}" in
 up) up ;;
+space) ensure_space ;;
 print) print_exports ;;
 down) down ;;
-*) echo "usage: $0 up|print|down" >&2; exit 2 ;;
+*) echo "usage: $0 up|space|print|down" >&2; exit 2 ;;
 esac
