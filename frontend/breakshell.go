@@ -14,6 +14,7 @@ import (
 	digest "github.com/opencontainers/go-digest"
 
 	"github.com/osbuildkit/osbuildkit/llb"
+	"github.com/osbuildkit/osbuildkit/stages"
 )
 
 // Break is a --break: the stage to stop before and the terminal the
@@ -75,8 +76,14 @@ func breakShell(ctx context.Context, c client.Client, in Input, b *llb.Break, ma
 // on the break's terminal, and returns its exit status.
 func runShell(ctx context.Context, ctr client.Container, brk *Break, ex *pb.ExecOp, stageType string) (int, error) {
 	env := append(append([]string(nil), ex.Meta.Env...), "TERM="+brk.Term, `PS1=(break `+stageType+`) \w # `)
+	args := []string{"/bin/sh", "-c", "if [ -x /bin/bash ]; then exec /bin/bash --norc -i; fi; exec /bin/sh -i"}
+	if len(ex.Meta.Args) > 0 && ex.Meta.Args[0] == stages.HelperPath {
+		// The stage's helper opens the shell, with the stage's devices
+		// and mounts set up as the stage has them.
+		args, env = ex.Meta.Args, append(env, stages.BreakShellEnv+"=1")
+	}
 	proc, err := ctr.Start(ctx, client.StartRequest{
-		Args: []string{"/bin/sh", "-c", "if [ -x /bin/bash ]; then exec /bin/bash --norc -i; fi; exec /bin/sh -i"},
+		Args: args,
 		Env:  env, Cwd: "/", Tty: true, SecurityMode: ex.Security,
 		Stdin: brk.Stdin, Stdout: brk.Stdout, Stderr: brk.Stdout,
 	})
@@ -102,7 +109,7 @@ func runShell(ctx context.Context, ctr client.Container, brk *Break, ex *pb.Exec
 func announce(brk *Break, b *llb.Break, ex *pb.ExecOp) {
 	where := "a shell in the host buildroot, the tree the stages before left at " + llb.TreeDir
 	if b.Exec {
-		where = "a shell where the stage runs: " + strings.Join(ex.Meta.Args, " ") + " would run it"
+		where = "a shell where the stage runs, its devices and mounts set up: " + strings.Join(ex.Meta.Args, " ") + " would run it"
 	}
 	fmt.Fprintf(brk.Notify, "osbuildkit: stopped before %s: %s\r\n", b, where)
 	fmt.Fprint(brk.Notify, "osbuildkit: leave the shell (exit) to end the build; nothing done in it is kept or exported\r\n")

@@ -188,3 +188,20 @@ func TestBreakOnErrorOpensTheFailedStep(t *testing.T) {
 		t.Errorf("the output directory holds %v, want nothing", entries)
 	}
 }
+
+// A privileged stage's shell has its devices and mounts set up as the
+// stage has them (the helper sets them up, then opens the shell): before
+// org.osbuild.copy, the disk image's loop device and the ext4 filesystem
+// mkfs made, mounted where the stage copies to.
+func TestBreakSetsUpThePrivilegedStage(t *testing.T) {
+	manifest := manifestFile(t, "integration/testdata/privileged-disk.json")
+	term := startOnTerminal(t, cli, "build", "--allow", "security.insecure", "--export", "disk", "--break", "org.osbuild.copy", manifest)
+	term.expect(t, "(break org.osbuild.copy) / # ", 20*time.Minute)
+	term.send(t, `echo "fs=$(findmnt -n -o FSTYPE /run/osbuild/mounts)"; exit`)
+	if code := term.wait(t); code != 0 {
+		t.Errorf("exit status %d, want 0", code)
+	}
+	<-term.done
+	wantContains(t, "terminal", term.output(), "its devices and mounts set up", "osbuildkit: the stage's device image is /dev/loop",
+		"osbuildkit: the stage's mount root is /run/osbuild/mounts", "fs=ext4\r")
+}

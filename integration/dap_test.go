@@ -146,9 +146,9 @@ func event(name string) func(map[string]any) bool {
 // docker buildx dap build works with the frontend, as an editor drives
 // it: a breakpoint on a stage's line in manifest.json stops at that stage
 // (the frame is the stage's step, at that line), and the debugger's shell
-// (evaluate "exec", attached through runInTerminal) opens in that step
-// and sees the tree the stages before it made; continuing finishes the
-// build. (buildx names the frame's line in its banner, or 0
+// (evaluate "exec", attached through runInTerminal) opens in that step,
+// before it runs, and sees the tree the stages before it made; continuing
+// finishes the build. (buildx names the frame's line in its banner, or 0
 // when it has lost the frame; the shell is the paused step's either way.)
 func TestDAPBreakpointOnAStageLine(t *testing.T) {
 	manifest := withSyntaxKey(t, manifestFile(t, "integration/testdata/debian-config.json"))
@@ -191,10 +191,10 @@ func TestDAPBreakpointOnAStageLine(t *testing.T) {
 	term := startOnTerminal(t, args[0], args[1:]...)
 	term.expect(t, "Running /bin/sh in build container from line ", time.Minute)
 	term.expect(t, "# ", time.Minute)
-	term.send(t, `getent group admins; echo "EXEC-DONE"; exit`)
+	term.send(t, `getent group admins; echo "alice=$(grep -c '^alice:' /etc/passwd)"; echo "EXEC-DONE"; exit`)
 	term.expect(t, "EXEC-DONE\r", time.Minute)
-	// The tree as the stages before it left it: the groups stage's group.
-	wantContains(t, "the debugger's shell", term.output(), "admins:x:2000:")
+	// The step before it runs: the groups stage's group, not yet the user.
+	wantContains(t, "the debugger's shell", term.output(), "admins:x:2000:", "alice=0\r")
 	term.wait(t)
 	d.until("evaluate", time.Minute, response("evaluate"))
 	d.request("continue", map[string]any{"threadId": body["threadId"]})

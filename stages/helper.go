@@ -153,6 +153,9 @@ func RunHelper(stdout, stderr io.Writer) int {
 		return 1
 	}
 	rt := &Runtime{Spec: spec, Stdout: stdout, Stderr: stderr}
+	if os.Getenv(BreakShellEnv) == "1" {
+		return breakShell(rt, os.Stdin)
+	}
 	if err := m.Run(rt); err != nil {
 		fmt.Fprintf(stderr, "osbuildkit: %s: %v\n", spec.Type, err)
 		var ee *ExitError
