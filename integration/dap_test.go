@@ -27,6 +27,26 @@ type dapClient struct {
 	seq  int
 	mu   sync.Mutex
 	log  strings.Builder // the adapter's output events
+	kill func()          // ends the adapter (docker and its buildx plugin)
+}
+
+// close closes the adapter's input, as an editor that disconnected does,
+// and ends the adapter when it has not ended within grace.
+func (d *dapClient) close(grace time.Duration) {
+	d.t.Helper()
+	d.in.(io.Closer).Close()
+	deadline := time.After(grace)
+	for {
+		select {
+		case _, ok := <-d.msgs:
+			if !ok {
+				return
+			}
+		case <-deadline:
+			d.kill()
+			return
+		}
+	}
 }
 
 func startDAP(t *testing.T, dir string) *dapClient {
@@ -48,8 +68,10 @@ func startDAP(t *testing.T, dir string) *dapClient {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); _ = cmd.Wait() })
 	d := &dapClient{t: t, in: in, msgs: make(chan map[string]any, 64)}
+	var once sync.Once
+	d.kill = func() { once.Do(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); _ = cmd.Wait() }) }
+	t.Cleanup(d.kill)
 	go d.read(bufio.NewReader(out))
 	return d
 }
@@ -129,6 +151,23 @@ func (d *dapClient) until(what string, timeout time.Duration, match func(m map[s
 	}
 }
 
+// ends waits for the adapter to close its output, failing the test when it
+// does not in time.
+func (d *dapClient) ends(timeout time.Duration) {
+	d.t.Helper()
+	deadline := time.After(timeout)
+	for {
+		select {
+		case _, ok := <-d.msgs:
+			if !ok {
+				return
+			}
+		case <-deadline:
+			d.t.Fatalf("the adapter did not end within %s of the disconnect", timeout)
+		}
+	}
+}
+
 func (d *dapClient) output() string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -148,33 +187,11 @@ func event(name string) func(map[string]any) bool {
 // (the frame is the stage's step, at that line), and the debugger's shell
 // (evaluate "exec", attached through runInTerminal) opens in that step,
 // before it runs, and sees the tree the stages before it made; continuing
-// finishes the build. (buildx names the frame's line in its banner, or 0
-// when it has lost the frame; the shell is the paused step's either way.)
+// finishes the build, and the adapter ends. (buildx names the frame's
+// line in its banner, or 0 when it has lost the frame; the shell is the
+// paused step's either way.)
 func TestDAPBreakpointOnAStageLine(t *testing.T) {
-	manifest := withSyntaxKey(t, manifestFile(t, "integration/testdata/debian-config.json"))
-	data, err := os.ReadFile(manifest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	line := 0
-	for i, l := range strings.Split(string(data), "\n") {
-		if strings.Contains(l, `"type": "org.osbuild.users"`) {
-			line = i + 1
-		}
-	}
-	d := startDAP(t, filepath.Dir(manifest))
-	d.request("initialize", map[string]any{"clientID": "osbuildkit-test", "adapterID": "dockerfile", "linesStartAt1": true, "columnsStartAt1": true, "supportsRunInTerminalRequest": true})
-	d.until("initialize", time.Minute, response("initialize"))
-	d.request("launch", map[string]any{"dockerfile": manifest, "contextPath": filepath.Dir(manifest)})
-	d.until("launch", time.Minute, response("launch"))
-	d.request("setBreakpoints", map[string]any{"source": map[string]any{"path": manifest}, "breakpoints": []any{map[string]any{"line": line}}})
-	d.until("setBreakpoints", time.Minute, response("setBreakpoints"))
-	d.request("configurationDone", map[string]any{})
-	stopped := d.until("the stop at the breakpoint", 20*time.Minute, event("stopped"))
-	body := stopped["body"].(map[string]any)
-	if body["reason"] != "breakpoint" {
-		t.Fatalf("stopped for %v, want the breakpoint", body["reason"])
-	}
+	d, line, body := dapStopAtUsers(t)
 	d.request("stackTrace", map[string]any{"threadId": body["threadId"]})
 	frames := d.until("stackTrace", time.Minute, response("stackTrace"))["body"].(map[string]any)["stackFrames"].([]any)
 	frame := frames[0].(map[string]any)
@@ -202,5 +219,64 @@ func TestDAPBreakpointOnAStageLine(t *testing.T) {
 	exited := d.until("the adapter's exit", time.Minute, event("exited"))
 	if code := exited["body"].(map[string]any)["exitCode"]; code != float64(0) {
 		t.Errorf("the build ended with %v, want 0", code)
+	}
+	d.ends(time.Minute)
+}
+
+// dapStopAtUsers launches docker buildx dap build on the configuration
+// test manifest with a breakpoint on its users stage's line, and waits
+// for the stop there; it returns the stopped event's body.
+func dapStopAtUsers(t *testing.T) (d *dapClient, line int, stopped map[string]any) {
+	t.Helper()
+	manifest := withSyntaxKey(t, manifestFile(t, "integration/testdata/debian-config.json"))
+	data, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(string(data), "\n") {
+		if strings.Contains(l, `"type": "org.osbuild.users"`) {
+			line = i + 1
+		}
+	}
+	d = startDAP(t, filepath.Dir(manifest))
+	d.request("initialize", map[string]any{"clientID": "osbuildkit-test", "adapterID": "dockerfile", "linesStartAt1": true, "columnsStartAt1": true, "supportsRunInTerminalRequest": true})
+	d.until("initialize", time.Minute, response("initialize"))
+	d.request("launch", map[string]any{"dockerfile": manifest, "contextPath": filepath.Dir(manifest)})
+	d.until("launch", time.Minute, response("launch"))
+	d.request("setBreakpoints", map[string]any{"source": map[string]any{"path": manifest}, "breakpoints": []any{map[string]any{"line": line}}})
+	d.until("setBreakpoints", time.Minute, response("setBreakpoints"))
+	d.request("configurationDone", map[string]any{})
+	body := d.until("the stop at the breakpoint", 20*time.Minute, event("stopped"))["body"].(map[string]any)
+	if body["reason"] != "breakpoint" {
+		t.Fatalf("stopped for %v, want the breakpoint", body["reason"])
+	}
+	return d, line, body
+}
+
+// An editor that disconnects while the build is paused gets its answer;
+// once it has closed the adapter (closing its input, and ending it when
+// it does not end: buildx 0.38 leaves a paused build's adapter running
+// after a disconnect), BuildKit's history has the build ended, not
+// completed, and holding no step.
+func TestDAPDisconnectWhilePaused(t *testing.T) {
+	d, _, _ := dapStopAtUsers(t)
+	d.request("disconnect", map[string]any{"terminateDebuggee": true})
+	d.until("disconnect", time.Minute, response("disconnect"))
+	d.close(10 * time.Second)
+	name := "with-syntax.json"
+	for end := time.Now().Add(time.Minute); ; time.Sleep(time.Second) {
+		rec := latestBuild(t)
+		if !strings.HasSuffix(rec.Name, name) {
+			t.Fatalf("the newest build in the history is %q, want the debugged %s", rec.Name, name)
+		}
+		if rec.Status != "Running" {
+			if rec.Status == "Completed" {
+				t.Errorf("the disconnected build completed")
+			}
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("the disconnected build is still %s a minute after the adapter ended", rec.Status)
+		}
 	}
 }

@@ -12,13 +12,13 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
-
-	vmpkg "github.com/osbuildkit/osbuildkit/vm"
 )
 
-// vm is a qemu guest (TCG: these machines have no KVM) on a serial console.
+// vm is a guest booted by osbuildkit vm (TCG: these machines have no
+// KVM), driven on its serial console through a pipe.
 type vm struct {
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
@@ -27,44 +27,32 @@ type vm struct {
 	cursor int
 }
 
-// bootVM starts an image under SeaBIOS ("bios") or OVMF ("uefi"),
-// discarding writes (snapshot=on).
+// bootVM boots an image with osbuildkit vm under SeaBIOS ("bios") or OVMF
+// ("uefi"), writes discarded.
 func bootVM(t *testing.T, image, firmware string) *vm {
 	t.Helper()
-	args := []string{"-machine", "q35", "-m", "1024", "-smp", "2", "-display", "none", "-monitor", "none",
-		"-serial", "stdio", "-no-reboot", "-nic", "none",
-		"-drive", "file=" + image + ",if=virtio,format=qcow2,snapshot=on"}
-	if firmware == "uefi" {
-		vars := filepath.Join(t.TempDir(), "OVMF_VARS.fd")
-		data, err := os.ReadFile(vmpkg.OVMFVars)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(vars, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		args = append(args,
-			"-drive", "if=pflash,format=raw,unit=0,readonly=on,file="+vmpkg.OVMFCode,
-			"-drive", "if=pflash,format=raw,unit=1,file="+vars)
+	args := []string{"vm", image}
+	if firmware == "bios" {
+		args = []string{"vm", "--bios", image}
 	}
 	return startVM(t, firmware, args)
 }
 
-// bootKernel starts a raw disk image with the given kernel, initramfs
-// and command line (qemu's direct kernel boot, no bootloader), discarding
-// writes.
+// bootKernel boots a raw disk image with osbuildkit vm's direct kernel
+// boot (the kernel, initramfs and command line given, no bootloader),
+// writes discarded.
 func bootKernel(t *testing.T, image, kernel, initrd, cmdline string) *vm {
 	t.Helper()
-	return startVM(t, "kernel", []string{"-machine", "q35", "-m", "1024", "-smp", "2", "-display", "none", "-monitor", "none",
-		"-serial", "stdio", "-no-reboot", "-nic", "none", "-kernel", kernel, "-initrd", initrd, "-append", cmdline,
-		"-drive", "file=" + image + ",if=virtio,format=raw,snapshot=on"})
+	return startVM(t, "kernel", []string{"vm", "--bios", "--format", "raw", "--kernel", kernel, "--initrd", initrd, "--append", cmdline, image})
 }
 
-// startVM runs qemu-system-x86_64 with args on a serial console, killed
-// when the test ends; what names the boot in the log of a failed test.
+// startVM runs osbuildkit with args, its console on a pipe; when the test
+// ends it is stopped as a user stops it (SIGTERM), and what it started is
+// killed if it does not end. what names the boot in a failed test's log.
 func startVM(t *testing.T, what string, args []string) *vm {
 	t.Helper()
-	v := &vm{cmd: exec.Command("qemu-system-x86_64", args...)}
+	v := &vm{cmd: exec.Command(cli, args...)}
+	v.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stdin, err := v.cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -76,8 +64,16 @@ func startVM(t *testing.T, what string, args []string) *vm {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		v.cmd.Process.Kill()
-		v.cmd.Wait()
+		v.cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- v.cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Errorf("osbuildkit vm did not end within 30s of SIGTERM")
+			syscall.Kill(-v.cmd.Process.Pid, syscall.SIGKILL)
+			<-done
+		}
 		if t.Failed() {
 			t.Logf("serial console (%s):\n%s", what, tail(v.String(), 80))
 		}

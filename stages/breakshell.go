@@ -29,11 +29,13 @@ func breakShell(rt *Runtime, stdin io.Reader) int {
 	for _, line := range attachedLines(rt) {
 		fmt.Fprintln(rt.Stderr, line)
 	}
-	sh := "/bin/sh"
+	// bash without its startup files, which would set their own prompt
+	// over --break's.
+	sh, args := "/bin/sh", []string{"-i"}
 	if _, err := os.Stat("/bin/bash"); err == nil {
-		sh = "/bin/bash"
+		sh, args = "/bin/bash", []string{"--norc", "-i"}
 	}
-	cmd := exec.Command(sh, "-i")
+	cmd := exec.Command(sh, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, rt.Stdout, rt.Stderr
 	for _, e := range os.Environ() { // the stage's helper runs the stage from this shell
 		if !strings.HasPrefix(e, BreakShellEnv+"=") {

@@ -41,6 +41,10 @@ type Options struct {
 	Expect string
 	// Timeout bounds an Expect boot (default 10 minutes).
 	Timeout time.Duration
+	// Kernel, when set, is booted directly (qemu's -kernel, no
+	// bootloader) with Initrd and the command line Append: a tree's
+	// kernel on a disk that has no bootloader, as an OSTree sysroot.
+	Kernel, Initrd, Append string
 	// KVM is tried first when /dev/kvm exists; NoKVM skips it.
 	NoKVM bool
 	// Stdin feeds the console in an interactive boot; Stdout shows it.
@@ -61,6 +65,15 @@ func qemuArgs(o Options, accel, vars string) []string {
 		"-drive", "file=" + o.Image + ",if=virtio,format=" + o.Format + ",snapshot=on"}
 	if accel == "kvm" {
 		args = append(args, "-cpu", "host")
+	}
+	if o.Kernel != "" {
+		args = append(args, "-kernel", o.Kernel)
+		if o.Initrd != "" {
+			args = append(args, "-initrd", o.Initrd)
+		}
+		if o.Append != "" {
+			args = append(args, "-append", o.Append)
+		}
 	}
 	if !o.BIOS {
 		args = append(args,
@@ -126,8 +139,10 @@ func (o *Options) defaults() error {
 	if o.Stdout == nil {
 		o.Stdout = io.Discard
 	}
-	if _, err := os.Stat(o.Image); err != nil {
-		return err
+	for _, f := range []string{o.Image, o.Kernel, o.Initrd} {
+		if _, err := os.Stat(f); f != "" && err != nil {
+			return err
+		}
 	}
 	if o.Format == "" {
 		f, err := imageFormat(o.Image)
@@ -139,11 +154,16 @@ func (o *Options) defaults() error {
 	return nil
 }
 
+// firmware names how the machine boots, for the log.
 func firmware(o Options) string {
+	fw := "UEFI"
 	if o.BIOS {
-		return "BIOS"
+		fw = "BIOS"
 	}
-	return "UEFI"
+	if o.Kernel != "" {
+		fw += ", kernel " + o.Kernel
+	}
+	return fw
 }
 
 // kvmOpens says whether /dev/kvm can be opened; it may still fail to run

@@ -32,6 +32,24 @@ func TestQemuArgs(t *testing.T) {
 	}
 }
 
+// A direct kernel boot passes qemu the kernel, its initramfs and command
+// line; a boot without one passes none.
+func TestQemuArgsDirectKernel(t *testing.T) {
+	o := Options{Image: "/d.raw", Format: "raw", Memory: 1024, CPUs: 2, BIOS: true}
+	if args := strings.Join(qemuArgs(o, "tcg", ""), " "); strings.Contains(args, "-kernel") || strings.Contains(args, "-append") {
+		t.Errorf("a disk boot with a kernel: %s", args)
+	}
+	o.Kernel, o.Initrd, o.Append = "/b/vmlinuz", "/b/initrd.img", "root=LABEL=root console=ttyS0"
+	args := qemuArgs(o, "tcg", "")
+	joined := strings.Join(args, "\x00")
+	if !strings.Contains(joined, "-kernel\x00/b/vmlinuz\x00-initrd\x00/b/initrd.img\x00-append\x00root=LABEL=root console=ttyS0") {
+		t.Errorf("direct kernel boot: %q", args)
+	}
+	if got := firmware(o); got != "BIOS, kernel /b/vmlinuz" {
+		t.Errorf("logged as %q", got)
+	}
+}
+
 // The text is found when it arrives split across writes, and not before;
 // the first pattern seen is the one reported.
 func TestWatcherFindsTextAcrossWrites(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"syscall"
 
 	"github.com/osbuildkit/osbuildkit/vm"
 )
@@ -27,6 +28,9 @@ func runVM(e *env, args []string) int {
 	format := fs.String("format", "", "image `format` (default: what qemu-img finds)")
 	memory := fs.Int("memory", 1024, "guest memory in `MiB`")
 	noKVM := fs.Bool("no-kvm", false, "do not try KVM (TCG only)")
+	kernel := fs.String("kernel", "", "boot this kernel `FILE` directly (no bootloader)")
+	initrd := fs.String("initrd", "", "the initramfs `FILE` for --kernel")
+	cmdline := fs.String("append", "", "the kernel command line for --kernel")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return usageError(e, err)
@@ -35,7 +39,10 @@ func runVM(e *env, args []string) int {
 		return usageError(e, errors.New("vm takes one IMAGE"))
 	}
 	o := vm.Options{Image: pos[0], Format: *format, BIOS: *bios, Memory: *memory, Expect: *expect, Timeout: *timeout,
-		NoKVM: *noKVM, Stdin: e.stdin, Stdout: e.stdout, Log: e.stderr}
+		NoKVM: *noKVM, Kernel: *kernel, Initrd: *initrd, Append: *cmdline, Stdin: e.stdin, Stdout: e.stdout, Log: e.stderr}
+	if o.Kernel == "" && (o.Initrd != "" || o.Append != "") {
+		return usageError(e, errors.New("--initrd and --append go with --kernel"))
+	}
 	switch *until {
 	case "":
 	case "login":
@@ -46,10 +53,12 @@ func runVM(e *env, args []string) int {
 	default:
 		return usageError(e, fmt.Errorf("--until %q: the state to wait for is login (or use --expect TEXT)", *until))
 	}
-	if _, err := os.Stat(o.Image); err != nil {
-		return usageError(e, err)
+	for _, f := range []string{o.Image, o.Kernel, o.Initrd} {
+		if _, err := os.Stat(f); f != "" && err != nil {
+			return usageError(e, err)
+		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := vm.Boot(ctx, o); err != nil {
 		fmt.Fprintf(e.stderr, "osbuildkit: vm: %v\n", err)

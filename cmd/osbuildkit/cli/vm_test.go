@@ -22,6 +22,8 @@ func TestVMBadInput(t *testing.T) {
 		{[]string{"vm", "/nonexistent.qcow2"}, "no such file or directory"},
 		{[]string{"vm", "--until", "running", image}, `--until "running": the state to wait for is login`},
 		{[]string{"vm", "--until", "login", "--expect", "x", image}, "--until and --expect exclude each other"},
+		{[]string{"vm", "--append", "console=ttyS0", image}, "--initrd and --append go with --kernel"},
+		{[]string{"vm", "--kernel", "/nonexistent/vmlinuz", image}, "/nonexistent/vmlinuz: no such file or directory"},
 	} {
 		var out, errs bytes.Buffer
 		if code := Main(c.args, nil, &out, &errs); code != exitInvalid || !strings.Contains(errs.String(), c.want) {
