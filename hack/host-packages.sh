@@ -9,6 +9,7 @@ pkgs=(
 	ostree skopeo xz-utils zstd pigz socat util-linux
 	grub-common grub-pc-bin grub-efi-amd64-bin gnupg time gnuplot-nox bc
 	policycoreutils rpm
+	xorriso isomd5sum erofs-utils
 )
 # The docker CLI (for docker buildx) usually comes with the machine; where it
 # does not, Debian's docker.io provides it (its daemon is not needed).

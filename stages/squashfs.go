@@ -30,16 +30,23 @@ type squashfsOptions struct {
 }
 
 func planSquashfs(c *Context, o *squashfsOptions) (*Plan, error) {
+	return planTreeImage(c, o.Filename, o.Source, "squashfs-tools")
+}
+
+// planTreeImage is the plan of a stage that makes a filesystem image of
+// its "tree" input, or of source, as filename in its tree, with the
+// Debian package tool: squashfs and erofs.
+func planTreeImage(c *Context, filename, source, tool string) (*Plan, error) {
 	if err := c.RequireInput("tree"); err != nil {
 		return nil, err
 	}
-	plan, err := treeOutputPlan(c, o.Filename)
+	plan, err := treeOutputPlan(c, filename)
 	if err != nil {
 		return nil, err
 	}
-	plan.Exec.Tools = []string{"squashfs-tools"}
-	if o.Source != "" {
-		l, err := manifest.ParseLocation(o.Source)
+	plan.Exec.Tools = []string{tool}
+	if source != "" {
+		l, err := manifest.ParseLocation(source)
 		if err == nil {
 			err = checkLocation(c.Stage, l)
 		}
@@ -52,23 +59,11 @@ func planSquashfs(c *Context, o *squashfsOptions) (*Plan, error) {
 }
 
 func runSquashfs(rt *Runtime, o *squashfsOptions) error {
-	detach, err := rt.Attach()
+	src, out, detach, err := treeImagePaths(rt, o.Filename, o.Source)
 	if err != nil {
 		return err
 	}
 	defer detach()
-	src, err := rt.InputPath("tree")
-	if o.Source != "" {
-		src, err = rt.resolve(o.Source)
-		src = strings.TrimSuffix(src, "/.")
-	}
-	if err != nil {
-		return err
-	}
-	out, err := rt.outputPath(o.Filename)
-	if err != nil {
-		return err
-	}
 	args := []string{src, out, "-noappend", "-no-progress"}
 	if c := o.Compression; c != nil {
 		args = append(args, "-comp", c.Method)
@@ -80,4 +75,27 @@ func runSquashfs(rt *Runtime, o *squashfsOptions) error {
 		args = append(append(args, "-regex", "-e"), o.ExcludePaths...)
 	}
 	return rt.Run("mksquashfs", args...)
+}
+
+// treeImagePaths sets up the stage's devices and mounts (detach tears them
+// down) and says what a filesystem image is made of, the "tree" input or
+// source, and where it goes, filename in the tree.
+func treeImagePaths(rt *Runtime, filename, source string) (src, out string, detach func(), err error) {
+	detach, err = rt.Attach()
+	if err != nil {
+		return "", "", nil, err
+	}
+	src, err = rt.InputPath("tree")
+	if source != "" {
+		src, err = rt.resolve(source)
+		src = strings.TrimSuffix(src, "/.")
+	}
+	if err == nil {
+		out, err = rt.outputPath(filename)
+	}
+	if err != nil {
+		detach()
+		return "", "", nil, err
+	}
+	return src, out, detach, nil
 }

@@ -1,0 +1,40 @@
+//go:build integration
+
+package integration
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The ISO stages build an ISO 9660 image of an EROFS root filesystem:
+// osbuild's org.osbuild.erofs, xorrisofs and implantisomd5, their tools
+// added to the host buildroot. The ISO holds the filesystem image, which
+// holds the tree; its implanted MD5 checks; and with source-epoch, running
+// the three stages again gives the same bytes.
+func TestISOOfAnErofsTree(t *testing.T) {
+	manifest := manifestFile(t, "integration/testdata/iso.json")
+	tree, _ := buildTree(t, manifest, "iso")
+	iso := filepath.Join(tree, "live.iso")
+	wantContains(t, "checkisomd5", run(t, 0, "checkisomd5", "--verbose", iso), "The media check is complete, the result is: PASS")
+	wantContains(t, "the ISO's volume", run(t, 0, "xorriso", "-indev", iso, "-pvd_info"), "Volume Id    : DEBIAN_LIVE")
+	rootfs := filepath.Join(t.TempDir(), "rootfs.img")
+	run(t, 0, "xorriso", "-osirrox", "on", "-indev", iso, "-extract", "/LiveOS/rootfs.img", rootfs)
+	ls := run(t, 0, "dump.erofs", "--ls", "--path=/usr/bin", rootfs)
+	wantContains(t, "the EROFS image's /usr/bin", ls, "bash\n", "dpkg\n")
+	if cache := run(t, 0, "dump.erofs", "--ls", "--path=/var", rootfs); strings.Contains(cache, "cache\n") {
+		t.Errorf("exclude_paths kept /var/cache:\n%s", cache)
+	}
+	again, log := buildTree(t, manifest, "iso", "--no-cache-stage", "iso-tree", "--no-cache-stage", "iso")
+	vs := vertices(t, log)
+	for _, step := range []string{"[iso-tree] org.osbuild.erofs", "[iso] org.osbuild.xorrisofs", "[iso] org.osbuild.implantisomd5"} {
+		if !vs[step].ran {
+			t.Errorf("%s did not run again: %+v", step, vs[step])
+		}
+	}
+	first, second := run(t, 0, "sha256sum", iso), run(t, 0, "sha256sum", filepath.Join(again, "live.iso"))
+	if strings.Fields(first)[0] != strings.Fields(second)[0] {
+		t.Errorf("the ISO built again differs: %s vs %s", first, second)
+	}
+}
