@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
 // org.osbuild.xorrisofs: an ISO 9660 image of the "tree" input, written
@@ -73,20 +75,17 @@ func planXorrisofs(c *Context, o *xorrisofsOptions) (*Plan, error) {
 		}
 	}
 	if o.ChrpBoot != nil && o.EFI != "" {
-		return nil, c.OptionError(nil, "efi: UEFI is not supported with chrp_boot (ppc64le)")
+		return nil, c.OptionError(manifest.Path{"efi"}, "UEFI is not supported with chrp_boot (ppc64le)")
 	}
 	return plan, nil
 }
 
 func runXorrisofs(rt *Runtime, o *xorrisofsOptions) error {
-	tree, err := rt.InputPath("tree")
+	tree, out, detach, err := treeImagePaths(rt, o.Filename, "")
 	if err != nil {
 		return err
 	}
-	out, err := rt.outputPath(o.Filename)
-	if err != nil {
-		return err
-	}
+	defer detach()
 	if o.Grub2MBR != "" && o.ChrpBoot == nil {
 		if _, err := os.Stat(o.Grub2MBR); err != nil {
 			return fmt.Errorf("grub2mbr %s is missing from the buildroot: %w", o.Grub2MBR, err)

@@ -55,7 +55,7 @@ func TestXorrisofsPlan(t *testing.T) {
 		t.Errorf("outputs %q, tools %q", plan.Outputs, plan.Exec.Tools)
 	}
 	_, err = planOnTree(t, "org.osbuild.xorrisofs", (`{"filename": "live.iso", "volid": "DEBIAN", "efi": "images/efiboot.img", "chrp_boot": true}`))
-	if err == nil || !strings.Contains(err.Error(), ".options") || !strings.Contains(err.Error(), "UEFI is not supported with chrp_boot") {
+	if err == nil || !strings.Contains(err.Error(), ".options.efi") || !strings.Contains(err.Error(), "UEFI is not supported with chrp_boot") {
 		t.Errorf("efi with chrp_boot: %v", err)
 	}
 }
