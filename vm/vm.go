@@ -41,6 +41,8 @@ type Options struct {
 	Expect string
 	// Timeout bounds an Expect boot (default 10 minutes).
 	Timeout time.Duration
+	// CDROM attaches the image as a CD (an ISO) rather than a disk.
+	CDROM bool
 	// Kernel, when set, is booted directly (qemu's -kernel, no
 	// bootloader) with Initrd and the command line Append: a tree's
 	// kernel on a disk that has no bootloader, as an OSTree sysroot.
@@ -61,8 +63,12 @@ var ErrNotSeen = errors.New("the expected text did not appear on the console")
 // for UEFI, the copy of the variable store at vars.
 func qemuArgs(o Options, accel, vars string) []string {
 	args := []string{"-machine", "q35", "-accel", accel, "-m", fmt.Sprint(o.Memory), "-smp", fmt.Sprint(o.CPUs),
-		"-display", "none", "-serial", "mon:stdio", "-no-reboot", "-nic", "user,model=virtio-net-pci",
-		"-drive", "file=" + o.Image + ",if=virtio,format=" + o.Format + ",snapshot=on"}
+		"-display", "none", "-serial", "mon:stdio", "-no-reboot", "-nic", "user,model=virtio-net-pci"}
+	if o.CDROM {
+		args = append(args, "-drive", "file="+o.Image+",media=cdrom,readonly=on,format="+o.Format, "-boot", "d")
+	} else {
+		args = append(args, "-drive", "file="+o.Image+",if=virtio,format="+o.Format+",snapshot=on")
+	}
 	if accel == "kvm" {
 		args = append(args, "-cpu", "host")
 	}
@@ -162,6 +168,9 @@ func firmware(o Options) string {
 	}
 	if o.Kernel != "" {
 		fw += ", kernel " + o.Kernel
+	}
+	if o.CDROM {
+		fw += ", CD"
 	}
 	return fw
 }

@@ -50,6 +50,15 @@ func TestQemuArgsDirectKernel(t *testing.T) {
 	}
 }
 
+// An ISO is attached as a CD, read-only, and booted from.
+func TestQemuArgsCDROM(t *testing.T) {
+	o := Options{Image: "/live.iso", Format: "raw", Memory: 1024, CPUs: 2, BIOS: true, CDROM: true}
+	args := strings.Join(qemuArgs(o, "tcg", ""), " ")
+	if !strings.Contains(args, "-drive file=/live.iso,media=cdrom,readonly=on,format=raw -boot d") || strings.Contains(args, "if=virtio,format") {
+		t.Errorf("CD: %s", args)
+	}
+}
+
 // The text is found when it arrives split across writes, and not before;
 // the first pattern seen is the one reported.
 func TestWatcherFindsTextAcrossWrites(t *testing.T) {

@@ -28,6 +28,7 @@ func runVM(e *env, args []string) int {
 	format := fs.String("format", "", "image `format` (default: what qemu-img finds)")
 	memory := fs.Int("memory", 1024, "guest memory in `MiB`")
 	noKVM := fs.Bool("no-kvm", false, "do not try KVM (TCG only)")
+	cdrom := fs.Bool("cdrom", false, "attach the image as a CD (an ISO) and boot from it")
 	kernel := fs.String("kernel", "", "boot this kernel `FILE` directly (no bootloader)")
 	initrd := fs.String("initrd", "", "the initramfs `FILE` for --kernel")
 	cmdline := fs.String("append", "", "the kernel command line for --kernel")
@@ -39,7 +40,7 @@ func runVM(e *env, args []string) int {
 		return usageError(e, errors.New("vm takes one IMAGE"))
 	}
 	o := vm.Options{Image: pos[0], Format: *format, BIOS: *bios, Memory: *memory, Expect: *expect, Timeout: *timeout,
-		NoKVM: *noKVM, Kernel: *kernel, Initrd: *initrd, Append: *cmdline, Stdin: e.stdin, Stdout: e.stdout, Log: e.stderr}
+		NoKVM: *noKVM, CDROM: *cdrom, Kernel: *kernel, Initrd: *initrd, Append: *cmdline, Stdin: e.stdin, Stdout: e.stdout, Log: e.stderr}
 	if o.Kernel == "" && (o.Initrd != "" || o.Append != "") {
 		return usageError(e, errors.New("--initrd and --append go with --kernel"))
 	}

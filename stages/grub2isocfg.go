@@ -1,0 +1,174 @@
+package stages
+
+import (
+	"path"
+	"strconv"
+	"strings"
+)
+
+// grub2ISOOptions are the options org.osbuild.grub2.iso and
+// grub2.iso.legacy share: the menu of an installer or live ISO whose
+// kernel and initramfs are kernel.dir/vmlinuz and kernel.dir/initrd.img,
+// the root found by the ISO's label.
+type grub2ISOOptions struct {
+	Product struct {
+		Name    string `json:"name"`
+		Version string `json:"version"`
+	} `json:"product"`
+	Kernel struct {
+		Dir  string   `json:"dir"`
+		Opts []string `json:"opts"`
+	} `json:"kernel"`
+	ISOLabel        string `json:"isolabel"`
+	FIPS            bool   `json:"fips"`
+	Troubleshooting *bool  `json:"troubleshooting"`
+	Test            *bool  `json:"test"`
+	Install         *bool  `json:"install"`
+	Custom          []struct {
+		Name   string `json:"name"`
+		Linux  string `json:"linux"`
+		Initrd string `json:"initrd"`
+	} `json:"custom"`
+	Config struct {
+		Timeout *int `json:"timeout"`
+		Default *int `json:"default"`
+	} `json:"config"`
+}
+
+// grub2ISOMenu is a grub2.iso configuration; efi says which of osbuild's
+// two templates: UEFI's video modules, or BIOS's chain loading of the
+// first drive.
+func grub2ISOMenu(o *grub2ISOOptions, efi bool) string {
+	kdir := o.Kernel.Dir
+	if kdir == "" {
+		kdir = "/images/pxeboot"
+	}
+	timeout := 60
+	if o.Config.Timeout != nil {
+		timeout = *o.Config.Timeout
+	}
+	vars := map[string]string{
+		"version": o.Product.Version, "product": o.Product.Name,
+		"kernelpath": path.Join(kdir, "vmlinuz"), "initrdpath": path.Join(kdir, "initrd.img"),
+		"isolabel": o.ISOLabel, "root": strings.Join(o.Kernel.Opts, " "), "timeout": strconv.Itoa(timeout),
+		"defaultentry": "", "fipsentry": "", "installentry": "", "testentry": "", "troubleshootingentry": "", "customentries": "",
+	}
+	if o.Config.Default != nil {
+		vars["defaultentry"] = "set default=\"" + strconv.Itoa(*o.Config.Default) + "\"\n"
+	}
+	for _, c := range o.Custom {
+		entry := safeSubstitute(grubISOCustomEntry, map[string]string{"name": c.Name, "linux": c.Linux, "initrd": c.Initrd})
+		vars["customentries"] += safeSubstitute(entry, vars)
+	}
+	troubleshooting, header := grubISOTroubleshootingBIOS, grubISOHeaderBIOS
+	if efi {
+		troubleshooting, header = grubISOTroubleshootingEFI, grubISOHeaderEFI
+	}
+	for _, e := range []struct {
+		on       bool
+		key, tpl string
+	}{
+		{defaultTrue(o.Test), "testentry", grubISOTestEntry},
+		{defaultTrue(o.Install), "installentry", grubISOInstallEntry},
+		{o.FIPS, "fipsentry", grubISOFIPSEntry},
+		{defaultTrue(o.Troubleshooting), "troubleshootingentry", troubleshooting},
+	} {
+		if e.on {
+			vars[e.key] = safeSubstitute(e.tpl, vars)
+		}
+	}
+	return safeSubstitute(header+grubISOMenuBody, vars)
+}
+
+// isTrue is an option that defaults to true.
+func defaultTrue(b *bool) bool { return b == nil || *b }
+
+// osbuild's templates (org.osbuild.grub2.iso and grub2.iso.legacy), byte
+// for byte: the configuration is the stage's output.
+const (
+	grubISOHeaderEFI = `$defaultentry
+function load_video {
+  insmod efi_gop
+  insmod efi_uga
+  insmod video_bochs
+  insmod video_cirrus
+  insmod all_video
+}
+
+load_video
+set gfxpayload=keep
+insmod gzio
+insmod part_gpt
+insmod ext2
+`
+	grubISOHeaderBIOS = `$defaultentry
+function load_video {
+  insmod all_video
+}
+
+load_video
+set gfxpayload=keep
+insmod gzio
+insmod part_gpt
+insmod ext2
+insmod chain
+`
+	grubISOMenuBody = `
+set timeout=${timeout}
+### END /etc/grub.d/00_header ###
+
+search --no-floppy --set=root -l '${isolabel}'
+
+$customentries
+$installentry
+$testentry
+$fipsentry
+$troubleshootingentry
+`
+	grubISOCustomEntry = `
+menuentry '${name}' --class fedora --class gnu-linux --class gnu --class os {
+	linux ${linux}
+	initrd ${initrd}
+}`
+	grubISOInstallEntry = `
+menuentry 'Install ${product} ${version}' --class fedora --class gnu-linux --class gnu --class os {
+	linux ${kernelpath} ${root} quiet
+	initrd ${initrdpath}
+}`
+	grubISOTestEntry = `
+menuentry 'Test this media & install ${product} ${version}' --class fedora --class gnu-linux --class gnu --class os {
+	linux ${kernelpath} ${root} rd.live.check quiet
+	initrd ${initrdpath}
+}`
+	grubISOFIPSEntry = `
+menuentry 'Install ${product} ${version} in FIPS mode' --class fedora --class gnu-linux --class gnu --class os {
+	linux ${kernelpath} ${root} quiet fips=1
+	initrd ${initrdpath}
+}
+`
+	grubISOTroubleshootingEFI = `
+submenu 'Troubleshooting -->' {
+	menuentry 'Install ${product} ${version} in basic graphics mode' --class fedora --class gnu-linux --class gnu --class os {
+		linux ${kernelpath} ${root} nomodeset quiet
+		initrd ${initrdpath}
+	}
+	menuentry 'Rescue a ${product} system' --class fedora --class gnu-linux --class gnu --class os {
+		linux ${kernelpath} ${root} inst.rescue quiet
+		initrd ${initrdpath}
+	}
+}`
+	grubISOTroubleshootingBIOS = `
+submenu 'Troubleshooting -->' {
+	menuentry 'Install ${product} ${version} in basic graphics mode' --class fedora --class gnu-linux --class gnu --class os {
+		linux ${kernelpath} ${root} nomodeset quiet
+		initrd ${initrdpath}
+	}
+	menuentry 'Rescue a ${product} system' --class fedora --class gnu-linux --class gnu --class os {
+		linux ${kernelpath} ${root} inst.rescue quiet
+		initrd ${initrdpath}
+	}
+	menuentry 'Boot first drive' --class fedora --class gnu-linux --class gnu --class os {
+		chainloader (hd0)+1
+	}
+}`
+)
