@@ -1,6 +1,7 @@
 package stages
 
 import (
+	"encoding/json"
 	"path"
 	"strconv"
 	"strings"
@@ -15,10 +16,7 @@ type grub2ISOOptions struct {
 		Name    string `json:"name"`
 		Version string `json:"version"`
 	} `json:"product"`
-	Kernel struct {
-		Dir  string   `json:"dir"`
-		Opts []string `json:"opts"`
-	} `json:"kernel"`
+	Kernel grubISOKernel `json:"kernel"`
 	ISOLabel        string `json:"isolabel"`
 	FIPS            bool   `json:"fips"`
 	Troubleshooting *bool  `json:"troubleshooting"`
@@ -33,6 +31,18 @@ type grub2ISOOptions struct {
 		Timeout *int `json:"timeout"`
 		Default *int `json:"default"`
 	} `json:"config"`
+}
+
+// grubISOKernel is an open object in osbuild's schema: keys it does not
+// declare are ignored.
+type grubISOKernel struct {
+	Dir  string   `json:"dir"`
+	Opts []string `json:"opts"`
+}
+
+func (k *grubISOKernel) UnmarshalJSON(b []byte) error {
+	type plain grubISOKernel
+	return json.Unmarshal(b, (*plain)(k))
 }
 
 // grub2ISOMenu is a grub2.iso configuration; efi says which of osbuild's
