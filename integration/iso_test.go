@@ -23,8 +23,10 @@ func TestISOOfAnErofsTree(t *testing.T) {
 	run(t, 0, "xorriso", "-osirrox", "on", "-indev", iso, "-extract", "/LiveOS/rootfs.img", rootfs)
 	ls := run(t, 0, "dump.erofs", "--ls", "--path=/usr/bin", rootfs)
 	wantContains(t, "the EROFS image's /usr/bin", ls, "bash\n", "dpkg\n")
-	if cache := run(t, 0, "dump.erofs", "--ls", "--path=/var", rootfs); strings.Contains(cache, "cache\n") {
-		t.Errorf("exclude_paths kept /var/cache:\n%s", cache)
+	// exclude_paths "var/cache/" leaves the directory, without what a
+	// minbase tree has in it (debconf's and apt's caches).
+	if cache := run(t, 0, "dump.erofs", "--ls", "--path=/var/cache", rootfs); strings.Contains(cache, "debconf\n") || strings.Contains(cache, "apt\n") {
+		t.Errorf("exclude_paths kept what /var/cache holds:\n%s", cache)
 	}
 	again, log := buildTree(t, manifest, "iso", "--no-cache-stage", "iso-tree", "--no-cache-stage", "iso")
 	vs := vertices(t, log)

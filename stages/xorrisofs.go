@@ -18,7 +18,8 @@ import (
 // MBR, efi a second El Torito image in the tree); chrp_boot, present, a
 // ppc64le one.
 // With the pipeline's source-epoch xorriso takes its volume dates and
-// UUIDs from SOURCE_DATE_EPOCH, so the ISO is the same byte for byte.
+// UUIDs from SOURCE_DATE_EPOCH and every file's dates are set to it
+// (--set_all_file_dates), so the ISO is the same byte for byte.
 func init() {
 	Define(Definition[xorrisofsOptions]{Type: "org.osbuild.xorrisofs", Plan: planXorrisofs, Run: runXorrisofs})
 }
@@ -91,12 +92,14 @@ func runXorrisofs(rt *Runtime, o *xorrisofsOptions) error {
 			return fmt.Errorf("grub2mbr %s is missing from the buildroot: %w", o.Grub2MBR, err)
 		}
 	}
-	return rt.Run("xorrisofs", xorrisofsArgs(o, tree, out)...)
+	return rt.Run("xorrisofs", xorrisofsArgs(o, tree, out, rt.SourceEpoch)...)
 }
 
 // xorrisofsArgs is osbuild's xorrisofs command line, argument for
-// argument, for the tree at tree and the ISO at out.
-func xorrisofsArgs(o *xorrisofsOptions, tree, out string) []string {
+// argument, for the tree at tree and the ISO at out; with a source epoch,
+// every file's and directory's dates are set to it, so the ISO does not
+// depend on when the tree's files were made.
+func xorrisofsArgs(o *xorrisofsOptions, tree, out string, epoch *int64) []string {
 	var args []string
 	switch {
 	case o.ChrpBoot != nil:
@@ -108,6 +111,9 @@ func xorrisofsArgs(o *xorrisofsOptions, tree, out string) []string {
 	}
 	for _, e := range o.Exclude {
 		args = append(args, "-exclude", e)
+	}
+	if epoch != nil {
+		args = append(args, "--set_all_file_dates", "="+strconv.FormatInt(*epoch, 10))
 	}
 	return append(args, "-o", out, tree)
 }

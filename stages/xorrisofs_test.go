@@ -35,10 +35,17 @@ func TestXorrisofsArgs(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		got := xorrisofsArgs(o, "/in", "/out/test.iso")
+		got := xorrisofsArgs(o, "/in", "/out/test.iso", nil)
 		want := append(strings.Fields(c.want), "-o", "/out/test.iso", "/in")
 		if !slices.Equal(got, want) {
 			t.Errorf("%s:\n got %q\nwant %q", c.name, got, want)
+		}
+		// With a source epoch, the files' dates are set to it.
+		epoch := int64(1700000000)
+		got = xorrisofsArgs(o, "/in", "/out/test.iso", &epoch)
+		want = append(strings.Fields(c.want), "--set_all_file_dates", "=1700000000", "-o", "/out/test.iso", "/in")
+		if !slices.Equal(got, want) {
+			t.Errorf("%s with a source epoch:\n got %q\nwant %q", c.name, got, want)
 		}
 	}
 }
