@@ -27,11 +27,11 @@ type erofsOptions struct {
 	Source       string   `json:"source"`
 	ExcludePaths []string `json:"exclude_paths"`
 	Compression  *struct {
-		Method string   `json:"method"`
+		Method string      `json:"method"`
 		Level  json.Number `json:"level"`
 	} `json:"compression"`
 	ClusterSize json.Number `json:"cluster-size"`
-	Options     []string `json:"options"`
+	Options     []string    `json:"options"`
 }
 
 func planErofs(c *Context, o *erofsOptions) (*Plan, error) {

@@ -16,12 +16,12 @@ type grub2ISOOptions struct {
 		Name    string `json:"name"`
 		Version string `json:"version"`
 	} `json:"product"`
-	Kernel grubISOKernel `json:"kernel"`
-	ISOLabel        string `json:"isolabel"`
-	FIPS            bool   `json:"fips"`
-	Troubleshooting *bool  `json:"troubleshooting"`
-	Test            *bool  `json:"test"`
-	Install         *bool  `json:"install"`
+	Kernel          grubISOKernel `json:"kernel"`
+	ISOLabel        string        `json:"isolabel"`
+	FIPS            bool          `json:"fips"`
+	Troubleshooting *bool         `json:"troubleshooting"`
+	Test            *bool         `json:"test"`
+	Install         *bool         `json:"install"`
 	Custom          []struct {
 		Name   string `json:"name"`
 		Linux  string `json:"linux"`
