@@ -18,12 +18,13 @@ func TestLiveISOBoots(t *testing.T) {
 	iso := filepath.Join(out, "iso", "debian-live.iso")
 	wantContains(t, "checkisomd5", run(t, 0, "checkisomd5", "--verbose", iso), "The media check is complete, the result is: PASS")
 	wantContains(t, "El Torito", run(t, 0, "xorriso", "-indev", iso, "-report_el_torito", "plain"), "El Torito boot img :   1  BIOS  y   none")
-	for _, boot := range []struct{ name, args string }{{"cd", "--cdrom"}, {"disk", ""}} {
+	wantContains(t, "El Torito", run(t, 0, "xorriso", "-indev", iso, "-report_el_torito", "plain"), "El Torito boot img :   2  UEFI  y   none")
+	for _, boot := range []struct {
+		name string
+		args []string
+	}{{"bios-cd", []string{"--bios", "--cdrom"}}, {"bios-disk", []string{"--bios"}}, {"uefi-cd", []string{"--cdrom"}}, {"uefi-disk", nil}} {
 		t.Run(boot.name, func(t *testing.T) {
-			args := []string{"vm", "--bios", "--format", "raw", iso}
-			if boot.args != "" {
-				args = []string{"vm", "--bios", boot.args, "--format", "raw", iso}
-			}
+			args := append(append([]string{"vm"}, boot.args...), "--format", "raw", iso)
 			v := startVM(t, "live ISO "+boot.name, args)
 			v.login(t, "debian", "debian")
 			if got := v.run(t, "findmnt -n -o FSTYPE /"); got != "overlay" {
