@@ -9,9 +9,11 @@ import (
 
 // The live ISO (images/debian-bookworm-live-iso.json) is made by osbuild's
 // ISO stages: a squashfs of the tree, GRUB's El Torito image and BIOS menu,
-// a hybrid ISO with its MD5 implanted. It boots under SeaBIOS from a CD
-// and, written to a disk, from the disk, to a login on the serial console,
-// the root being live-boot's overlay on the squashfs from the ISO.
+// the EFI image (Debian's signed shim and GRUB CD image, osbuild's UEFI
+// menu, a FAT image filled without privileges), a hybrid ISO with its MD5
+// implanted. It boots under SeaBIOS and under OVMF, from a CD and, written
+// to a disk, from the disk, to a login on the serial console, the root
+// being live-boot's overlay on the squashfs from the ISO.
 func TestLiveISOBoots(t *testing.T) {
 	out := t.TempDir()
 	run(t, 0, cli, "build", "--progress", "plain", "--output-directory", out, "--export", "iso", filepath.Join(repo, "images/debian-bookworm-live-iso.json"))
