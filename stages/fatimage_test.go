@@ -58,4 +58,3 @@ func TestFATImageWithoutPrivileges(t *testing.T) {
 		t.Errorf("volume ID:\n%s", info)
 	}
 }
-

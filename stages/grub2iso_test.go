@@ -6,13 +6,9 @@ import (
 	"testing"
 )
 
-// The menus osbuild's stages/test/test_grub2_iso.py expects (at the commit
-// docs/stages.md pins), for the options of its fedora-ostree-bootiso-xz.json
-// with each case's changes.
-func TestGrub2ISOEFIMenu(t *testing.T) {
-	const (
-		stage2 = "inst.stage2=hd:LABEL=Fedora-42-Everything-x86_64"
-		part1  = `
+const (
+	efiStage2 = "inst.stage2=hd:LABEL=Fedora-42-Everything-x86_64"
+	efiPart1  = `
 function load_video {
   insmod efi_gop
   insmod efi_uga
@@ -33,50 +29,55 @@ set timeout=60
 search --no-floppy --set=root -l 'Fedora-42-Everything-x86_64'
 
 `
-		custom = `
+	efiCustom = `
 menuentry '%s' --class fedora --class gnu-linux --class gnu --class os {
 	linux %s
 	initrd %s
 }`
-		entry = `
+	efiEntry = `
 menuentry '%s' --class fedora --class gnu-linux --class gnu --class os {
-	linux /images/pxeboot/vmlinuz ` + stage2 + ` %s
+	linux /images/pxeboot/vmlinuz ` + efiStage2 + ` %s
 	initrd /images/pxeboot/initrd.img
 }
 `
-		troubleshooting = `
+	efiTroubleshooting = `
 
 submenu 'Troubleshooting -->' {
 	menuentry 'Install Fedora 42 in basic graphics mode' --class fedora --class gnu-linux --class gnu --class os {
-		linux /images/pxeboot/vmlinuz ` + stage2 + ` nomodeset quiet
+		linux /images/pxeboot/vmlinuz ` + efiStage2 + ` nomodeset quiet
 		initrd /images/pxeboot/initrd.img
 	}
 	menuentry 'Rescue a Fedora system' --class fedora --class gnu-linux --class gnu --class os {
-		linux /images/pxeboot/vmlinuz ` + stage2 + ` inst.rescue quiet
+		linux /images/pxeboot/vmlinuz ` + efiStage2 + ` inst.rescue quiet
 		initrd /images/pxeboot/initrd.img
 	}
 }
 `
-	)
-	install := fmt.Sprintf(entry, "Install Fedora 42", "quiet")
-	test := fmt.Sprintf(entry, "Test this media & install Fedora 42", "rd.live.check quiet")
-	fips := fmt.Sprintf(entry, "Install Fedora 42 in FIPS mode", "quiet fips=1")
+)
+
+// The menus osbuild's stages/test/test_grub2_iso.py expects (at the commit
+// docs/stages.md pins), for the options of its fedora-ostree-bootiso-xz.json
+// with each case's changes.
+func TestGrub2ISOEFIMenu(t *testing.T) {
+	install := fmt.Sprintf(efiEntry, "Install Fedora 42", "quiet")
+	test := fmt.Sprintf(efiEntry, "Test this media & install Fedora 42", "rd.live.check quiet")
+	fips := fmt.Sprintf(efiEntry, "Install Fedora 42 in FIPS mode", "quiet fips=1")
 	base := `"product": {"name": "Fedora", "version": "42"}, "isolabel": "Fedora-42-Everything-x86_64", "architectures": ["X64"], "vendor": "fedora"`
-	kernel := `"kernel": {"dir": "/images/pxeboot", "opts": ["` + stage2 + `"]}`
+	kernel := `"kernel": {"dir": "/images/pxeboot", "opts": ["` + efiStage2 + `"]}`
 	for _, c := range []struct{ options, want string }{
-		{kernel, part1 + "\n" + install + test + troubleshooting},
-		{kernel + `, "fips": true`, part1 + "\n" + install + test + fips + troubleshooting},
-		{kernel + `, "config": {"default": 1}`, "set default=\"1\"\n" + part1 + "\n" + install + test + troubleshooting},
-		{kernel + `, "troubleshooting": false`, part1 + "\n" + install + test + "\n\n"},
-		{kernel + `, "troubleshooting": false, "test": false`, part1 + "\n" + install + "\n\n\n"},
-		{kernel + `, "troubleshooting": false, "test": false, "install": false`, part1 + "\n\n\n\n\n"},
+		{kernel, efiPart1 + "\n" + install + test + efiTroubleshooting},
+		{kernel + `, "fips": true`, efiPart1 + "\n" + install + test + fips + efiTroubleshooting},
+		{kernel + `, "config": {"default": 1}`, "set default=\"1\"\n" + efiPart1 + "\n" + install + test + efiTroubleshooting},
+		{kernel + `, "troubleshooting": false`, efiPart1 + "\n" + install + test + "\n\n"},
+		{kernel + `, "troubleshooting": false, "test": false`, efiPart1 + "\n" + install + "\n\n\n"},
+		{kernel + `, "troubleshooting": false, "test": false, "install": false`, efiPart1 + "\n\n\n\n\n"},
 		{`"kernel": {"dir": "/images/pxeboot", "opts": ["root=hd:LABEL=root", "rhgb"]}, "troubleshooting": false, "test": false, "install": false, "custom": [
 			{"name": "label 0", "linux": "/foo/bar root=baz quiet", "initrd": "/foo/bar"},
 			{"name": "label 1", "linux": "/bar/foo root=baz quiet", "initrd": "/bar/foo"},
 			{"name": "label 2", "linux": "${kernelpath} ${root}", "initrd": "${initrdpath}"}]`,
-			part1 + fmt.Sprintf(custom, "label 0", "/foo/bar root=baz quiet", "/foo/bar") +
-				fmt.Sprintf(custom, "label 1", "/bar/foo root=baz quiet", "/bar/foo") +
-				fmt.Sprintf(custom, "label 2", "/images/pxeboot/vmlinuz root=hd:LABEL=root rhgb", "/images/pxeboot/initrd.img") + "\n\n\n\n\n"},
+			efiPart1 + fmt.Sprintf(efiCustom, "label 0", "/foo/bar root=baz quiet", "/foo/bar") +
+				fmt.Sprintf(efiCustom, "label 1", "/bar/foo root=baz quiet", "/bar/foo") +
+				fmt.Sprintf(efiCustom, "label 2", "/images/pxeboot/vmlinuz root=hd:LABEL=root rhgb", "/images/pxeboot/initrd.img") + "\n\n\n\n\n"},
 	} {
 		o, err := decodeOptions[grub2ISOEFIOptions]([]byte("{" + base + ", " + c.options + "}"))
 		if err != nil {
