@@ -35,16 +35,23 @@ type dapClient struct {
 func (d *dapClient) close(grace time.Duration) {
 	d.t.Helper()
 	d.in.(io.Closer).Close()
-	deadline := time.After(grace)
+	if !d.drained(grace) {
+		d.kill()
+	}
+}
+
+// drained reads what the adapter still sends until it closes its output,
+// and says whether it did within timeout.
+func (d *dapClient) drained(timeout time.Duration) bool {
+	deadline := time.After(timeout)
 	for {
 		select {
 		case _, ok := <-d.msgs:
 			if !ok {
-				return
+				return true
 			}
 		case <-deadline:
-			d.kill()
-			return
+			return false
 		}
 	}
 }
@@ -155,16 +162,8 @@ func (d *dapClient) until(what string, timeout time.Duration, match func(m map[s
 // does not in time.
 func (d *dapClient) ends(timeout time.Duration) {
 	d.t.Helper()
-	deadline := time.After(timeout)
-	for {
-		select {
-		case _, ok := <-d.msgs:
-			if !ok {
-				return
-			}
-		case <-deadline:
-			d.t.Fatalf("the adapter did not end within %s of the disconnect", timeout)
-		}
+	if !d.drained(timeout) {
+		d.t.Fatalf("the adapter did not end within %s", timeout)
 	}
 }
 
