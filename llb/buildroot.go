@@ -50,14 +50,15 @@ func (c *compiler) hostBuildroot() bkllb.State {
 }
 
 // toolsBuildroot is the host buildroot with the Debian packages a stage
-// asks for beyond HostTools (rpm, squashfs-tools, …): one layer per set of
-// packages, so manifests that do not use those stages keep their cache.
+// asks for beyond HostTools (rpm, squashfs-tools, …; those HostTools has
+// are left out): one layer per set of packages, so manifests that do not
+// use those stages keep their cache.
 func (c *compiler) toolsBuildroot(tools []string) bkllb.State {
 	root := c.hostBuildroot()
+	tools = slices.DeleteFunc(slices.Clone(tools), func(t string) bool { return slices.Contains(HostTools, t) })
 	if len(tools) == 0 {
 		return root
 	}
-	tools = slices.Clone(tools)
 	slices.Sort(tools)
 	tools = slices.Compact(tools)
 	key := strings.Join(tools, " ")

@@ -2,6 +2,7 @@ package llb
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -38,5 +39,23 @@ func TestStepsAreOrderedByWhatTheyWaitFor(t *testing.T) {
 		if !slices.Equal(got, after) {
 			t.Errorf("%s waits for %v, want %v", name, got, after)
 		}
+	}
+}
+
+// A stage's tools that the host buildroot already has are not installed
+// again: the live ISO's GRUB stages ask for grub-pc-bin and grub-common,
+// and only what HostTools lacks gets an install step.
+func TestToolsTheHostBuildrootHasAreNotInstalledAgain(t *testing.T) {
+	_, _, ops := compile(t, load(t, "../images/debian-bookworm-live-iso.json"), Options{})
+	var installs []string
+	for _, o := range ops {
+		if n := o.name(); strings.HasPrefix(n, "[buildroot] install ") && n != "[buildroot] install stage tools" {
+			installs = append(installs, n)
+		}
+	}
+	slices.Sort(installs)
+	want := []string{"[buildroot] install grub-efi-amd64-signed shim-helpers-amd64-signed shim-signed", "[buildroot] install isomd5sum", "[buildroot] install squashfs-tools", "[buildroot] install xorriso"}
+	if !slices.Equal(installs, want) {
+		t.Errorf("install steps %q, want %q", installs, want)
 	}
 }

@@ -3,6 +3,8 @@ package stages
 import (
 	"fmt"
 	"path"
+	"slices"
+	"strings"
 
 	"github.com/osbuildkit/osbuildkit/internal/securejoin"
 	"github.com/osbuildkit/osbuildkit/manifest"
@@ -19,11 +21,13 @@ func init() {
 }
 
 type copyOptions struct {
-	Paths []struct {
-		From              string `json:"from"`
-		To                string `json:"to"`
-		RemoveDestination bool   `json:"remove_destination"`
-	} `json:"paths"`
+	Paths []copyPath `json:"paths"`
+}
+
+type copyPath struct {
+	From              string `json:"from"`
+	To                string `json:"to"`
+	RemoveDestination bool   `json:"remove_destination"`
 }
 
 func planCopy(c *Context, o *copyOptions) (*Plan, error) {
@@ -50,7 +54,7 @@ func planCopy(c *Context, o *copyOptions) (*Plan, error) {
 			return nil, c.OptionError(manifest.Path{"paths", i, "to"}, "inputs are read-only: copy to tree:// or mount://")
 		}
 		if from.Scheme == "mount" || to.Scheme == "mount" {
-			return &Plan{Exec: &Exec{Root: RootBuildroot, Insecure: true}}, nil
+			return planCopyMounts(c, o), nil
 		}
 		action, ok := copyAction(c.Stage, from, to)
 		if !ok {
@@ -62,6 +66,19 @@ func planCopy(c *Context, o *copyOptions) (*Plan, error) {
 		return InBuildroot(), nil
 	}
 	return p, nil
+}
+
+// planCopyMounts plans a copy that reads or writes mounts: with mcopy and
+// no privileges when it only writes into FAT images of whole tree files,
+// else with the stage's loop devices and mounts (security.insecure).
+func planCopyMounts(c *Context, o *copyOptions) *Plan {
+	if planFATImages(c.Stage) {
+		fromMount := slices.ContainsFunc(o.Paths, func(e copyPath) bool { return strings.HasPrefix(e.From, "mount://") })
+		if !fromMount {
+			return &Plan{Exec: &Exec{Root: RootBuildroot, Tools: []string{"mtools"}}}
+		}
+	}
+	return &Plan{Exec: &Exec{Root: RootBuildroot, Insecure: true}}
 }
 
 func checkLocation(st *manifest.Stage, l manifest.Location) error {
@@ -96,6 +113,9 @@ func copyAction(st *manifest.Stage, from, to manifest.Location) (FileAction, boo
 }
 
 func runCopy(rt *Runtime, o *copyOptions) error {
+	if images, ok := rt.fatImages(); ok {
+		return copyIntoFATImages(rt, o, images)
+	}
 	if len(rt.Devices) > 0 || len(rt.Mounts) > 0 {
 		detach, err := rt.Attach()
 		if err != nil {
@@ -104,24 +124,29 @@ func runCopy(rt *Runtime, o *copyOptions) error {
 		defer detach()
 	}
 	for _, e := range o.Paths {
-		src, err := rt.resolve(e.From)
-		if err != nil {
-			return err
-		}
-		dst, err := rt.resolve(e.To)
-		if err != nil {
-			return err
-		}
-		args := []string{"-a", "--reflink=auto"}
-		if e.RemoveDestination {
-			args = append(args, "--remove-destination")
-		}
-		rt.Logf("copying %s -> %s", e.From, e.To)
-		if err := rt.Run("cp", append(args, src, dst)...); err != nil {
+		if err := copyPaths(rt, e); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// copyPaths copies one of the stage's paths with cp -a.
+func copyPaths(rt *Runtime, e copyPath) error {
+	src, err := rt.resolve(e.From)
+	if err != nil {
+		return err
+	}
+	dst, err := rt.resolve(e.To)
+	if err != nil {
+		return err
+	}
+	args := []string{"-a", "--reflink=auto"}
+	if e.RemoveDestination {
+		args = append(args, "--remove-destination")
+	}
+	rt.Logf("copying %s -> %s", e.From, e.To)
+	return rt.Run("cp", append(args, src, dst)...)
 }
 
 // resolve turns a copy URL into a path in the sandbox; tree and mount paths
@@ -154,4 +179,34 @@ func (rt *Runtime) resolve(url string) (string, error) {
 		p += "/."
 	}
 	return p, nil
+}
+
+// copyIntoFATImages runs a copy whose mounts are FAT images of whole tree
+// files (planCopyMounts): into them with mcopy, elsewhere with cp -a.
+func copyIntoFATImages(rt *Runtime, o *copyOptions, images map[string]string) error {
+	for _, e := range o.Paths {
+		to, err := manifest.ParseLocation(e.To)
+		if err != nil {
+			return err
+		}
+		if to.Scheme != "mount" {
+			if err := copyPaths(rt, e); err != nil {
+				return err
+			}
+			continue
+		}
+		from, err := manifest.ParseLocation(e.From)
+		if err != nil {
+			return err
+		}
+		src, err := rt.resolve(e.From)
+		if err != nil {
+			return err
+		}
+		rt.Logf("copying %s -> %s (mcopy into %s)", e.From, e.To, images[to.Name])
+		if err := rt.mcopy(images[to.Name], strings.TrimSuffix(src, "/."), from.Contents, to.Path); err != nil {
+			return err
+		}
+	}
+	return nil
 }

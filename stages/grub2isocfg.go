@@ -96,13 +96,11 @@ func defaultTrue(b *bool) bool { return b == nil || *b }
 // osbuild's templates (org.osbuild.grub2.iso and grub2.iso.legacy), byte
 // for byte: the configuration is the stage's output.
 const (
-	grubISOHeaderEFI = `$defaultentry
-function load_video {
-  insmod efi_gop
-  insmod efi_uga
-  insmod video_bochs
-  insmod video_cirrus
-  insmod all_video
+	grubISOHeaderEFI  = "$defaultentry\nfunction load_video {\n  insmod efi_gop\n  insmod efi_uga\n  insmod video_bochs\n  insmod video_cirrus\n" + grubISOHeaderCommon
+	grubISOHeaderBIOS = "$defaultentry\nfunction load_video {\n" + grubISOHeaderCommon + "insmod chain\n"
+	// grubISOHeaderCommon is the header after the first lines of
+	// load_video, the same in both templates.
+	grubISOHeaderCommon = `  insmod all_video
 }
 
 load_video
@@ -110,18 +108,6 @@ set gfxpayload=keep
 insmod gzio
 insmod part_gpt
 insmod ext2
-`
-	grubISOHeaderBIOS = `$defaultentry
-function load_video {
-  insmod all_video
-}
-
-load_video
-set gfxpayload=keep
-insmod gzio
-insmod part_gpt
-insmod ext2
-insmod chain
 `
 	grubISOMenuBody = `
 set timeout=${timeout}
@@ -156,29 +142,22 @@ menuentry 'Install ${product} ${version} in FIPS mode' --class fedora --class gn
 	initrd ${initrdpath}
 }
 `
-	grubISOTroubleshootingEFI = `
-submenu 'Troubleshooting -->' {
-	menuentry 'Install ${product} ${version} in basic graphics mode' --class fedora --class gnu-linux --class gnu --class os {
-		linux ${kernelpath} ${root} nomodeset quiet
-		initrd ${initrdpath}
-	}
-	menuentry 'Rescue a ${product} system' --class fedora --class gnu-linux --class gnu --class os {
-		linux ${kernelpath} ${root} inst.rescue quiet
-		initrd ${initrdpath}
-	}
-}`
-	grubISOTroubleshootingBIOS = `
-submenu 'Troubleshooting -->' {
-	menuentry 'Install ${product} ${version} in basic graphics mode' --class fedora --class gnu-linux --class gnu --class os {
-		linux ${kernelpath} ${root} nomodeset quiet
-		initrd ${initrdpath}
-	}
-	menuentry 'Rescue a ${product} system' --class fedora --class gnu-linux --class gnu --class os {
-		linux ${kernelpath} ${root} inst.rescue quiet
-		initrd ${initrdpath}
-	}
+	grubISOTroubleshootingEFI  = grubISOTroubleshootingStart + "\n}"
+	grubISOTroubleshootingBIOS = grubISOTroubleshootingStart + `
 	menuentry 'Boot first drive' --class fedora --class gnu-linux --class gnu --class os {
 		chainloader (hd0)+1
 	}
 }`
+	// grubISOTroubleshootingStart is the troubleshooting submenu's
+	// entries both templates have.
+	grubISOTroubleshootingStart = `
+submenu 'Troubleshooting -->' {
+	menuentry 'Install ${product} ${version} in basic graphics mode' --class fedora --class gnu-linux --class gnu --class os {
+		linux ${kernelpath} ${root} nomodeset quiet
+		initrd ${initrdpath}
+	}
+	menuentry 'Rescue a ${product} system' --class fedora --class gnu-linux --class gnu --class os {
+		linux ${kernelpath} ${root} inst.rescue quiet
+		initrd ${initrdpath}
+	}`
 )

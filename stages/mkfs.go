@@ -4,7 +4,8 @@ import "fmt"
 
 // org.osbuild.mkfs.{ext4,xfs,btrfs,fat}: make a filesystem on the
 // stage's "device" (an org.osbuild.loopback over a file in the tree). Loop
-// devices need the security.insecure entitlement; to make filesystems
+// devices need the security.insecure entitlement, except for FAT on a
+// whole file, which mkfs.fat writes itself (fatimage.go); to make filesystems
 // without privileges, use org.osbuild.image or the qemu assembler, which
 // write filesystems straight into image files.
 func init() {
@@ -13,12 +14,21 @@ func init() {
 			Type: "org.osbuild.mkfs." + fs,
 			Plan: planMkfs,
 			Run: func(rt *Runtime, o *mkfsOptions) error {
+				name, args := mkfsCommand(fs, o)
+				if d := rt.Devices["device"]; fs == "fat" {
+					if file, ok := fatImageDevice(d.Type, d.Parent, d.Options); ok {
+						image, err := rt.Path(file)
+						if err != nil {
+							return err
+						}
+						return rt.Run(name, append(args, image)...)
+					}
+				}
 				detach, err := rt.Attach()
 				if err != nil {
 					return err
 				}
 				defer detach()
-				name, args := mkfsCommand(fs, o)
 				return rt.Run(name, append(args, rt.DevicePaths["device"])...)
 			},
 		})
@@ -28,6 +38,9 @@ func init() {
 func planMkfs(c *Context, _ *mkfsOptions) (*Plan, error) {
 	if c.Device("device") == nil {
 		return nil, c.StageError("%s needs a device named \"device\" (org.osbuild.loopback)", c.Type)
+	}
+	if c.Type == "org.osbuild.mkfs.fat" && planFATImages(c.Stage) {
+		return InBuildroot(), nil // mkfs.fat on the file itself
 	}
 	return &Plan{Exec: &Exec{Root: RootBuildroot, Insecure: true}}, nil
 }

@@ -71,8 +71,15 @@ func TestXorrisofsPlan(t *testing.T) {
 // another pipeline's tree, as the ISO stages have it.
 func planOnTree(t *testing.T, typ, options string) (*Plan, error) {
 	t.Helper()
+	return planAfterOS(t, `{"type": "`+typ+`", "inputs": {"tree": {"type": "org.osbuild.tree", "origin": "org.osbuild.pipeline", "references": ["name:os"]}}, "options": `+options+`}`)
+}
+
+// planAfterOS plans stage, the one stage of a pipeline after the "os"
+// pipeline, whose tree it may take as an input.
+func planAfterOS(t *testing.T, stage string) (*Plan, error) {
+	t.Helper()
 	m, err := manifest.Load("m.json", []byte(`{"version": "2", "pipelines": [{"name": "os", "stages": [{"type": "org.osbuild.mkdir", "options": {"paths": [{"path": "/images"}]}}]},
-	  {"name": "iso", "stages": [{"type": "`+typ+`", "inputs": {"tree": {"type": "org.osbuild.tree", "origin": "org.osbuild.pipeline", "references": ["name:os"]}}, "options": `+options+`}]}]}`))
+	  {"name": "iso", "stages": [`+stage+`]}]}`))
 	if err != nil {
 		return nil, err
 	}
