@@ -31,6 +31,7 @@ const (
 	CheckBIOS       = "bios"           // a BIOS boot partition without boot code
 	CheckFstab      = "fstab"          // an fstab source no partition has
 	CheckSerialCons = "serial-console" // GRUB on a serial line, the kernel not
+	CheckKernelPath = "kernel-path"    // a menu boots a kernel the tree lacks
 )
 
 // BootChecks looks at what the disk needs to boot: an init, a kernel with

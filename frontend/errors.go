@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	bkllb "github.com/moby/buildkit/client/llb"
+	gatewaypb "github.com/moby/buildkit/frontend/gateway/pb"
 	"github.com/moby/buildkit/solver/errdefs"
 	"github.com/moby/buildkit/solver/pb"
 	"github.com/moby/buildkit/util/grpcerrors"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/osbuildkit/osbuildkit/llb"
 	"github.com/osbuildkit/osbuildkit/manifest"
+	"github.com/osbuildkit/osbuildkit/stages"
 )
 
 // withManifestSource attaches the manifest text and the first problem's line
@@ -50,13 +52,20 @@ type StageFailure struct {
 	Stage    *manifest.Stage
 	File     string
 	manifest.Position
-	Err error
+	// BadInput says the stage found, while it ran, that an option names
+	// what the tree does not have (stages.ExitBadOption); its log says
+	// which option.
+	BadInput bool
+	Err      error
 }
 
 func (e *StageFailure) Error() string {
 	loc := e.Stage.Path.String()
 	if e.Line > 0 {
 		loc = fmt.Sprintf("%s:%d:%d, %s", e.File, e.Line, e.Column, loc)
+	}
+	if e.BadInput {
+		return fmt.Sprintf("[%s] %s %d %s (%s): an option names what the tree does not have (the stage's log above says which): %v", e.Pipeline, e.Stage.Kind, e.Stage.Index, e.Stage.Type, loc, e.Err)
 	}
 	return fmt.Sprintf("[%s] %s %d %s (%s) failed: %v", e.Pipeline, e.Stage.Kind, e.Stage.Index, e.Stage.Type, loc, e.Err)
 }
@@ -132,6 +141,8 @@ func explain(err error, m *manifest.Manifest, def *bkllb.Definition, res *llb.Re
 				continue
 			}
 			f := &StageFailure{Pipeline: pl.Name, Stage: st, Err: err}
+			var exit *gatewaypb.ExitError
+			f.BadInput = errors.As(err, &exit) && exit.ExitCode == stages.ExitBadOption
 			if file := m.File(); file != nil {
 				f.File, f.Position = file.Name, file.Position(st.Path)
 			}

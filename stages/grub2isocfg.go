@@ -45,14 +45,19 @@ func (k *grubISOKernel) UnmarshalJSON(b []byte) error {
 	return json.Unmarshal(b, (*plain)(k))
 }
 
+// kernelDir is kernel.dir, osbuild's /images/pxeboot when empty.
+func (o *grub2ISOOptions) kernelDir() string {
+	if o.Kernel.Dir == "" {
+		return "/images/pxeboot"
+	}
+	return o.Kernel.Dir
+}
+
 // grub2ISOMenu is a grub2.iso configuration; efi says which of osbuild's
 // two templates: UEFI's video modules, or BIOS's chain loading of the
 // first drive.
 func grub2ISOMenu(o *grub2ISOOptions, efi bool) string {
-	kdir := o.Kernel.Dir
-	if kdir == "" {
-		kdir = "/images/pxeboot"
-	}
+	kdir := o.kernelDir()
 	timeout := 60
 	if o.Config.Timeout != nil {
 		timeout = *o.Config.Timeout

@@ -1,7 +1,11 @@
 package stages
 
 import (
+	"fmt"
+	"os"
 	"path"
+
+	"github.com/osbuildkit/osbuildkit/disk"
 
 	"github.com/osbuildkit/osbuildkit/manifest"
 )
@@ -32,6 +36,9 @@ func planGrub2ISOLegacy(c *Context, o *grub2ISOLegacyOptions) (*Plan, error) {
 		return nil, err
 	}
 	plan := InBuildroot()
+	plan.Exec.Report = func(disk.BootFinding) (*manifest.Stage, manifest.Path) {
+		return c.Stage, c.OptionsPath().Key("kernel").Key("dir")
+	}
 	if o.platform() == "i386-pc" {
 		plan.Exec.Tools = []string{"grub-pc-bin"}
 	}
@@ -57,7 +64,28 @@ func runGrub2ISOLegacy(rt *Runtime, o *grub2ISOLegacyOptions) error {
 	if err := rt.copyFromBuildroot(path.Join("/usr/lib/grub", o.platform()), path.Join(dir, o.platform())); err != nil {
 		return err
 	}
-	return rt.WriteFile(path.Join(dir, "grub.cfg"), []byte(grub2ISOMenu(&o.grub2ISOOptions, false)), 0o644)
+	if err := rt.WriteFile(path.Join(dir, "grub.cfg"), []byte(grub2ISOMenu(&o.grub2ISOOptions, false)), 0o644); err != nil {
+		return err
+	}
+	return rt.Report(rt.missingKernelFiles(o.kernelDir()))
+}
+
+// missingKernelFiles are the findings for a menu that boots dir/vmlinuz
+// and dir/initrd.img when the tree lacks them: osbuild writes the menu
+// anyway, and the ISO would not boot.
+func (rt *Runtime) missingKernelFiles(dir string) []disk.BootFinding {
+	var findings []disk.BootFinding
+	for _, name := range []string{"vmlinuz", "initrd.img"} {
+		p := path.Join("/", dir, name)
+		if full, err := rt.Path(p); err == nil {
+			if _, err := os.Stat(full); err == nil {
+				continue
+			}
+		}
+		findings = append(findings, disk.BootFinding{Check: disk.CheckKernelPath, Ref: p,
+			Message: fmt.Sprintf("the menu boots %s, which is not in the tree when the stage runs: copy it there in an earlier stage, or set kernel.dir", p)})
+	}
+	return findings
 }
 
 // checkGrub2ISO refuses what osbuild's ISO stages fail on while they run:

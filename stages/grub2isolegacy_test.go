@@ -2,8 +2,11 @@ package stages
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
+
+	"github.com/osbuildkit/osbuildkit/disk"
 )
 
 // The menus osbuild's stages/test/test_grub2_iso_legacy.py expects (at the
@@ -130,5 +133,23 @@ func TestGrub2ISOLegacyPlan(t *testing.T) {
 	_, err = planOf(t, `{"type": "org.osbuild.grub2.iso.legacy", "options": {"product": {"name": "Debian", "version": "12"}, "isolabel": "DEBIAN_LIVE", "kernel": {"dir": "/live"}}}`)
 	if err == nil || !strings.Contains(err.Error(), ".options.kernel") || !strings.Contains(err.Error(), "kernel.opts is missing") {
 		t.Errorf("without kernel.opts: %v", err)
+	}
+}
+
+// A menu that boots a kernel or initramfs the tree lacks gets a finding
+// each (osbuild writes the menu anyway); kernel.dir's symbolic links count
+// when they resolve inside the tree.
+func TestGrub2ISOLegacyMissingKernel(t *testing.T) {
+	rt, _ := runtimeFor(t, "org.osbuild.grub2.iso.legacy", map[string]any{})
+	writeTestFile(t, rt.Tree+"/boot/vmlinuz-6.1.0-amd64", "kernel", 0o644)
+	if err := os.Symlink("boot/vmlinuz-6.1.0-amd64", rt.Tree+"/vmlinuz"); err != nil {
+		t.Fatal(err)
+	}
+	f := rt.missingKernelFiles("/")
+	if len(f) != 1 || f[0].Check != disk.CheckKernelPath || f[0].Ref != "/initrd.img" || !strings.Contains(f[0].Message, "the menu boots /initrd.img, which is not in the tree") {
+		t.Errorf("findings %+v", f)
+	}
+	if f := rt.missingKernelFiles("/images/pxeboot"); len(f) != 2 {
+		t.Errorf("findings %+v", f)
 	}
 }

@@ -23,7 +23,7 @@ type Finding struct {
 }
 
 // Rules are the checks Check runs, in order.
-var Rules = []Rule{diskFitRule, hostKeysRule, noEffectRule}
+var Rules = []Rule{diskFitRule, hostKeysRule, noEffectRule, isoLabelRule}
 
 // Check runs every rule on a pipeline.
 func Check(m *manifest.Manifest, pl *manifest.Pipeline) []Finding {

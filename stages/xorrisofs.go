@@ -78,7 +78,23 @@ func planXorrisofs(c *Context, o *xorrisofsOptions) (*Plan, error) {
 	if o.ChrpBoot != nil && o.EFI != "" {
 		return nil, c.OptionError(manifest.Path{"efi"}, "UEFI is not supported with chrp_boot (ppc64le)")
 	}
-	return plan, nil
+	return plan, checkISOFieldLengths(c, o)
+}
+
+// checkISOFieldLengths refuses what xorrisofs fails on ("Text too long"):
+// a volume or system ID longer than ISO 9660's 32 characters. osbuild's
+// schema patterns for them are not anchored, so they take any length (its
+// other fields' patterns stop at 128).
+func checkISOFieldLengths(c *Context, o *xorrisofsOptions) error {
+	for _, f := range []struct {
+		key, value string
+		max        int
+	}{{"volid", o.VolID, 32}, {"sysid", o.SysID, 32}} {
+		if n := len(f.value); n > f.max {
+			return c.OptionError(manifest.Path{f.key}, "%q is %d characters long; ISO 9660 allows %d here (xorrisofs fails on it)", f.value, n, f.max)
+		}
+	}
+	return nil
 }
 
 func runXorrisofs(rt *Runtime, o *xorrisofsOptions) error {

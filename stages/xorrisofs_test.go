@@ -65,6 +65,18 @@ func TestXorrisofsPlan(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), ".options.efi") || !strings.Contains(err.Error(), "UEFI is not supported with chrp_boot") {
 		t.Errorf("efi with chrp_boot: %v", err)
 	}
+	for _, c := range []struct{ key, options, want string }{
+		{"volid", `"volid": "` + strings.Repeat("L", 33) + `"`, "is 33 characters long; ISO 9660 allows 32"},
+		{"sysid", `"volid": "DEBIAN", "sysid": "` + strings.Repeat("S", 40) + `"`, "is 40 characters long; ISO 9660 allows 32"},
+	} {
+		_, err = planOnTree(t, "org.osbuild.xorrisofs", `{"filename": "live.iso", `+c.options+`}`)
+		if err == nil || !strings.Contains(err.Error(), ".options."+c.key) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v", c.options, err)
+		}
+	}
+	if _, err = planOnTree(t, "org.osbuild.xorrisofs", `{"filename": "live.iso", "volid": "`+strings.Repeat("L", 32)+`"}`); err != nil {
+		t.Errorf("a volid of 32 characters: %v", err)
+	}
 }
 
 // planOnTree plans a stage of type typ with options whose "tree" input is

@@ -90,7 +90,7 @@ func (p *printer) fail(err error) int {
 	fmt.Fprintf(p.e.stderr, "osbuildkit: build failed: %v\n", err)
 	var le *manifest.LocationError
 	var sf *frontend.StageFailure
-	if errors.As(err, &le) && !errors.As(err, &sf) {
+	if errors.As(err, &sf) && sf.BadInput || errors.As(err, &le) && !errors.As(err, &sf) {
 		return exitInvalid
 	}
 	return exitFailed
