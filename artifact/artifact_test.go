@@ -24,7 +24,7 @@ func diskFile(t *testing.T, name, content string) string {
 }
 
 func TestFormatOf(t *testing.T) {
-	for file, want := range map[string]string{"d.qcow2": "qcow2", "d.raw.xz": "raw.xz", "d.img": "raw", "d.vhd": "vpc", "d.vhdx": "vhdx"} {
+	for file, want := range map[string]string{"d.qcow2": "qcow2", "d.raw.xz": "raw.xz", "d.img": "raw", "d.vhd": "vpc", "d.vhdx": "vhdx", "live.iso": "iso"} {
 		if got, err := FormatOf(file); err != nil || got != want {
 			t.Errorf("%s: %q, %v; want %s", file, got, err, want)
 		}

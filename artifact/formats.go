@@ -11,6 +11,7 @@ import (
 var diskFormats = []struct{ suffix, format string }{
 	{".raw.xz", "raw.xz"}, {".qcow2", "qcow2"}, {".raw", "raw"}, {".img", "raw"},
 	{".vmdk", "vmdk"}, {".vdi", "vdi"}, {".vhd", "vpc"}, {".vpc", "vpc"}, {".vhdx", "vhdx"},
+	{".iso", "iso"},
 }
 
 // FormatOf tells a disk image's format from its file name.

@@ -7,6 +7,8 @@
 #   2 no-change rebuild                    6 the floor: mmdebstrap + disk assembly on the host
 #   3 rebuild after a hostname change      7 peak RSS of buildkitd and of the CLI
 #   4 second, empty builder from registry cache
+#   8 the live ISO (images/debian-bookworm-live-iso.json): cold on an empty
+#     builder, and rebuilt after a hostname change
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 eval "$("$top/hack/env.sh" print)"
@@ -32,6 +34,8 @@ cleanup() {
 		rm -f "$f"
 		rm -rf "$(dirname "$f")/root"
 	done
+	# The outputs and the floor's tree are gigabytes on a shared disk.
+	rm -rf "$work"/out* "$work/floor-tree" "$work/floor-out"
 }
 trap cleanup EXIT
 
@@ -64,9 +68,10 @@ timed() {
 	log "$label: ${secs[$label]} s"
 }
 
+# hostname_variant MANIFEST N writes MANIFEST with another hostname.
 hostname_variant() {
-	sed 's/"hostname": "debian-osbuildkit"/"hostname": "bench-'"$1"'"/' "$ref" >"$work/ref-$1.json"
-	echo "$work/ref-$1.json"
+	sed 's/"hostname": "[^"]*"/"hostname": "bench-'"$2"'"/' "$1" >"$work/variant-$2.json"
+	echo "$work/variant-$2.json"
 }
 
 rm -rf "$work"/out*  # builds into fresh directories send their output
@@ -76,7 +81,7 @@ timed cold "$a" --output-directory "$work/out" --cache-to "type=registry,ref=$ca
 cache_export=$(awk '/exporting cache to registry/ {n=$1} n && $1 == n && / DONE / {print $3}' "$work/cold.log" | tr -d s | tail -1)
 cache_export=${cache_export:-0}
 timed nochange "$a" --output-directory "$work/out" "$ref"
-timed hostname "$a" --output-directory "$work/out" "$(hostname_variant 1)"
+timed hostname "$a" --output-directory "$work/out" "$(hostname_variant "$ref" 1)"
 bk_rss=$(grep VmHWM "/proc/$(cat "$work/builder-a/pid")/status" | awk '{print $2}')
 
 b=$(daemon builder-b)
@@ -98,6 +103,13 @@ salt=$(date +%s%N)
 timed stages1 "$a" "$(stages_manifest 1 "$salt")"
 timed stages20 "$a" "$(stages_manifest 20 "$salt")"
 per_stage=$(echo "scale=3; (${secs[stages20]} - ${secs[stages1]}) / 19" | bc)
+
+# The live ISO, on an empty builder of its own: cold, then a hostname change
+# (late in the live tree: the squashfs and the ISO are made again).
+iso=$top/images/debian-bookworm-live-iso.json
+d=$(daemon builder-d)
+timed iso_cold "$d" --output-directory "$work/out-iso" --export iso "$iso"
+timed iso_hostname "$d" --output-directory "$work/out-iso" --export iso "$(hostname_variant "$iso" 2)"
 
 # The floor: the same tree and disk made directly on the host.
 log "floor: mmdebstrap and disk assembly on the host"
@@ -134,6 +146,8 @@ cold=${secs[cold]}
 	echo "| 5 per trivial stage (20 vs 1 file stages) | $per_stage | — | ≤ 0.15 s |"
 	echo "| 6 floor: mmdebstrap + disk on the host | ${secs[floor]} | cold is $(ratio "$cold" "${secs[floor]}") × floor; without the cache export $(ratio "$(echo "$cold - $cache_export" | bc)" "${secs[floor]}") × | cold ≤ 1.25 × floor |"
 	echo "| 7 peak RSS buildkitd / CLI (cold) | ${bk_rss} KiB / ${rss[cold]} KiB | — | — |"
+	echo "| 8 live ISO cold (empty builder) | ${secs[iso_cold]} | $(ratio "${secs[iso_cold]}" "$cold") of the reference image's cold | — |"
+	echo "| 8a live ISO rebuild after a hostname change | ${secs[iso_hostname]} | $(ratio "${secs[iso_hostname]}" "${secs[iso_cold]}") of the ISO's cold | — |"
 } >"$results/results.md"
 cat "$results/results.md"
 cat >"$work/plot.dat" <<DAT

@@ -11,8 +11,9 @@ import (
 // The ISO stages build an ISO 9660 image of an EROFS root filesystem:
 // osbuild's org.osbuild.erofs, xorrisofs and implantisomd5, their tools
 // added to the host buildroot. The ISO holds the filesystem image, which
-// holds the tree; its implanted MD5 checks; and with source-epoch, running
-// the three stages again gives the same bytes.
+// holds the tree; its implanted MD5 checks; with source-epoch, running the
+// three stages again gives the same bytes; buildctl and buildx export the
+// same ISO; osbuildkit push makes it an OCI artifact.
 func TestISOOfAnErofsTree(t *testing.T) {
 	manifest := manifestFile(t, "integration/testdata/iso.json")
 	tree, _ := buildTree(t, manifest, "iso")
@@ -39,4 +40,14 @@ func TestISOOfAnErofsTree(t *testing.T) {
 	if strings.Fields(first)[0] != strings.Fields(second)[0] {
 		t.Errorf("the ISO built again differs: %s vs %s", first, second)
 	}
+	for _, w := range ways[1:] {
+		out := filepath.Join(t.TempDir(), "out")
+		w.build(t, manifest, out, buildOpts{target: "iso"})
+		if got := sha256File(t, filepath.Join(out, "live.iso")); got != sha256File(t, iso) {
+			t.Errorf("%s exported another ISO: %s, osbuildkit's %s", w.name, got, sha256File(t, iso))
+		}
+	}
+	image := registry + "/debian-live-iso:1"
+	run(t, 0, cli, "push", iso, image)
+	checkDiskArtifact(t, image, iso, "iso")
 }

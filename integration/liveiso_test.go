@@ -4,6 +4,7 @@ package integration
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -36,4 +37,49 @@ func TestLiveISOBoots(t *testing.T) {
 			wantContains(t, "the medium", v.run(t, "findmnt -n -o FSTYPE /run/live/medium"), "iso9660")
 		})
 	}
+}
+
+// A live ISO booted by ISOLINUX (org.osbuild.isolinux, xorrisofs's
+// ISOLINUX mode with Debian's isohdpfx.bin): after osbuild's menu's 60 s
+// it boots its default entry under SeaBIOS from a CD. A hostname change,
+// late in the live tree, runs the tree's last stage, the squashfs,
+// isolinux and the ISO again, not the packages; the booted machine has
+// the new name. A kernel.dir without the kernel is bad input (exit 2) whose
+// log names the option; the --json result attributes it to the stage.
+func TestLiveISOWithISOLINUXBoots(t *testing.T) {
+	first := manifestFile(t, "integration/testdata/live-isolinux.json")
+	buildTree(t, first, "iso")
+	manifest := manifestFile(t, "integration/testdata/live-isolinux.json", func(s string) string {
+		return strings.Replace(s, `"hostname": "debian-live"`, `"hostname": "live-renamed"`, 1)
+	})
+	out, log := buildTree(t, manifest, "iso")
+	vs := vertices(t, log)
+	for step, ran := range map[string]bool{
+		"[os] org.osbuild.debootstrap": false, "[os] org.osbuild.apt": false, "[os] org.osbuild.users": false,
+		"[os] org.osbuild.hostname": true, "[iso-tree] org.osbuild.squashfs": true, "[iso-tree] org.osbuild.isolinux": true,
+		"[iso] org.osbuild.xorrisofs": true,
+	} {
+		if !vs[step].completed || vs[step].ran != ran {
+			t.Errorf("%s: %+v, want ran=%v", step, vs[step], ran)
+		}
+	}
+	iso := filepath.Join(out, "debian-isolinux.iso")
+	wantContains(t, "El Torito", run(t, 0, "xorriso", "-indev", iso, "-report_el_torito", "plain"), "El Torito boot img :   1  BIOS  y   none")
+	wantContains(t, "checkisomd5", run(t, 0, "checkisomd5", "--verbose", iso), "The media check is complete, the result is: PASS")
+	v := startVM(t, "ISOLINUX live ISO", []string{"vm", "--bios", "--cdrom", "--format", "raw", iso})
+	v.login(t, "debian", "debian")
+	if got := v.run(t, "hostname"); got != "live-renamed" {
+		t.Errorf("hostname %q", got)
+	}
+	wantContains(t, "the medium", v.run(t, "findmnt -n -o FSTYPE /run/live/medium"), "iso9660")
+
+	bad := manifestFile(t, "integration/testdata/live-isolinux.json", func(s string) string {
+		return strings.Replace(s, `"kernel": {"dir": "/",`, `"kernel": {"dir": "/images/pxeboot",`, 1)
+	})
+	log = run(t, 2, cli, "build", "--progress", "plain", "--output-directory", t.TempDir(), "--export", "iso", bad)
+	wantContains(t, "a kernel.dir without the kernel", log, ".options.kernel.dir: /images/pxeboot/vmlinuz is not in the tree",
+		"[iso-tree] stage 3 org.osbuild.isolinux (", "an option names what the tree does not have")
+	// osbuild's --json result names the stage, as osbuild's does.
+	log = run(t, 2, cli, "build", "--json", "--output-directory", t.TempDir(), "--export", "iso", bad)
+	wantContains(t, "the --json result", log, `"type": "org.osbuild.error.stage"`, `"type": "org.osbuild.isolinux"`, `"pipeline": "iso-tree"`)
 }

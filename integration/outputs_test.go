@@ -236,42 +236,7 @@ func TestPushDiskArtifact(t *testing.T) {
 	out := t.TempDir()
 	image := registry + "/debian-disk-artifact:1"
 	run(t, 0, cli, "build", "--progress", "plain", "--export", "disk", "--output-directory", out, "--push", image, manifest)
-	file := filepath.Join(out, "disk", "disk.qcow2")
-	desc, err := remote.Get(ref(t, image))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m struct {
-		ArtifactType string            `json:"artifactType"`
-		Annotations  map[string]string `json:"annotations"`
-		Layers       []struct {
-			MediaType string `json:"mediaType"`
-			Digest    string `json:"digest"`
-		} `json:"layers"`
-	}
-	if err := json.Unmarshal(desc.Manifest, &m); err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256File(t, file)
-	if m.ArtifactType != "application/vnd.osbuildkit.disk.qcow2" || m.Annotations["org.osbuildkit.disk.format"] != "qcow2" ||
-		m.Annotations["org.osbuildkit.disk.checksum"] != sum || len(m.Layers) != 1 || m.Layers[0].Digest != sum {
-		t.Fatalf("manifest %s", desc.Manifest)
-	}
-	repo := ref(t, image).Context()
-	layer, err := remote.Layer(repo.Digest(m.Layers[0].Digest))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc, err := layer.Compressed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	h := sha256.New()
-	io.Copy(h, rc)
-	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != sum {
-		t.Errorf("pulled blob %s, file %s", got, sum)
-	}
+	checkDiskArtifact(t, image, filepath.Join(out, "disk", "disk.qcow2"), "qcow2")
 }
 
 func TestPushErrors(t *testing.T) {

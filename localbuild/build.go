@@ -2,6 +2,7 @@ package localbuild
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -86,9 +87,27 @@ func Build(ctx context.Context, m *manifest.Manifest, opt Options) (*Result, err
 		return res, nil
 	}
 	if err != nil {
-		return res, lostDaemon(opt.Addr, err, built.connected)
+		return res, b.attributed(lostDaemon(opt.Addr, err, built.connected))
 	}
-	return res, b.export(ctx, c, out, built.rebuilt, res)
+	return res, b.attributed(b.export(ctx, c, out, built.rebuilt, res))
+}
+
+// stageFailed is BuildKit's error for a build whose frontend attributed
+// the failure to a stage: it reads as BuildKit's, and errors.As finds the
+// frontend's StageFailure, which does not cross BuildKit's gRPC as a type.
+type stageFailed struct {
+	error
+	stage *frontend.StageFailure
+}
+
+func (e *stageFailed) Unwrap() []error { return []error{e.error, e.stage} }
+
+// attributed is err with the stage failure the frontend returned, if any.
+func (b *build) attributed(err error) error {
+	if err == nil || b.failure == nil {
+		return err
+	}
+	return &stageFailed{error: err, stage: b.failure}
 }
 
 // build is one build's solve options and frontend call.
@@ -98,6 +117,8 @@ type build struct {
 	buildFunc  gateway.BuildFunc
 	execs      *execSet
 	definition string
+	// failure is the stage failure the frontend returned, when it did.
+	failure *frontend.StageFailure
 }
 
 func newBuild(m *manifest.Manifest, opt Options, helperFS fsutil.FS) *build {
@@ -119,13 +140,17 @@ func newBuild(m *manifest.Manifest, opt Options, helperFS fsutil.FS) *build {
 		if err != nil {
 			return nil, err
 		}
-		return frontend.BuildManifest(ctx, gc, frontend.Input{
+		res, err := frontend.BuildManifest(ctx, gc, frontend.Input{
 			Manifest: m, SourceMap: sm, Helper: helperState(), Config: cfg, CacheImports: bc.CacheImports, Break: opt.Break,
 			Observe: func(def *bkllb.Definition) {
 				b.definition = definitionDigest(def)
 				b.execs.add(def)
 			},
 		})
+		if sf := (*frontend.StageFailure)(nil); errors.As(err, &sf) {
+			b.failure = sf
+		}
+		return res, err
 	}
 	return b
 }

@@ -133,7 +133,7 @@ label returntomain
   menu exit
 
 `
-	isolinuxFIPS  = `
+	isolinuxFIPS = `
 label fips
   menu label ^Install Fedora 42 in FIPS mode
   kernel vmlinuz

@@ -14,7 +14,7 @@ func init() {
 
 func runPush(e *env, args []string) int {
 	fs := newFlags(e, "push", "FILE REFERENCE")
-	format := fs.String("format", "", "disk `format` (default: from the file name: qcow2, raw, raw.xz, vmdk, vdi, vpc, vhdx)")
+	format := fs.String("format", "", "disk `format` (default: from the file name: qcow2, raw, raw.xz, vmdk, vdi, vpc, vhdx, iso)")
 	insecure := fs.Bool("insecure", false, "allow plain http (always allowed for localhost and 127.0.0.1)")
 	var annotations stringList
 	fs.Var(&annotations, "annotation", "`KEY=VALUE` manifest annotation (repeatable)")
