@@ -62,6 +62,7 @@ func planApt(*Context, *aptOptions) (*Plan, error) {
 }
 
 func runApt(rt *Runtime, o *aptOptions) error {
+	rt.Env = withDpkgUnsafeIO(rt.Env)
 	a := &aptRun{rt: rt, o: o}
 	return a.run()
 }
@@ -172,6 +173,21 @@ func (a *aptRun) configure() error {
 		}
 	}
 	return nil
+}
+
+// dpkgUnsafeIO makes dpkg skip its fsync calls (as mkosi has it): the
+// sandbox's writes become BuildKit's snapshot when the step ends, and a
+// crash in between loses the step, never a half-written tree. DPKG_FORCE
+// replaces dpkg's default force flags, so the two defaults are kept. It
+// leaves nothing in the tree, as dpkg.cfg.d would.
+const dpkgUnsafeIO = "DPKG_FORCE=unsafe-io,downgrade,security-mac"
+
+// withDpkgUnsafeIO is env (nil: the process's) with dpkgUnsafeIO.
+func withDpkgUnsafeIO(env []string) []string {
+	if env == nil {
+		env = os.Environ()
+	}
+	return append(env, dpkgUnsafeIO)
 }
 
 const deferredInitramfs = "/var/lib/osbuildkit/initramfs-requested"

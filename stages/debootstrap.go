@@ -72,6 +72,7 @@ func planDebootstrap(c *Context, o *debootstrapOptions) (*Plan, error) {
 }
 
 func runDebootstrap(rt *Runtime, o *debootstrapOptions) error {
+	rt.Env = withDpkgUnsafeIO(rt.Env)
 	return rt.Run("mmdebstrap", mmdebstrapArgs(o, rt.Tree)...)
 }
 
