@@ -13,10 +13,16 @@ import (
 // added to the host buildroot. The ISO holds the filesystem image, which
 // holds the tree; its implanted MD5 checks; with source-epoch, running the
 // three stages again gives the same bytes; buildctl and buildx export the
-// same ISO; osbuildkit push makes it an OCI artifact.
+// same ISO; osbuildkit push makes it an OCI artifact. A GRUB menu for
+// another label and a kernel the tree lacks are warned about.
 func TestISOOfAnErofsTree(t *testing.T) {
 	manifest := manifestFile(t, "integration/testdata/iso.json")
-	tree, _ := buildTree(t, manifest, "iso")
+	tree, log := buildTree(t, manifest, "iso")
+	// The GRUB menu in it searches for another label and boots a kernel
+	// the tree lacks: osbuild builds that, we warn, at the options.
+	wantContains(t, "the warnings", log,
+		"osbuildkit: warning: [iso-tree] stage 2 org.osbuild.grub2.iso.legacy: .pipelines[1].stages[2].options.isolabel (", `the menu finds its root by the label "DEBIAN-LIVE"`,
+		"osbuildkit: warning: [iso-tree] stage 2 org.osbuild.grub2.iso.legacy: .pipelines[1].stages[2].options.kernel.dir (", "the menu boots /images/pxeboot/vmlinuz, which is not in the tree")
 	iso := filepath.Join(tree, "live.iso")
 	wantContains(t, "checkisomd5", run(t, 0, "checkisomd5", "--verbose", iso), "The media check is complete, the result is: PASS")
 	wantContains(t, "the ISO's volume", run(t, 0, "xorriso", "-indev", iso, "-pvd_info"), "Volume Id    : DEBIAN_LIVE")
