@@ -72,13 +72,16 @@ func planCopy(c *Context, o *copyOptions) (*Plan, error) {
 // no privileges when it only writes into FAT images of whole tree files,
 // else with the stage's loop devices and mounts (security.insecure).
 func planCopyMounts(c *Context, o *copyOptions) *Plan {
-	if planFATImages(c.Stage) {
-		fromMount := slices.ContainsFunc(o.Paths, func(e copyPath) bool { return strings.HasPrefix(e.From, "mount://") })
-		if !fromMount {
-			return &Plan{Exec: &Exec{Root: RootBuildroot, Tools: []string{"mtools"}}}
-		}
+	if planFATImages(c.Stage) && !o.readsMount() {
+		return &Plan{Exec: &Exec{Root: RootBuildroot, Tools: []string{"mtools"}}}
 	}
 	return &Plan{Exec: &Exec{Root: RootBuildroot, Insecure: true}}
+}
+
+// readsMount says whether a path copies from a mount, which mcopy does not
+// do: such a copy attaches its devices and mounts.
+func (o *copyOptions) readsMount() bool {
+	return slices.ContainsFunc(o.Paths, func(e copyPath) bool { return strings.HasPrefix(e.From, "mount://") })
 }
 
 func checkLocation(st *manifest.Stage, l manifest.Location) error {
@@ -113,7 +116,7 @@ func copyAction(st *manifest.Stage, from, to manifest.Location) (FileAction, boo
 }
 
 func runCopy(rt *Runtime, o *copyOptions) error {
-	if images, ok := rt.fatImages(); ok {
+	if images, ok := rt.fatImages(); ok && !o.readsMount() {
 		return copyIntoFATImages(rt, o, images)
 	}
 	if len(rt.Devices) > 0 || len(rt.Mounts) > 0 {

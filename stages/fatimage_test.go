@@ -12,7 +12,7 @@ import (
 // osbuild's efiboot.img pattern, a FAT filesystem made on a loopback
 // device over a tree file and filled through a fat mount, runs without
 // privileges: planned without security.insecure, mkfs.fat on the file,
-// mcopy into it. (The tools: dosfstools and mtools, as make env installs.)
+// mcopy into it; a copy out of the image still attaches it. (The tools: dosfstools and mtools, as make env installs.)
 func TestFATImageWithoutPrivileges(t *testing.T) {
 	loop := `{"type": "org.osbuild.loopback", "options": {"filename": "images/efiboot.img"}}`
 	for _, stage := range []string{
@@ -27,6 +27,12 @@ func TestFATImageWithoutPrivileges(t *testing.T) {
 		if err != nil || plan.Exec == nil || plan.Exec.Insecure {
 			t.Errorf("%s planned %+v, %v; want no security.insecure", typ.Type, plan, err)
 		}
+	}
+	// mcopy only writes into an image: a copy out of one attaches it.
+	plan, err := planAfterOS(t, `{"type": "org.osbuild.copy", "options": {"paths": [{"from": "mount://efi/EFI", "to": "tree:///"}]}, "devices": {"efi": `+loop+`},
+	  "mounts": [{"name": "efi", "type": "org.osbuild.fat", "source": "efi", "target": "/"}]}`)
+	if err != nil || plan.Exec == nil || !plan.Exec.Insecure {
+		t.Errorf("a copy out of a FAT image planned %+v, %v; want security.insecure", plan, err)
 	}
 	devices := map[string]Device{"device": {Type: "org.osbuild.loopback", Options: json.RawMessage(`{"filename": "images/efiboot.img"}`)}}
 	rt, log := runtimeFor(t, "org.osbuild.mkfs.fat", map[string]any{"volid": "7B7795E7", "label": "EFIBOOT"})

@@ -29,11 +29,6 @@ set timeout=60
 search --no-floppy --set=root -l 'Fedora-42-Everything-x86_64'
 
 `
-	efiCustom = `
-menuentry '%s' --class fedora --class gnu-linux --class gnu --class os {
-	linux %s
-	initrd %s
-}`
 	efiEntry = `
 menuentry '%s' --class fedora --class gnu-linux --class gnu --class os {
 	linux /images/pxeboot/vmlinuz ` + efiStage2 + ` %s
@@ -75,9 +70,9 @@ func TestGrub2ISOEFIMenu(t *testing.T) {
 			{"name": "label 0", "linux": "/foo/bar root=baz quiet", "initrd": "/foo/bar"},
 			{"name": "label 1", "linux": "/bar/foo root=baz quiet", "initrd": "/bar/foo"},
 			{"name": "label 2", "linux": "${kernelpath} ${root}", "initrd": "${initrdpath}"}]`,
-			efiPart1 + fmt.Sprintf(efiCustom, "label 0", "/foo/bar root=baz quiet", "/foo/bar") +
-				fmt.Sprintf(efiCustom, "label 1", "/bar/foo root=baz quiet", "/bar/foo") +
-				fmt.Sprintf(efiCustom, "label 2", "/images/pxeboot/vmlinuz root=hd:LABEL=root rhgb", "/images/pxeboot/initrd.img") + "\n\n\n\n\n"},
+			efiPart1 + fmt.Sprintf(isoCustomEntry, "label 0", "/foo/bar root=baz quiet", "/foo/bar") +
+				fmt.Sprintf(isoCustomEntry, "label 1", "/bar/foo root=baz quiet", "/bar/foo") +
+				fmt.Sprintf(isoCustomEntry, "label 2", "/images/pxeboot/vmlinuz root=hd:LABEL=root rhgb", "/images/pxeboot/initrd.img") + "\n\n\n\n\n"},
 	} {
 		o, err := decodeOptions[grub2ISOEFIOptions]([]byte("{" + base + ", " + c.options + "}"))
 		if err != nil {

@@ -31,7 +31,8 @@ set timeout=10
 search --no-floppy --set=root -l 'Fedora-41-X86_64'
 
 `
-	isoLegacyCustom = `
+	// isoCustomEntry is a custom entry, the same in the BIOS and EFI menus.
+	isoCustomEntry = `
 menuentry '%s' --class fedora --class gnu-linux --class gnu --class os {
 	linux %s
 	initrd %s
@@ -89,9 +90,9 @@ func TestGrub2ISOLegacyMenu(t *testing.T) {
 			{"name": "label 0", "linux": "/foo/bar root=baz quiet", "initrd": "/foo/bar"},
 			{"name": "label 1", "linux": "/bar/foo root=baz quiet", "initrd": "/bar/foo"},
 			{"name": "label 2", "linux": "${kernelpath} ${root}", "initrd": "${initrdpath}"}]`,
-			isoLegacyPart1 + fmt.Sprintf(isoLegacyCustom, "label 0", "/foo/bar root=baz quiet", "/foo/bar") +
-				fmt.Sprintf(isoLegacyCustom, "label 1", "/bar/foo root=baz quiet", "/bar/foo") +
-				fmt.Sprintf(isoLegacyCustom, "label 2", "/images/pxeboot/vmlinuz inst.ks=hd:LABEL=Fedora-41-X86_64:/install.ks", "/images/pxeboot/initrd.img") +
+			isoLegacyPart1 + fmt.Sprintf(isoCustomEntry, "label 0", "/foo/bar root=baz quiet", "/foo/bar") +
+				fmt.Sprintf(isoCustomEntry, "label 1", "/bar/foo root=baz quiet", "/bar/foo") +
+				fmt.Sprintf(isoCustomEntry, "label 2", "/images/pxeboot/vmlinuz inst.ks=hd:LABEL=Fedora-41-X86_64:/install.ks", "/images/pxeboot/initrd.img") +
 				"\n\n\n\n\n"},
 	} {
 		o, err := decodeOptions[grub2ISOLegacyOptions]([]byte("{" + base + ", " + c.options + "}"))
