@@ -76,21 +76,9 @@ type Input struct {
 // BuildManifest compiles and solves a loaded manifest; the gateway frontend
 // and the CLI's in-process build share it.
 func BuildManifest(ctx context.Context, c client.Client, in Input) (*client.Result, error) {
-	opts := llb.Options{
-		Helper:    in.Helper,
-		Exports:   in.Config.Exports,
-		Layout:    in.Config.Layout,
-		NoCache:   in.Config.NoCache,
-		SourceMap: in.SourceMap,
-		Proxy:     in.Config.Proxy,
-		Buildroot: in.Buildroot,
-	}
+	opts := compileOptions(in)
 	if in.Break != nil && in.Break.Stage != BreakOnError {
 		opts.Break = in.Break.Stage
-	}
-	if opts.Buildroot == nil && in.Config.Buildroot != "" {
-		st := bkllb.Image(in.Config.Buildroot, bkllb.WithCustomName("[buildroot] "+in.Config.Buildroot))
-		opts.Buildroot = &st
 	}
 	res, err := llb.Compile(ctx, in.Manifest, opts)
 	if err != nil {
@@ -153,4 +141,22 @@ func frontendHelper(c client.Client) (llb.Helper, error) {
 		return llb.Helper{}, errors.New("the frontend is not running from an image, so it has no stage helper to mount; use osbuildkit build for in-process builds")
 	}
 	return llb.Helper{State: *st, Dir: "/usr/bin"}, nil
+}
+
+// compileOptions are the translation's options for the build in.
+func compileOptions(in Input) llb.Options {
+	opts := llb.Options{
+		Helper:    in.Helper,
+		Exports:   in.Config.Exports,
+		Layout:    in.Config.Layout,
+		NoCache:   in.Config.NoCache,
+		SourceMap: in.SourceMap,
+		Proxy:     in.Config.Proxy,
+		Buildroot: in.Buildroot,
+	}
+	if opts.Buildroot == nil && in.Config.Buildroot != "" {
+		st := bkllb.Image(in.Config.Buildroot, bkllb.WithCustomName("[buildroot] "+in.Config.Buildroot))
+		opts.Buildroot = &st
+	}
+	return opts
 }

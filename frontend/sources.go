@@ -97,10 +97,20 @@ func fetchSources(ctx context.Context, c client.Client, res *llb.Result, timeout
 			}
 			dctx, cancel := context.WithTimeout(ctx, timeout)
 			defer cancel()
-			return diagnoseMismatch(dctx, c, d, sourceFailure(err, d.URL, sum))
+			return lockedPackageGone(d, diagnoseMismatch(dctx, c, d, sourceFailure(err, d.URL, sum)))
 		})
 	}
 	return eg.Wait()
+}
+
+// lockedPackageGone says what to do when the file that failed is a
+// locked package: the mirror moved on, so lock again.
+func lockedPackageGone(d llb.Download, failure error) error {
+	var sf *SourceFailure
+	if d.Package != "" && errors.As(failure, &sf) {
+		sf.Reason += fmt.Sprintf("; this is the locked package %s, which the mirror no longer serves as locked: run osbuildkit lock --update MANIFEST to lock what it has now", d.Package)
+	}
+	return failure
 }
 
 // SourceFailure is a download that failed, in words that name the URL and

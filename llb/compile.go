@@ -48,6 +48,9 @@ type Options struct {
 	// Break selects the stage before which the build stops for a shell
 	// (Result.Break), as NoCache selects stages.
 	Break string
+	// Lock, a stage's manifest path, resolves that package stage instead
+	// of running it (Result.Lock): with the network on, never cached.
+	Lock string
 }
 
 // Helper says where the helper binary is: directory Dir of State holds an
@@ -85,6 +88,9 @@ type Result struct {
 	// Reports are the steps that report findings of their own (the boot
 	// checks of disk assembly); the build reads each once it is solved.
 	Reports []Report
+	// Lock holds stages.LockFile, the packages the stage Options.Lock
+	// selects would install; nil when it selects none.
+	Lock *bkllb.State
 }
 
 // Warning is a problem a stage works around, located in the manifest.
@@ -103,6 +109,9 @@ func (w Warning) String() string {
 type Download struct {
 	URL   string
 	State bkllb.State
+	// Package is the locked Debian package the file is, when the
+	// manifest's reference says so (osbuildkit lock's metadata).
+	Package string
 }
 
 type compiler struct {

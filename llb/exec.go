@@ -21,6 +21,12 @@ const (
 )
 
 func (c *compiler) exec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Exec, tree bkllb.State) (bkllb.State, error) {
+	lock := c.opt.Lock != "" && c.opt.Lock == st.Path.String()
+	if lock {
+		resolve := *ex
+		resolve.Network, resolve.Certs, resolve.Scratch = true, true, true
+		ex = &resolve
+	}
 	opts := []bkllb.RunOption{
 		bkllb.Args(stages.HelperArgs(st.Type)),
 		bkllb.Dir("/"),
@@ -36,7 +42,7 @@ func (c *compiler) exec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Ex
 	if pl.SourceEpoch != nil {
 		opts = append(opts, bkllb.AddEnv("SOURCE_DATE_EPOCH", strconv.FormatInt(*pl.SourceEpoch, 10)))
 	}
-	specOpts, err := c.spec(pl, st, ex)
+	specOpts, err := c.spec(pl, st, ex, lock)
 	if err != nil {
 		return tree, err
 	}
@@ -45,25 +51,37 @@ func (c *compiler) exec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Ex
 	for _, co := range c.constraints(pl, st) {
 		opts = append(opts, co)
 	}
+	if lock {
+		opts = append(opts, bkllb.IgnoreCache, bkllb.WithCustomNamef("[%s] %s (lock)", pl.Name, st.Type))
+	}
+	var run bkllb.ExecState
+	out := tree
 	if ex.Root == stages.RootTree {
-		run := tree.Run(opts...)
-		c.report(pl, st, ex, run)
-		return run.Root(), nil
+		run = tree.Run(opts...)
+		out = run.Root()
+	} else {
+		root, err := c.buildroot(pl, ex.Tools)
+		if err != nil {
+			return tree, err
+		}
+		run = root.Run(opts...)
+		out = run.AddMount(TreeDir, tree, noContentHash)
 	}
-	root, err := c.buildroot(pl, ex.Tools)
-	if err != nil {
-		return tree, err
-	}
-	run := root.Run(opts...)
-	out := run.AddMount(TreeDir, tree, noContentHash)
 	c.report(pl, st, ex, run)
+	if lock {
+		resolved := run.AddMount(stages.LockDir, bkllb.Scratch())
+		c.result.Lock = &resolved
+	}
 	return out, nil
 }
 
 // spec hands the helper the stage (stages.Spec): its options, inputs,
 // devices and mounts, in the environment or, when large, in a file.
-func (c *compiler) spec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Exec) ([]bkllb.RunOption, error) {
+func (c *compiler) spec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Exec, lock bool) ([]bkllb.RunOption, error) {
 	spec := stages.Spec{Type: st.Type, Kind: string(st.Kind), Tree: TreeDir, SourceEpoch: pl.SourceEpoch}
+	if lock {
+		spec.Lock = stages.LockDir
+	}
 	if ex.Root == stages.RootTree {
 		spec.Tree = "/"
 	}
@@ -109,6 +127,9 @@ func (c *compiler) sandbox(st *manifest.Stage, ex *stages.Exec) []bkllb.RunOptio
 	}
 	if ex.Certs {
 		opts = append(opts, bkllb.AddMount(stages.CertsDir, c.hostBuildroot(), bkllb.SourcePath("/etc/ssl/certs"), bkllb.Readonly))
+	}
+	if ex.Scratch {
+		opts = append(opts, bkllb.AddMount(stages.ScratchDir, bkllb.Scratch(), bkllb.Tmpfs()))
 	}
 	for _, cache := range ex.Caches {
 		mode := bkllb.CacheMountShared

@@ -9,6 +9,7 @@ import (
 	digest "github.com/opencontainers/go-digest"
 
 	"github.com/osbuildkit/osbuildkit/manifest"
+	"github.com/osbuildkit/osbuildkit/stages"
 )
 
 // input returns the state an input provides: a pipeline's tree, or the
@@ -32,6 +33,10 @@ func (c *compiler) input(st *manifest.Stage, in *manifest.Input) (bkllb.State, e
 	var parts []bkllb.State
 	for _, r := range in.References {
 		s, err := c.sourceFile(r.ID)
+		if d, ok := c.result.Downloads[r.ID]; ok && err == nil {
+			d.Package = lockedPackage(r)
+			c.result.Downloads[r.ID] = d
+		}
 		var le *manifest.LocationError
 		if errors.As(err, &le) {
 			return bkllb.Scratch(), err // located at the source itself
@@ -84,4 +89,17 @@ func shortSum(sum string) string {
 		return sum[:19]
 	}
 	return sum
+}
+
+// lockedPackage names the Debian package a reference's metadata (written
+// by osbuildkit lock) says it is; empty for other files.
+func lockedPackage(r manifest.Reference) string {
+	meta, _ := r.Options["metadata"].(map[string]any)
+	name, _ := meta[stages.MetaPackage].(string)
+	if name == "" {
+		return ""
+	}
+	version, _ := meta[stages.MetaVersion].(string)
+	arch, _ := meta[stages.MetaArch].(string)
+	return fmt.Sprintf("%s %s (%s)", name, version, arch)
 }

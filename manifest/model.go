@@ -61,6 +61,11 @@ func (f *File) Position(p Path) Position {
 // File returns the text the manifest was loaded from.
 func (m *Manifest) File() *File { return m.file }
 
+// LocatedIn makes errors about m point into f: a manifest derived from
+// the one the user wrote (osbuildkit lock's, which adds inputs and
+// sources) keeps the user's lines for the stages both have.
+func (m *Manifest) LocatedIn(f *File) { m.file = f }
+
 // Names returns the pipelines' names in manifest order.
 func (m *Manifest) Names() []string {
 	names := make([]string, 0, len(m.Pipelines))

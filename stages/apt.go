@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -20,7 +21,7 @@ import (
 // than once per trigger. Unknown package names fail before anything is
 // installed, with the closest names the archive has.
 func init() {
-	Define(Definition[aptOptions]{Type: "org.osbuild.apt", Plan: planApt, Run: runApt})
+	Define(Definition[aptOptions]{Type: "org.osbuild.apt", Plan: planApt, Run: runApt, Resolve: resolveApt})
 }
 
 type aptOptions struct {
@@ -49,7 +50,10 @@ type aptPin struct {
 	Priority int    `json:"priority"`
 }
 
-func planApt(*Context, *aptOptions) (*Plan, error) {
+func planApt(c *Context, _ *aptOptions) (*Plan, error) {
+	if c.Input("packages") != nil {
+		return &Plan{Exec: &Exec{Root: RootTree, Scratch: true}}, nil
+	}
 	return &Plan{Exec: &Exec{
 		Root:    RootTree,
 		Network: true,
@@ -70,10 +74,18 @@ func runApt(rt *Runtime, o *aptOptions) error {
 type aptRun struct {
 	rt *Runtime
 	o  *aptOptions
+	// extra are apt options of a locked install or a resolve: where the
+	// lists, the packages and the sources are.
+	extra []string
+	// locked is set when the packages come from the stage's input.
+	locked bool
 }
 
 func (a *aptRun) run() error {
 	if err := a.configure(); err != nil {
+		return err
+	}
+	if err := a.useLockedPackages(); err != nil {
 		return err
 	}
 	// Installing systemd fills an empty /etc/machine-id; every image built
@@ -91,7 +103,7 @@ func (a *aptRun) run() error {
 		return err
 	}
 	defer restore()
-	if a.o.Update == nil || *a.o.Update {
+	if a.locked || a.o.Update == nil || *a.o.Update {
 		if err := a.aptGet("update"); err != nil {
 			return err
 		}
@@ -124,6 +136,10 @@ func (a *aptRun) run() error {
 }
 
 func (a *aptRun) aptGet(args ...string) error {
+	return a.rt.Run("apt-get", a.aptArgs(args...)...)
+}
+
+func (a *aptRun) aptArgs(args ...string) []string {
 	opts := []string{"-y", "-q",
 		"-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold",
 		"-o", fmt.Sprintf("APT::Install-Recommends=%v", a.o.InstallRecommends),
@@ -135,7 +151,7 @@ func (a *aptRun) aptGet(args ...string) error {
 	if a.o.AptProxy != "" {
 		opts = append(opts, "-o", "Acquire::http::Proxy="+a.o.AptProxy)
 	}
-	return a.rt.Run("apt-get", append(opts, args...)...)
+	return append(append(opts, a.extra...), args...)
 }
 
 // configure writes keys, extra repositories and pins into the tree.
@@ -248,7 +264,7 @@ func (a *aptRun) buildInitramfs() error {
 // checkPackages fails, before installing anything, on package names the
 // archive does not have, suggesting the closest ones.
 func (a *aptRun) checkPackages() error {
-	out, err := a.rt.Output("apt-cache", "pkgnames")
+	out, err := a.rt.Output("apt-cache", append(slices.Clone(a.extra), "pkgnames")...)
 	if err != nil {
 		return err
 	}
@@ -268,6 +284,9 @@ func (a *aptRun) checkPackages() error {
 			msg += fmt.Sprintf(" (did you mean %q?)", s[0])
 		}
 		problems = append(problems, msg)
+	}
+	if len(problems) > 0 && a.locked {
+		return fmt.Errorf("%s: not among the stage's locked packages (the manifest changed after it was locked; run osbuildkit lock again)", strings.Join(problems, "; "))
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("%s", strings.Join(problems, "; "))

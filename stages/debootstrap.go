@@ -2,6 +2,7 @@ package stages
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -20,7 +21,7 @@ import (
 // operations (inside the sandbox they are BuildKit's) and the build
 // sandbox's /etc/hostname is removed.
 func init() {
-	Define(Definition[debootstrapOptions]{Type: "org.osbuild.debootstrap", Plan: planDebootstrap, Run: runDebootstrap})
+	Define(Definition[debootstrapOptions]{Type: "org.osbuild.debootstrap", Plan: planDebootstrap, Run: runDebootstrap, Resolve: resolveDebootstrap})
 }
 
 // DefaultMirror is where Debian comes from unless the manifest says.
@@ -58,8 +59,12 @@ func planDebootstrap(c *Context, o *debootstrapOptions) (*Plan, error) {
 		}
 		return nil, c.OptionError(manifest.Path{"suite"}, "%s (known: %s)", msg, strings.Join(knownSuites, ", "))
 	}
+	ex := &Exec{Root: RootBuildroot, Network: true}
+	if c.Input("packages") != nil {
+		ex = &Exec{Root: RootBuildroot, Scratch: true}
+	}
 	return &Plan{
-		Exec: &Exec{Root: RootBuildroot, Network: true},
+		Exec: ex,
 		Files: []FileAction{
 			{Mkdir: &Mkdir{Path: "/etc", Mode: 0o755, Parents: true}},
 			{Rm: &Rm{Path: "/etc/hosts", AllowNotFound: true}},
@@ -73,7 +78,52 @@ func planDebootstrap(c *Context, o *debootstrapOptions) (*Plan, error) {
 
 func runDebootstrap(rt *Runtime, o *debootstrapOptions) error {
 	rt.Env = withDpkgUnsafeIO(rt.Env)
-	return rt.Run("mmdebstrap", mmdebstrapArgs(o, rt.Tree)...)
+	debs, err := rt.lockedDebs()
+	if err != nil {
+		return err
+	}
+	if len(debs) == 0 {
+		return rt.Run("mmdebstrap", mmdebstrapArgs(o, rt.Tree, o.mirror())...)
+	}
+	repo := filepath.Join(ScratchDir, "debs")
+	if err := writeLocalRepo(repo, o.Suite, debs); err != nil {
+		return err
+	}
+	rt.Logf("installing the %d locked packages of the packages input from a local repository, with the network off", len(debs))
+	if err := rt.Run("mmdebstrap", mmdebstrapArgs(o, rt.Tree, "deb [trusted=yes] copy://"+repo+" ./")...); err != nil {
+		return err
+	}
+	// What mmdebstrap writes for the mirror (with Debian's keyring, which
+	// the buildroot trusts, it adds no signed-by).
+	list := fmt.Sprintf("deb %s %s %s\n", o.mirror(), o.Suite, strings.Join(o.components(), " "))
+	return rt.WriteFile("/etc/apt/sources.list", []byte(list), 0o644)
+}
+
+// resolveDebootstrap bootstraps the tree from the mirror, keeping apt's
+// package lists, and reads back what was installed and where each
+// package came from.
+func resolveDebootstrap(rt *Runtime, o *debootstrapOptions) ([]LockedPackage, error) {
+	rt.Env = withDpkgUnsafeIO(rt.Env)
+	args := append([]string{"--skip=cleanup/apt/lists"}, mmdebstrapArgs(o, rt.Tree, o.mirror())...)
+	if err := rt.Run("mmdebstrap", args...); err != nil {
+		return nil, err
+	}
+	in := func(name string, args ...string) ([]byte, error) {
+		return rt.Output("chroot", append([]string{rt.Tree, name}, args...)...)
+	}
+	out, err := in("dpkg-query", "-W", "-f", "${Package}:${Architecture}=${Version}\n")
+	if err != nil {
+		return nil, err
+	}
+	uris, err := in("apt-get", append([]string{"download", "--print-uris"}, strings.Fields(string(out))...)...)
+	if err != nil {
+		return nil, err
+	}
+	pkgs, err := parsePrintURIs(uris)
+	if err != nil {
+		return nil, err
+	}
+	return pkgs, addArchiveFields(pkgs, func(args ...string) ([]byte, error) { return in("apt-cache", args...) })
 }
 
 func (o *debootstrapOptions) mirror() string {
@@ -93,7 +143,7 @@ func (o *debootstrapOptions) components() []string {
 // mmdebstrapArgs runs mmdebstrap as root without mounting anything in the
 // target (--skip=chroot/mount): maintainer scripts run without /proc,
 // which the essential and minbase package sets accept.
-func mmdebstrapArgs(o *debootstrapOptions, target string) []string {
+func mmdebstrapArgs(o *debootstrapOptions, target, mirror string) []string {
 	variant := o.Variant
 	if variant == "" {
 		variant = "minbase"
@@ -123,5 +173,5 @@ func mmdebstrapArgs(o *debootstrapOptions, target string) []string {
 	if o.AptProxy != "" {
 		args = append(args, fmt.Sprintf("--aptopt=Acquire::http::Proxy %q", o.AptProxy))
 	}
-	return append(args, o.Suite, target, o.mirror())
+	return append(args, o.Suite, target, mirror)
 }

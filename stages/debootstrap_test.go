@@ -11,13 +11,13 @@ import (
 
 func TestMmdebstrapArgs(t *testing.T) {
 	f := false
-	got := mmdebstrapArgs(&debootstrapOptions{Suite: "bookworm", Include: []string{"systemd"}, Exclude: []string{"nano"}, Components: []string{"main", "contrib"}, Arch: "arm64"}, "/t")
+	got := mmdebstrapArgs(&debootstrapOptions{Suite: "bookworm", Include: []string{"systemd"}, Exclude: []string{"nano"}, Components: []string{"main", "contrib"}, Arch: "arm64"}, "/t", DefaultMirror)
 	want := []string{"--mode=root", "--skip=chroot/mount", "--format=directory", "--variant=minbase", "--components=main,contrib",
 		"--architectures=arm64", "--include=systemd,nano-", "--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr", "bookworm", "/t", DefaultMirror}
 	if !slices.Equal(got, want) {
 		t.Errorf("args\n got %q\nwant %q", got, want)
 	}
-	got = mmdebstrapArgs(&debootstrapOptions{Suite: "sid", Variant: "buildd", Mirror: "http://m/debian", MergedUsr: &f}, "/t")
+	got = mmdebstrapArgs(&debootstrapOptions{Suite: "sid", Variant: "buildd", Mirror: "http://m/debian", MergedUsr: &f}, "/t", "http://m/debian")
 	if !slices.Contains(got, "--variant=buildd") || !slices.Contains(got, "--hook-dir=/usr/share/mmdebstrap/hooks/no-merged-usr") || got[len(got)-1] != "http://m/debian" {
 		t.Errorf("args %q", got)
 	}

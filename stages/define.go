@@ -26,6 +26,10 @@ type Definition[O any] struct {
 	// Run is the helper's side, in the sandbox. Nil for stages that are
 	// file operations only.
 	Run func(rt *Runtime, o *O) error
+	// Resolve, for a stage that installs packages, says which packages
+	// Run would download, without installing them into the pipeline's
+	// tree: what `osbuildkit lock` pins.
+	Resolve func(rt *Runtime, o *O) ([]LockedPackage, error)
 }
 
 // Define registers a stage or assembler definition.
@@ -58,6 +62,19 @@ func Define[O any](d Definition[O]) {
 			return d.Run(rt, o)
 		}
 	}
+	if d.Resolve != nil {
+		m.resolve = func(rt *Runtime) error {
+			o, err := decodeOptions[O](rt.Options)
+			if err != nil {
+				return fmt.Errorf("decoding %s options: %w", rt.Type, err)
+			}
+			pkgs, err := d.Resolve(rt, o)
+			if err != nil {
+				return err
+			}
+			return writeLock(rt.Lock, pkgs)
+		}
+	}
 	register(m)
 }
 
@@ -84,6 +101,7 @@ type Module struct {
 	Options reflect.Type
 	plan    func(c *Context) (*Plan, error)
 	run     func(rt *Runtime) error
+	resolve func(rt *Runtime) error
 }
 
 // Plan decodes the stage's options and plans it.
@@ -98,6 +116,17 @@ func (m *Module) Run(rt *Runtime) error {
 		return fmt.Errorf("%s %s has no helper implementation", m.Kind, m.Type)
 	}
 	return m.run(rt)
+}
+
+// Resolves reports whether the stage can be locked (Definition.Resolve).
+func (m *Module) Resolves() bool { return m.resolve != nil }
+
+// Resolve decodes the options and writes what the stage would install.
+func (m *Module) Resolve(rt *Runtime) error {
+	if m.resolve == nil {
+		return fmt.Errorf("%s %s installs no packages: there is nothing to lock", m.Kind, m.Type)
+	}
+	return m.resolve(rt)
 }
 
 // Context is what a stage's Plan sees: the stage, and the pipeline and

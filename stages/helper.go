@@ -43,6 +43,13 @@ const (
 	// back as warnings: an output of the step, so cached with it.
 	ReportDir  = "/run/osbuild/report"
 	ReportFile = "findings.json"
+	// LockDir/LockFile is where a stage resolved for `osbuildkit lock`
+	// writes the packages it would install (LockedPackage, as JSON).
+	LockDir  = "/run/osbuild/lock"
+	LockFile = "packages.json"
+	// ScratchDir is a tmpfs a stage whose plan asks for it (Exec.Scratch)
+	// may write to; nothing in it is kept.
+	ScratchDir = "/run/osbuild/scratch"
 	// ExecPath is the PATH a stage runs with.
 	ExecPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 )
@@ -64,6 +71,9 @@ type Spec struct {
 	Devices     map[string]Device `json:"devices,omitempty"`
 	Mounts      []Mount           `json:"mounts,omitempty"`
 	SourceEpoch *int64            `json:"source-epoch,omitempty"`
+	// Lock, when set, asks the stage to resolve rather than run: it
+	// writes what it would install to Lock/LockFile (Definition.Resolve).
+	Lock string `json:"lock,omitempty"`
 }
 
 // Input is an input as the helper sees it.
@@ -156,7 +166,11 @@ func RunHelper(stdout, stderr io.Writer) int {
 	if os.Getenv(BreakShellEnv) == "1" {
 		return breakShell(rt, os.Stdin)
 	}
-	if err := m.Run(rt); err != nil {
+	run := m.Run
+	if spec.Lock != "" {
+		run = m.Resolve
+	}
+	if err := run(rt); err != nil {
 		fmt.Fprintf(stderr, "osbuildkit: %s: %v\n", spec.Type, err)
 		var ee *ExitError
 		if errors.As(err, &ee) {

@@ -56,6 +56,8 @@ type Exec struct {
 	// are added to the host buildroot for this stage's pipelines only (a
 	// build pipeline's tree must have them itself).
 	Tools []string
+	// Scratch mounts a tmpfs at ScratchDir.
+	Scratch bool
 	// Options, when set, are the options the helper gets instead of the
 	// stage's own: the stage's own with what the plan found elsewhere in
 	// the manifest (the root filesystem's UUID a grub2 stage names).

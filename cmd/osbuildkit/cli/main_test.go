@@ -39,8 +39,8 @@ func TestCommandHelpShowsDoubleDashFlags(t *testing.T) {
 // manifest that cannot be read.
 func TestUnknownCommand(t *testing.T) {
 	var out, errs bytes.Buffer
-	code := Main([]string{"lock", "manifest.json"}, nil, &out, &errs)
-	if code != exitInvalid || !strings.Contains(errs.String(), `unknown command "lock" (commands: build, `) || strings.Contains(errs.String(), "reading the manifest") {
+	code := Main([]string{"frobnicate", "manifest.json"}, nil, &out, &errs)
+	if code != exitInvalid || !strings.Contains(errs.String(), `unknown command "frobnicate" (commands: build, `) || strings.Contains(errs.String(), "reading the manifest") {
 		t.Errorf("exit %d, %q", code, errs.String())
 	}
 	errs.Reset()

@@ -1,0 +1,256 @@
+//go:build integration
+
+package integration
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// lockedRef is a packages input reference as osbuildkit lock writes it.
+type lockedRef struct {
+	ID      string `json:"id"`
+	Options struct {
+		Metadata map[string]string `json:"metadata"`
+	} `json:"options"`
+}
+
+// lockedManifest is what a test reads back from a locked manifest.
+type lockedManifest struct {
+	Pipelines []struct {
+		Stages []struct {
+			Type   string `json:"type"`
+			Inputs struct {
+				Packages *struct {
+					Type       string      `json:"type"`
+					Origin     string      `json:"origin"`
+					References []lockedRef `json:"references"`
+				} `json:"packages"`
+			} `json:"inputs"`
+		} `json:"stages"`
+	} `json:"pipelines"`
+	Sources struct {
+		Curl struct {
+			Items map[string]struct {
+				URL string `json:"url"`
+			} `json:"items"`
+		} `json:"org.osbuild.curl"`
+	} `json:"sources"`
+}
+
+func readLock(t *testing.T, path string) lockedManifest {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m lockedManifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return m
+}
+
+// lockedVersions are "package:arch version" of every locked package, and
+// checks that each is a curl source of the manifest.
+func lockedVersions(t *testing.T, m lockedManifest) []string {
+	t.Helper()
+	var pkgs []string
+	for _, st := range m.Pipelines[0].Stages {
+		in := st.Inputs.Packages
+		if in == nil || in.Type != "org.osbuild.files" || in.Origin != "org.osbuild.source" || len(in.References) == 0 {
+			t.Fatalf("%s has no packages input of curl sources: %+v", st.Type, in)
+		}
+		for _, r := range in.References {
+			item, ok := m.Sources.Curl.Items[r.ID]
+			if !ok || !strings.HasSuffix(item.URL, ".deb") {
+				t.Errorf("%s: reference %s is no .deb source (%q)", st.Type, r.ID, item.URL)
+			}
+			md := r.Options.Metadata
+			pkgs = append(pkgs, md["deb.package"]+":"+md["deb.arch"]+" "+md["deb.version"])
+		}
+	}
+	sort.Strings(pkgs)
+	return pkgs
+}
+
+// installedVersions are "package:arch version" of what dpkg has in tree.
+func installedVersions(t *testing.T, tree string) []string {
+	t.Helper()
+	out, err := exec.Command("dpkg-query", "--admindir="+filepath.Join(tree, "var/lib/dpkg"), "-W", "-f=${Package}:${Architecture} ${Version}\n").Output()
+	if err != nil {
+		t.Fatalf("dpkg-query: %v", err)
+	}
+	pkgs := strings.Split(strings.TrimSpace(string(out)), "\n")
+	sort.Strings(pkgs)
+	return pkgs
+}
+
+// A small Debian manifest is locked, built from its lock (exactly the
+// locked packages), and built again on a fresh builder that cannot reach
+// the Debian mirror, from the registry cache; lock --check says when the
+// lock is behind the mirror, and a locked file the mirror dropped fails
+// the build naming the package and what to do.
+func TestLockedBuildWithoutTheMirror(t *testing.T) {
+	manifest := manifestFile(t, "integration/testdata/lock-small.json")
+	locked := filepath.Join(t.TempDir(), "locked.json")
+	out := run(t, 0, cli, "lock", "--progress", "plain", "-o", locked, manifest)
+	for _, want := range []string{"[tree] org.osbuild.debootstrap (lock)", "[tree] org.osbuild.apt (lock)", "packages locked"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lock's output lacks %q:\n%s", want, tail(out, 20))
+		}
+	}
+	lock := readLock(t, locked)
+	want := lockedVersions(t, lock)
+	run(t, 0, cli, "validate", locked)
+
+	// Built from the lock: what is installed is what was locked.
+	cache := fmt.Sprintf("%s/osbuildkit-test/lock-cache:%d", registry, time.Now().UnixNano())
+	first := t.TempDir()
+	out = run(t, 0, cli, "build", "--progress", "plain", "--cache-to", "type=registry,ref="+cache+",mode=max", "--output-directory", first, locked)
+	if got := installedVersions(t, filepath.Join(first, "tree")); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("the locked build installed\n%s\nthe lock has\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if list, _ := os.ReadFile(filepath.Join(first, "tree/etc/apt/sources.list")); string(list) != "deb http://deb.debian.org/debian bookworm main\n" {
+		t.Errorf("the locked tree's sources.list is %q", list)
+	}
+
+	// A fresh builder to which deb.debian.org resolves to a refused port.
+	addr := isolatedBuildkitd(t, "127.0.0.1 localhost deb.debian.org security.debian.org\n")
+	second := t.TempDir()
+	run(t, 0, cli, "build", "--addr", addr, "--progress", "plain", "--cache-from", "type=registry,ref="+cache, "--output-directory", second, locked)
+	if got := installedVersions(t, filepath.Join(second, "tree")); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("the build without the mirror installed\n%s", strings.Join(got, "\n"))
+	}
+	// The control: on that builder, a .deb that is not in the cache cannot
+	// be had from the mirror.
+	uncached := editLock(t, locked, func(s string) string {
+		return regexp.MustCompile(`"sha256:[0-9a-f]{64}"`).ReplaceAllStringFunc(s, func(id string) string {
+			return id[:len(id)-5] + "0000\""
+		})
+	})
+	out = run(t, 1, cli, "build", "--addr", addr, "--progress", "plain", uncached)
+	if !strings.Contains(out, "http://deb.debian.org/") || !strings.Contains(out, "refused") {
+		t.Errorf("a download from the mirror on the isolated builder did not fail as refused:\n%s", tail(out, 20))
+	}
+
+	// lock --check: nothing moved, then a package the mirror has moved on from.
+	run(t, 0, cli, "lock", "--check", "--progress", "quiet", locked)
+	old := editLock(t, locked, func(s string) string {
+		return regexp.MustCompile(`("deb.package": "less",\s*"deb.version": ")[^"]+"`).ReplaceAllString(s, `${1}1.0-1"`)
+	})
+	out = run(t, 1, cli, "lock", "--check", "--progress", "quiet", old)
+	if !regexp.MustCompile(`org.osbuild.apt \(.pipelines\[0\].stages\[1\]\): less:amd64: locked 1.0-1, the mirror has \S+`).MatchString(out) || !strings.Contains(out, "lock --update") {
+		t.Errorf("lock --check of an old lock:\n%s", tail(out, 10))
+	}
+
+	// A locked file the mirror no longer has.
+	var less string
+	for _, r := range lock.Pipelines[0].Stages[1].Inputs.Packages.References {
+		if r.Options.Metadata["deb.package"] == "less" {
+			less = r.ID
+		}
+	}
+	gone := editLock(t, locked, func(s string) string {
+		s = strings.ReplaceAll(s, less, "sha256:"+strings.Repeat("1", 64))
+		return regexp.MustCompile(`(pool/main/l/less/less_)[^"]+\.deb"`).ReplaceAllString(s, `${1}1.0-1_amd64.deb"`)
+	})
+	out = run(t, 1, cli, "build", "--progress", "plain", gone)
+	for _, want := range []string{"less_1.0-1_amd64.deb", "404", "locked package less", "osbuildkit lock --update"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the build of a lock the mirror dropped says nothing of %q:\n%s", want, tail(out, 15))
+		}
+	}
+}
+
+// An unknown package fails the lock as bad input, with the closest name.
+func TestLockUnknownPackage(t *testing.T) {
+	manifest := manifestFile(t, "integration/testdata/lock-small.json", func(s string) string {
+		return strings.Replace(s, `"less"`, `"lesss"`, 1)
+	})
+	out := run(t, 2, cli, "lock", "--progress", "plain", manifest)
+	if !strings.Contains(out, `unknown package "lesss" (did you mean "less"?)`) || !strings.Contains(out, "options.packages") {
+		t.Errorf("lock of an unknown package:\n%s", tail(out, 15))
+	}
+}
+
+// editLock writes an edited copy of the manifest at path.
+func editLock(t *testing.T, path string, edit func(string) string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "edited.json")
+	edited := edit(string(data))
+	if edited == string(data) {
+		t.Fatalf("the edit of %s changed nothing", path)
+	}
+	if err := os.WriteFile(p, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// isolatedBuildkitd starts a buildkitd with empty state that reads hosts
+// as /etc/hosts (its own mount namespace), and returns its address; it is
+// stopped when the test ends.
+func isolatedBuildkitd(t *testing.T, hosts string) string {
+	t.Helper()
+	state := filepath.Join(os.Getenv("OSBUILDKIT_CACHE"), "state")
+	cfg, err := os.ReadFile(filepath.Join(state, "buildkitd.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := t.TempDir()
+	sock := filepath.Join(d, "buildkitd.sock")
+	c := regexp.MustCompile(`(?m)^root = .*$`).ReplaceAllString(string(cfg), fmt.Sprintf("root = %q", filepath.Join(d, "root")))
+	c = regexp.MustCompile(`unix://[^"]*buildkitd.sock`).ReplaceAllString(c, "unix://"+sock)
+	for name, data := range map[string]string{"buildkitd.toml": c, "hosts": hosts} {
+		if err := os.WriteFile(filepath.Join(d, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bin := filepath.Join(os.Getenv("OSBUILDKIT_CACHE"), "bin")
+	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c",
+		`mount --bind "$1/hosts" /etc/hosts && exec "$2/buildkitd" --config "$1/buildkitd.toml"`, "sh", d, bin)
+	logf, err := os.Create(filepath.Join(d, "log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+		logf.Close()
+	})
+	addr := "unix://" + sock
+	for i := 0; i < 150; i++ {
+		if exec.Command(filepath.Join(bin, "buildctl"), "--addr", addr, "debug", "workers").Run() == nil {
+			return addr
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	log, _ := os.ReadFile(filepath.Join(d, "log"))
+	t.Fatalf("the isolated buildkitd did not start:\n%s", tail(string(log), 20))
+	return ""
+}
