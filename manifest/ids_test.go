@@ -12,7 +12,31 @@ import (
 // TestOsbuildDocIDs checks the stage IDs against those osbuild printed for
 // the examples of its docs/manifest.md.
 func TestOsbuildDocIDs(t *testing.T) {
-	f, err := os.Open("testdata/osbuild-docs/expected-ids.txt")
+	if checked := checkExpectedIDs(t, "testdata/osbuild-docs"); checked < 16 {
+		t.Fatalf("checked only %d IDs", checked)
+	}
+}
+
+// TestLockedManifestIDs checks the stage IDs of a locked manifest (as
+// osbuildkit lock writes it) against osbuild's: the ID of a locked stage
+// changes with a package, and only that stage's.
+func TestLockedManifestIDs(t *testing.T) {
+	if checked := checkExpectedIDs(t, "testdata/locked"); checked != 4 {
+		t.Fatalf("checked %d IDs, want 4", checked)
+	}
+	small := mustLoad(t, "testdata/locked/small.json").Pipelines[0].Stages
+	moved := mustLoad(t, "testdata/locked/moved.json").Pipelines[0].Stages
+	if small[0].ID != moved[0].ID || small[1].ID == moved[1].ID {
+		t.Errorf("one apt package moved: debootstrap %s → %s, apt %s → %s", small[0].ID, moved[0].ID, small[1].ID, moved[1].ID)
+	}
+}
+
+// checkExpectedIDs compares the stage IDs of the manifests in dir with
+// dir/expected-ids.txt (FILE PIPELINE INDEX ID, as osbuild printed them)
+// and returns how many it checked.
+func checkExpectedIDs(t *testing.T, dir string) int {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, "expected-ids.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +54,7 @@ func TestOsbuildDocIDs(t *testing.T) {
 		}
 		file, pipeline, want := fields[0], fields[1], fields[3]
 		idx, _ := strconv.Atoi(fields[2])
-		m := mustLoad(t, filepath.Join("testdata/osbuild-docs", file))
+		m := mustLoad(t, filepath.Join(dir, file))
 		pl := m.Pipeline(pipeline)
 		if pl == nil || idx >= len(pl.Stages) {
 			t.Errorf("%s: no stage %s[%d]", file, pipeline, idx)
@@ -41,9 +65,7 @@ func TestOsbuildDocIDs(t *testing.T) {
 		}
 		checked++
 	}
-	if checked < 16 {
-		t.Fatalf("checked only %d IDs", checked)
-	}
+	return checked
 }
 
 func mustLoad(t testing.TB, path string) *Manifest {
