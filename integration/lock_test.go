@@ -3,6 +3,8 @@
 package integration
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -96,10 +98,11 @@ func installedVersions(t *testing.T, tree string) []string {
 }
 
 // A small Debian manifest is locked, built from its lock (exactly the
-// locked packages), and built again on a fresh builder that cannot reach
-// the Debian mirror, from the registry cache; lock --check says when the
-// lock is behind the mirror, and a locked file the mirror dropped fails
-// the build naming the package and what to do.
+// locked packages), built again on a fresh builder (the same tarball,
+// byte for byte) and on a fresh builder that cannot reach the Debian
+// mirror, from the registry cache; lock --check says when the lock is
+// behind the mirror, and a locked file the mirror dropped fails the build
+// naming the package and what to do.
 func TestLockedBuildWithoutTheMirror(t *testing.T) {
 	manifest := manifestFile(t, "integration/testdata/lock-small.json")
 	locked := filepath.Join(t.TempDir(), "locked.json")
@@ -113,24 +116,39 @@ func TestLockedBuildWithoutTheMirror(t *testing.T) {
 	want := lockedVersions(t, lock)
 	run(t, 0, cli, "validate", locked)
 
-	// Built from the lock: what is installed is what was locked.
+	// Built from the lock: what is installed is what was locked. Every
+	// step runs (--no-cache), and again on a fresh, empty builder: with the
+	// pipelines' source-epoch, the two tarballs are the same bytes.
 	cache := fmt.Sprintf("%s/osbuildkit-test/lock-cache:%d", registry, time.Now().UnixNano())
 	first := t.TempDir()
-	out = run(t, 0, cli, "build", "--progress", "plain", "--cache-to", "type=registry,ref="+cache+",mode=max", "--output-directory", first, locked)
+	run(t, 0, cli, "build", "--no-cache", "--progress", "plain", "--export", "tree", "--export", "tar",
+		"--cache-to", "type=registry,ref="+cache+",mode=max", "--output-directory", first, locked)
 	if got := installedVersions(t, filepath.Join(first, "tree")); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("the locked build installed\n%s\nthe lock has\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	if list, _ := os.ReadFile(filepath.Join(first, "tree/etc/apt/sources.list")); string(list) != "deb http://deb.debian.org/debian bookworm main\n" {
 		t.Errorf("the locked tree's sources.list is %q", list)
 	}
+	tarball := filepath.Join(first, "tar", "small.tar.gz")
+	// buildctl and buildx build the lock like any manifest.
+	for _, w := range ways[1:] {
+		out := t.TempDir()
+		w.build(t, locked, out, buildOpts{target: "tar"})
+		sameBytes(t, tarball, filepath.Join(out, "small.tar.gz"))
+	}
+	fresh := t.TempDir()
+	run(t, 0, cli, "build", "--addr", isolatedBuildkitd(t, "127.0.0.1 localhost\n"), "--progress", "plain", "--export", "tar", "--output-directory", fresh, locked)
+	sameBytes(t, tarball, filepath.Join(fresh, "tar", "small.tar.gz"))
 
-	// A fresh builder to which deb.debian.org resolves to a refused port.
+	// A fresh builder to which deb.debian.org resolves to a refused port
+	// builds it from the registry cache.
 	addr := isolatedBuildkitd(t, "127.0.0.1 localhost deb.debian.org security.debian.org\n")
 	second := t.TempDir()
-	run(t, 0, cli, "build", "--addr", addr, "--progress", "plain", "--cache-from", "type=registry,ref="+cache, "--output-directory", second, locked)
+	run(t, 0, cli, "build", "--addr", addr, "--progress", "plain", "--export", "tree", "--export", "tar", "--cache-from", "type=registry,ref="+cache, "--output-directory", second, locked)
 	if got := installedVersions(t, filepath.Join(second, "tree")); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("the build without the mirror installed\n%s", strings.Join(got, "\n"))
 	}
+	sameBytes(t, tarball, filepath.Join(second, "tar", "small.tar.gz"))
 	// The control: on that builder, a .deb that is not in the cache cannot
 	// be had from the mirror.
 	uncached := editLock(t, locked, func(s string) string {
@@ -138,7 +156,7 @@ func TestLockedBuildWithoutTheMirror(t *testing.T) {
 			return id[:len(id)-5] + "0000\""
 		})
 	})
-	out = run(t, 1, cli, "build", "--addr", addr, "--progress", "plain", uncached)
+	out = run(t, 1, cli, "build", "--addr", addr, "--progress", "plain", "--export", "tree", uncached)
 	if !strings.Contains(out, "http://deb.debian.org/") || !strings.Contains(out, "refused") {
 		t.Errorf("a download from the mirror on the isolated builder did not fail as refused:\n%s", tail(out, 20))
 	}
@@ -164,7 +182,7 @@ func TestLockedBuildWithoutTheMirror(t *testing.T) {
 		s = strings.ReplaceAll(s, less, "sha256:"+strings.Repeat("1", 64))
 		return regexp.MustCompile(`(pool/main/l/less/less_)[^"]+\.deb"`).ReplaceAllString(s, `${1}1.0-1_amd64.deb"`)
 	})
-	out = run(t, 1, cli, "build", "--progress", "plain", gone)
+	out = run(t, 1, cli, "build", "--progress", "plain", "--export", "tree", gone)
 	for _, want := range []string{"less_1.0-1_amd64.deb", "404", "locked package less", "osbuildkit lock --update"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the build of a lock the mirror dropped says nothing of %q:\n%s", want, tail(out, 15))
@@ -180,6 +198,22 @@ func TestLockUnknownPackage(t *testing.T) {
 	out := run(t, 2, cli, "lock", "--progress", "plain", manifest)
 	if !strings.Contains(out, `unknown package "lesss" (did you mean "less"?)`) || !strings.Contains(out, "options.packages") {
 		t.Errorf("lock of an unknown package:\n%s", tail(out, 15))
+	}
+}
+
+// sameBytes fails the test unless files a and b have the same bytes.
+func sameBytes(t *testing.T, a, b string) {
+	t.Helper()
+	da, err := os.ReadFile(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := os.ReadFile(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(da, db) {
+		t.Errorf("%s (%d bytes, sha256 %x) and %s (%d bytes, sha256 %x) differ", a, len(da), sha256.Sum256(da), b, len(db), sha256.Sum256(db))
 	}
 }
 

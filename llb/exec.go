@@ -52,7 +52,7 @@ func (c *compiler) exec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Ex
 		opts = append(opts, co)
 	}
 	if lock {
-		opts = append(opts, bkllb.IgnoreCache, bkllb.WithCustomNamef("[%s] %s (lock)", pl.Name, st.Type))
+		opts = append(opts, resolveKeys(pl, st, ex)...)
 	}
 	var run bkllb.ExecState
 	out := tree
@@ -73,6 +73,21 @@ func (c *compiler) exec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Ex
 		c.result.Lock = &resolved
 	}
 	return out, nil
+}
+
+// resolveKeys name a resolve step and key its cache: by the content of
+// the stage's ResolveKeys (each mounted below stages.LockDir+"-keys"),
+// never from the cache without them.
+func resolveKeys(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Exec) []bkllb.RunOption {
+	opts := []bkllb.RunOption{bkllb.WithCustomNamef("[%s] %s (lock)", pl.Name, st.Type)}
+	if len(ex.ResolveKeys) == 0 {
+		return append(opts, bkllb.IgnoreCache)
+	}
+	for i, u := range ex.ResolveKeys {
+		key := bkllb.HTTP(u, bkllb.Filename("index"), bkllb.WithCustomNamef("[%s] %s (lock) %s", pl.Name, st.Type, u))
+		opts = append(opts, bkllb.AddMount(fmt.Sprintf("%s-keys/%d", stages.LockDir, i), key, bkllb.Readonly))
+	}
+	return opts
 }
 
 // spec hands the helper the stage (stages.Spec): its options, inputs,

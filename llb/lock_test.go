@@ -101,6 +101,20 @@ func TestLockResolvesTheSelectedStage(t *testing.T) {
 	if deb := execsNamed(ops, "[tree] org.osbuild.debootstrap"); len(deb) != 1 || deb[0].meta.IgnoreCache {
 		t.Errorf("debootstrap: %d ops", len(deb))
 	}
+	// debootstrap's resolve is keyed by the suite's signed index: cached
+	// until the mirror publishes a new one.
+	_, _, ops = compile(t, m, Options{Lock: ".pipelines[0].stages[0]"})
+	deb := execsNamed(ops, "[tree] org.osbuild.debootstrap (lock)")
+	if len(deb) != 1 || deb[0].meta.IgnoreCache {
+		t.Fatalf("debootstrap's resolve: %d ops, or never cached", len(deb))
+	}
+	if mountsOf(deb[0].pb.GetExec())[stages.LockDir+"-keys/0"] == nil {
+		t.Error("debootstrap's resolve does not mount the suite's index")
+	}
+	index := byName(ops, "[tree] org.osbuild.debootstrap (lock) http://deb.debian.org/debian/dists/bookworm/InRelease")
+	if len(index) != 1 || index[0].pb.GetSource().GetIdentifier() != "http://deb.debian.org/debian/dists/bookworm/InRelease" {
+		t.Errorf("the index source: %v", index)
+	}
 	if res, _, _ := compile(t, m, Options{Lock: ".pipelines[0].stages[9]"}); res.Lock != nil {
 		t.Error("a path that selects no stage gave a lock output")
 	}

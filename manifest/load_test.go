@@ -121,6 +121,17 @@ func TestDialects(t *testing.T) {
 	if len(seed.Exports) != 1 || seed.Exports[0] != "assembler" {
 		t.Errorf("exports %v", seed.Exports)
 	}
+	if asm.SourceEpoch != nil {
+		t.Errorf("source-epoch %d without one in the manifest", *asm.SourceEpoch)
+	}
+	// The assembler's image takes the tree's source-epoch.
+	epoch, err := Load("seed.json", []byte(`{"version": "2", "pipelines": [{"name": "build", "source-epoch": 1700000000, "stages": [{"name": "org.osbuild.noop"}]}], "assembler": {"name": "org.osbuild.noop"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := epoch.Pipeline("assembler").SourceEpoch; e == nil || *e != 1700000000 {
+		t.Errorf("the assembler's source-epoch is %v, want the tree's", e)
+	}
 
 	v1doc := `{"pipeline": {"build": {"pipeline": {"build": {"pipeline": {"stages": [{"name": "org.osbuild.noop"}]}, "runner": "org.osbuild.linux"},
 	  "stages": [{"name": "org.osbuild.noop", "options": {"x": 1}}]}, "runner": "org.osbuild.debian12"},

@@ -151,7 +151,9 @@ func assemblerPipeline(p *problems, asm map[string]any, at Path, tree *Pipeline)
 			Options:    map[string]any{}, Path: at,
 		}},
 	}
-	return &Pipeline{Name: "assembler", Build: tree.Build, Runner: tree.Runner, Stages: []*Stage{st}, Path: at}
+	// The assembler makes the tree's image: the tree's source-epoch (which
+	// only the v2 form can give) is the image's too.
+	return &Pipeline{Name: "assembler", Build: tree.Build, Runner: tree.Runner, SourceEpoch: tree.SourceEpoch, Stages: []*Stage{st}, Path: at}
 }
 
 // withDefaultOptions returns the object with "options" defaulted to {} so a

@@ -59,7 +59,10 @@ func planDebootstrap(c *Context, o *debootstrapOptions) (*Plan, error) {
 		}
 		return nil, c.OptionError(manifest.Path{"suite"}, "%s (known: %s)", msg, strings.Join(knownSuites, ", "))
 	}
-	ex := &Exec{Root: RootBuildroot, Network: true}
+	// What mmdebstrap installs follows from the options and the suite's
+	// signed index.
+	ex := &Exec{Root: RootBuildroot, Network: true,
+		ResolveKeys: []string{strings.TrimSuffix(o.mirror(), "/") + "/dists/" + o.Suite + "/InRelease"}}
 	if c.Input("packages") != nil {
 		ex = &Exec{Root: RootBuildroot, Scratch: true}
 	}

@@ -84,7 +84,7 @@ func runOCIArchive(rt *Runtime, o *OCIOptions) error {
 		// A layer keeps owners by number, holes, ACLs and extended
 		// attributes, as a container engine unpacks them.
 		args := append([]string{"--create", "--format=gnu", "--sort=name", "--numeric-owner", "--sparse", "--acls", "--xattrs", "--xattrs-include=*"},
-			epochArgs("gnu", rt.SourceEpoch)...)
+			epochArgs("gnu", true, rt.SourceEpoch)...)
 		args = append(args, "--file", layerTar, "--directory", rt.Inputs[name].Path, ".")
 		if err := rt.Run("tar", args...); err != nil {
 			return err

@@ -58,6 +58,11 @@ type Exec struct {
 	Tools []string
 	// Scratch mounts a tmpfs at ScratchDir.
 	Scratch bool
+	// ResolveKeys are URLs whose content decides what the stage resolves
+	// to for osbuildkit lock (a mirror's signed index): the resolve is
+	// cached by them and runs again when one changes. Without any, it
+	// always runs.
+	ResolveKeys []string
 	// Options, when set, are the options the helper gets instead of the
 	// stage's own: the stage's own with what the plan found elsewhere in
 	// the manifest (the root filesystem's UUID a grub2 stage names).

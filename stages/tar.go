@@ -157,16 +157,20 @@ func tarArgs(o *TarOptions, epoch *int64) []string {
 	if o.Transform != "" {
 		args = append(args, "--transform", o.Transform)
 	}
-	return append(args, epochArgs(format, epoch)...)
+	extended := o.ACLs == nil || *o.ACLs || o.SELinux == nil || *o.SELinux || o.Xattrs == nil || *o.Xattrs
+	return append(args, epochArgs(format, extended, epoch)...)
 }
 
-// epochArgs clamp the archive's mtimes to the pipeline's source-epoch.
-func epochArgs(format string, epoch *int64) []string {
+// epochArgs clamp the archive's mtimes to the pipeline's source-epoch and
+// leave out the extended headers' atime and ctime (the build's times) and
+// process ID: GNU tar writes such headers in the pax format, and in the
+// gnu format too when it keeps ACLs, SELinux labels or xattrs.
+func epochArgs(format string, extended bool, epoch *int64) []string {
 	if epoch == nil {
 		return nil
 	}
 	args := []string{"--mtime=@" + strconv.FormatInt(*epoch, 10), "--clamp-mtime"}
-	if format == "pax" || format == "posix" {
+	if format == "pax" || format == "posix" || format == "gnu" && extended {
 		args = append(args, "--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime")
 	}
 	return args
