@@ -54,7 +54,9 @@ func TestAddArchiveFields(t *testing.T) {
 	if want := []string{"show", "--no-all-versions", "less:amd64=590-2.1~deb12u2", "xauth:amd64=1:1.1.2-1"}; !reflect.DeepEqual(asked, want) {
 		t.Errorf("apt-cache %v, want %v", asked, want)
 	}
-	noSum := func(...string) ([]byte, error) { return []byte("Package: less\nVersion: 590-2.1~deb12u2\nArchitecture: amd64\n"), nil }
+	noSum := func(...string) ([]byte, error) {
+		return []byte("Package: less\nVersion: 590-2.1~deb12u2\nArchitecture: amd64\n"), nil
+	}
 	if err := addArchiveFields(pkgs[:1], noSum); err == nil || !strings.Contains(err.Error(), "no SHA256 checksum of less") {
 		t.Errorf("a package without SHA256: %v", err)
 	}
