@@ -21,52 +21,7 @@ ref=$top/images/debian-bookworm-qcow2.json
 cache_ref=localhost:5000/osbuildkit/bench-cache:$(date +%s)
 log() { echo "bench: $*" >&2; }
 
-# cleanup stops the bench's daemons and drops their state (logs stay).
-# Daemons are started inside $(…), so their PIDs are read from their files.
-cleanup() {
-	local f p
-	for f in "$work"/*/pid; do
-		[ -f "$f" ] || continue
-		p=$(cat "$f")
-		kill "$p" 2>/dev/null || true
-		for _ in $(seq 150); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
-		kill -9 "$p" 2>/dev/null || true
-		rm -f "$f"
-		rm -rf "$(dirname "$f")/root"
-	done
-	# The outputs and the floor's tree are gigabytes on a shared disk.
-	rm -rf "$work"/out* "$work/floor-tree" "$work/floor-out"
-}
-trap cleanup EXIT
-
-# daemon NAME starts a buildkitd with empty state; prints its address.
-daemon() {
-	local d=$work/$1
-	rm -rf "$d"; mkdir -p "$d"
-	sed -e "s#^root = .*#root = \"$d/root\"#" -e "s#unix://[^\"]*buildkitd.sock#unix://$d/buildkitd.sock#" \
-		"$OSBUILDKIT_CACHE/state/buildkitd.toml" >"$d/buildkitd.toml"
-	nohup "$bin/buildkitd" --config "$d/buildkitd.toml" >"$d/log" 2>&1 &
-	echo $! >"$d/pid"
-	for _ in $(seq 100); do "$bin/buildctl" --addr "unix://$d/buildkitd.sock" debug workers >/dev/null 2>&1 && break; sleep 0.2; done
-	echo "unix://$d/buildkitd.sock"
-}
-
-# timed LABEL ADDR ARGS… runs a CLI build, records seconds and the CLI's peak RSS.
-declare -A secs rss
-timed() {
-	local label=$1 addr=$2; shift 2
-	local start end
-	# Write back what the previous measurement left dirty (a cold build
-	# leaves gigabytes), so it is not charged to this one.
-	sync
-	start=$(date +%s.%N)
-	/usr/bin/time -f %M -o "$work/$label.rss" "$cli" build --progress plain --addr "$addr" "$@" >"$work/$label.log" 2>&1 ||
-		{ log "$label failed, see $work/$label.log"; tail -20 "$work/$label.log" >&2; exit 1; }
-	end=$(date +%s.%N)
-	secs[$label]=$(echo "$end - $start" | bc)
-	rss[$label]=$(tail -1 "$work/$label.rss")
-	log "$label: ${secs[$label]} s"
-}
+. "$top/hack/benchlib.sh"
 
 # hostname_variant MANIFEST N writes MANIFEST with another hostname.
 hostname_variant() {
@@ -168,3 +123,7 @@ set ylabel "seconds"
 plot "$work/plot.dat" using 0:2:xtic(1) with boxes notitle, "" using 0:2:(sprintf("%.1f",\$2)) with labels offset 0,1 notitle
 GP
 log "wrote $results/results.md and $results/results.png"
+
+# 9: locked builds, on daemons of their own.
+cleanup
+"$top/hack/bench-lock.sh"

@@ -1,0 +1,56 @@
+# Shared by make bench's scripts (sourced): fresh daemons, timed CLI runs.
+# Needs $work, $bin, $cli and log().
+
+# drop DIR stops the daemon of DIR and drops its state (its log stays).
+# Daemons are started inside $(…), so their PIDs are read from their files.
+drop() {
+	local p
+	[ -f "$1/pid" ] || return 0
+	p=$(cat "$1/pid")
+	kill "$p" 2>/dev/null || true
+	for _ in $(seq 150); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
+	kill -9 "$p" 2>/dev/null || true
+	rm -f "$1/pid"
+	rm -rf "$1/root"
+}
+
+# cleanup stops the bench's daemons and drops their state.
+cleanup() {
+	local f
+	for f in "$work"/*/pid; do
+		drop "$(dirname "$f")"
+	done
+	# The outputs and the floor's tree are gigabytes on a shared disk.
+	rm -rf "$work"/out* "$work/floor-tree" "$work/floor-out"
+}
+
+# daemon NAME starts a buildkitd with empty state; prints its address.
+daemon() {
+	local d=$work/$1
+	rm -rf "$d"; mkdir -p "$d"
+	sed -e "s#^root = .*#root = \"$d/root\"#" -e "s#unix://[^\"]*buildkitd.sock#unix://$d/buildkitd.sock#" \
+		"$OSBUILDKIT_CACHE/state/buildkitd.toml" >"$d/buildkitd.toml"
+	nohup "$bin/buildkitd" --config "$d/buildkitd.toml" >"$d/log" 2>&1 &
+	echo $! >"$d/pid"
+	for _ in $(seq 100); do "$bin/buildctl" --addr "unix://$d/buildkitd.sock" debug workers >/dev/null 2>&1 && break; sleep 0.2; done
+	echo "unix://$d/buildkitd.sock"
+}
+
+# timed LABEL ADDR ARGS… runs a CLI build (or the command $cmd names), records seconds and the CLI's peak RSS.
+declare -A secs rss
+timed() {
+	local label=$1 addr=$2; shift 2
+	local start end
+	# Write back what the previous measurement left dirty (a cold build
+	# leaves gigabytes), so it is not charged to this one.
+	sync
+	start=$(date +%s.%N)
+	/usr/bin/time -f %M -o "$work/$label.rss" "$cli" "${cmd:-build}" --progress plain --addr "$addr" "$@" >"$work/$label.log" 2>&1 ||
+		{ log "$label failed, see $work/$label.log"; tail -20 "$work/$label.log" >&2; exit 1; }
+	end=$(date +%s.%N)
+	secs[$label]=$(echo "$end - $start" | bc)
+	rss[$label]=$(tail -1 "$work/$label.rss")
+	log "$label: ${secs[$label]} s"
+}
+
+trap cleanup EXIT
