@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -140,8 +139,16 @@ func TestLockedBuildWithoutTheMirror(t *testing.T) {
 	run(t, 0, cli, "build", "--addr", isolatedBuildkitd(t, "127.0.0.1 localhost\n"), "--progress", "plain", "--export", "tar", "--output-directory", fresh, locked)
 	sameBytes(t, tarball, filepath.Join(fresh, "tar", "small.tar.gz"))
 
-	// A fresh builder to which deb.debian.org resolves to a refused port
-	// builds it from the registry cache.
+	buildWithoutTheMirror(t, locked, cache, tarball, want)
+	checkOldLock(t, locked)
+	buildDroppedPackage(t, locked, lock)
+}
+
+// buildWithoutTheMirror builds the lock on a fresh builder to which
+// deb.debian.org resolves to a refused port, from the registry cache:
+// the locked packages, the same tarball; a .deb that is not in the cache
+// cannot be had there.
+func buildWithoutTheMirror(t *testing.T, locked, cache, tarball string, want []string) {
 	addr := isolatedBuildkitd(t, "127.0.0.1 localhost deb.debian.org security.debian.org\n")
 	second := t.TempDir()
 	run(t, 0, cli, "build", "--addr", addr, "--progress", "plain", "--export", "tree", "--export", "tar", "--cache-from", "type=registry,ref="+cache, "--output-directory", second, locked)
@@ -156,22 +163,34 @@ func TestLockedBuildWithoutTheMirror(t *testing.T) {
 			return id[:len(id)-5] + "0000\""
 		})
 	})
-	out = run(t, 1, cli, "build", "--addr", addr, "--progress", "plain", "--export", "tree", uncached)
+	out := run(t, 1, cli, "build", "--addr", addr, "--progress", "plain", "--export", "tree", uncached)
 	if !strings.Contains(out, "http://deb.debian.org/") || !strings.Contains(out, "refused") {
 		t.Errorf("a download from the mirror on the isolated builder did not fail as refused:\n%s", tail(out, 20))
 	}
 
-	// lock --check: nothing moved, then a package the mirror has moved on from.
+}
+
+// checkOldLock: lock --check of a fresh lock says nothing moved; of a lock
+// with an old version, it names the package and exits 1; lock --update
+// brings that lock back to the fresh one.
+func checkOldLock(t *testing.T, locked string) {
 	run(t, 0, cli, "lock", "--check", "--progress", "quiet", locked)
 	old := editLock(t, locked, func(s string) string {
 		return regexp.MustCompile(`("deb.package": "less",\s*"deb.version": ")[^"]+"`).ReplaceAllString(s, `${1}1.0-1"`)
 	})
-	out = run(t, 1, cli, "lock", "--check", "--progress", "quiet", old)
+	out := run(t, 1, cli, "lock", "--check", "--progress", "quiet", old)
 	if !regexp.MustCompile(`org.osbuild.apt \(.pipelines\[0\].stages\[1\]\): less:amd64: locked 1.0-1, the mirror has \S+`).MatchString(out) || !strings.Contains(out, "lock --update") {
 		t.Errorf("lock --check of an old lock:\n%s", tail(out, 10))
 	}
+	// lock --update takes what the mirror has: the lock made at first.
+	run(t, 0, cli, "lock", "--update", "--progress", "quiet", old)
+	sameBytes(t, locked, old)
 
-	// A locked file the mirror no longer has.
+}
+
+// buildDroppedPackage: a locked file the mirror no longer has fails the
+// build naming the file, the status, the package and what to do.
+func buildDroppedPackage(t *testing.T, locked string, lock lockedManifest) {
 	var less string
 	for _, r := range lock.Pipelines[0].Stages[1].Inputs.Packages.References {
 		if r.Options.Metadata["deb.package"] == "less" {
@@ -182,7 +201,7 @@ func TestLockedBuildWithoutTheMirror(t *testing.T) {
 		s = strings.ReplaceAll(s, less, "sha256:"+strings.Repeat("1", 64))
 		return regexp.MustCompile(`(pool/main/l/less/less_)[^"]+\.deb"`).ReplaceAllString(s, `${1}1.0-1_amd64.deb"`)
 	})
-	out = run(t, 1, cli, "build", "--progress", "plain", "--export", "tree", gone)
+	out := run(t, 1, cli, "build", "--progress", "plain", "--export", "tree", gone)
 	for _, want := range []string{"less_1.0-1_amd64.deb", "404", "locked package less", "osbuildkit lock --update"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the build of a lock the mirror dropped says nothing of %q:\n%s", want, tail(out, 15))
@@ -233,58 +252,4 @@ func editLock(t *testing.T, path string, edit func(string) string) string {
 		t.Fatal(err)
 	}
 	return p
-}
-
-// isolatedBuildkitd starts a buildkitd with empty state that reads hosts
-// as /etc/hosts (its own mount namespace), and returns its address; it is
-// stopped when the test ends.
-func isolatedBuildkitd(t *testing.T, hosts string) string {
-	t.Helper()
-	state := filepath.Join(os.Getenv("OSBUILDKIT_CACHE"), "state")
-	cfg, err := os.ReadFile(filepath.Join(state, "buildkitd.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := t.TempDir()
-	sock := filepath.Join(d, "buildkitd.sock")
-	c := regexp.MustCompile(`(?m)^root = .*$`).ReplaceAllString(string(cfg), fmt.Sprintf("root = %q", filepath.Join(d, "root")))
-	c = regexp.MustCompile(`unix://[^"]*buildkitd.sock`).ReplaceAllString(c, "unix://"+sock)
-	for name, data := range map[string]string{"buildkitd.toml": c, "hosts": hosts} {
-		if err := os.WriteFile(filepath.Join(d, name), []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	bin := filepath.Join(os.Getenv("OSBUILDKIT_CACHE"), "bin")
-	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c",
-		`mount --bind "$1/hosts" /etc/hosts && exec "$2/buildkitd" --config "$1/buildkitd.toml"`, "sh", d, bin)
-	logf, err := os.Create(filepath.Join(d, "log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-		logf.Close()
-	})
-	addr := "unix://" + sock
-	for i := 0; i < 150; i++ {
-		if exec.Command(filepath.Join(bin, "buildctl"), "--addr", addr, "debug", "workers").Run() == nil {
-			return addr
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	log, _ := os.ReadFile(filepath.Join(d, "log"))
-	t.Fatalf("the isolated buildkitd did not start:\n%s", tail(string(log), 20))
-	return ""
 }

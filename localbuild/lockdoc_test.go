@@ -70,11 +70,24 @@ func TestLockDocument(t *testing.T) {
 		t.Errorf("the priority metadata is not as recorded:\n%s", s)
 	}
 
-	// Locked again: libc6 moved; its old file goes, the copy's stays.
+}
+
+// Locked again with libc6 moved: its old file goes, the copy stage's
+// stays.
+func TestLockAgainDropsReplacedSources(t *testing.T) {
+	doc, _ := parseLockDoc([]byte(unlocked))
+	apt := manifest.Path{"pipelines", 0, "stages", 1}
+	old := []stages.LockedPackage{
+		{Package: "less", Version: "590-2", Architecture: "amd64", URL: "http://m/less.deb", SHA256: sum("a")},
+		{Package: "libc6", Version: "2.36", Architecture: "amd64", URL: "http://m/libc6.deb", SHA256: sum("b")},
+	}
+	if err := doc.lock(apt, old); err != nil {
+		t.Fatal(err)
+	}
 	if err := doc.lock(apt, []stages.LockedPackage{old[0], {Package: "libc6", Version: "2.37", Architecture: "amd64", URL: "http://m/libc6_2.37.deb", SHA256: sum("c")}}); err != nil {
 		t.Fatal(err)
 	}
-	out, _ = doc.Bytes()
+	out, _ := doc.Bytes()
 	var got struct {
 		Sources struct {
 			Curl struct {

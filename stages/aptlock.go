@@ -1,7 +1,6 @@
 package stages
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -80,7 +79,7 @@ func resolveApt(rt *Runtime, o *aptOptions) ([]LockedPackage, error) {
 			return nil, err
 		}
 		for _, p := range got {
-			if key := fmt.Sprint(p.Package, p.Architecture); !seen[key] {
+			if key := p.Package + ":" + p.Architecture; !seen[key] {
 				seen[key] = true
 				pkgs = append(pkgs, p)
 			}

@@ -48,3 +48,18 @@ func TestUnknownCommand(t *testing.T) {
 		t.Errorf("a missing manifest: exit %d, %q", code, errs.String())
 	}
 }
+
+// lock's flags that cannot go together are usage errors, before any work.
+func TestLockUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"lock"},
+		{"lock", "--check", "-o", "x.json", "m.json"},
+		{"lock", "--check", "--update", "m.json"},
+		{"lock", "--update", "-"},
+	} {
+		var out, errs bytes.Buffer
+		if code := Main(args, nil, &out, &errs); code != exitInvalid || errs.Len() == 0 {
+			t.Errorf("%v: exit %d, %q", args, code, errs.String())
+		}
+	}
+}
