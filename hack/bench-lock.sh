@@ -8,6 +8,7 @@
 #   9c the locked image cold on an empty builder, and on a second one
 #   9d whether the two locked builds' qcow2s are the same bytes, and which
 #      files of their trees differ
+#   9e the same without openssh-server, whose host keys are random
 #
 # Writes bench/results/locked.md.
 set -euo pipefail
@@ -36,10 +37,8 @@ cmp -s "$locked" "$locked.again" && same_lock=yes || same_lock=no
 drop "$work/builder-f"
 g=$(daemon builder-g)
 timed locked_cold "$g" --output-directory "$work/out-locked-1" --export os --export assembler "$locked"
-drop "$work/builder-g"
 h=$(daemon builder-h)
 timed locked_cold2 "$h" --output-directory "$work/out-locked-2" --export os --export assembler "$locked"
-drop "$work/builder-h"
 
 sum() { sha256sum "$1" | cut -c1-16; }
 q1=$(ls "$work"/out-locked-1/assembler/*.qcow2) q2=$(ls "$work"/out-locked-2/assembler/*.qcow2)
@@ -48,6 +47,21 @@ if cmp -s "$q1" "$q2"; then same_disk="yes ($(sum "$q1"))"; else same_disk="no (
 # diff exits 1 when the trees differ: that is a finding, not a failure.
 differ=$({ diff -rq --no-dereference "$work/out-locked-1/os" "$work/out-locked-2/os" 2>&1 || true; } |
 	{ grep -v "character special file while" || true; } | sed -E 's#^Files [^ ]*/out-locked-1/os(/[^ ]*) and .*#\1#' | sort | tr '\n' ' ')
+
+rm -rf "$work"/out-locked-*
+
+# 9e: without openssh-server (its host keys are random by design) and the
+# first-boot stage that replaces them, locked, built on both builders
+# (each has its own debootstrap tree from 9c): the same qcow2 bytes?
+variant=$work/ref-epoch-nossh.json
+jq '.pipelines[0].stages |= (map(select(.name != "org.osbuild.first-boot")) |
+	map(if .name == "org.osbuild.apt" then .options.packages -= ["openssh-server"] else . end))' "$ref" >"$variant"
+cmd=lock timed lock_nossh "$g" -o "$variant.lock" "$variant"
+timed nossh_1 "$g" --output-directory "$work/out-nossh-1" "$variant.lock"
+timed nossh_2 "$h" --output-directory "$work/out-nossh-2" "$variant.lock"
+q1=$(ls "$work"/out-nossh-1/assembler/*.qcow2) q2=$(ls "$work"/out-nossh-2/assembler/*.qcow2)
+if cmp -s "$q1" "$q2"; then same_nossh="yes ($(sum "$q1"))"; else same_nossh="no ($(sum "$q1") vs $(sum "$q2"))"; fi
+drop "$work/builder-g"; drop "$work/builder-h"
 
 ratio() { echo "scale=3; $1 / $2" | bc; }
 cold=${secs[unlocked_cold]}
@@ -67,5 +81,6 @@ cold=${secs[unlocked_cold]}
 	echo "- The warm lock is the same file as the first: $same_lock."
 	echo "- The two locked builds' qcow2s are the same bytes: $same_disk."
 	echo "- Files of the two locked trees that differ: ${differ:-none}."
+	echo "- Without openssh-server (and the first-boot stage that replaces its keys), the two locked qcow2s are the same bytes: $same_nossh."
 } >"$results/locked.md"
 cat "$results/locked.md"
