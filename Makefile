@@ -5,7 +5,7 @@ export OSBUILDKIT_CACHE ?= $(HOME)/.cache/osbuildkit
 STATE ?= $(OSBUILDKIT_CACHE)/state
 BIN := $(CURDIR)/bin
 
-.PHONY: all build unit test integration env env-down frontend demo vm bench bench-lock lint fuzz clean
+.PHONY: all build unit test integration env env-down frontend demo vm bench bench-lock repro lint fuzz clean
 
 all: build
 
@@ -49,6 +49,11 @@ vm: build
 bench: build
 	@hack/env.sh up >/dev/null
 	@hack/bench.sh
+
+# Locked builds of three images on two builders: the same bytes?
+repro: build
+	@hack/env.sh up >/dev/null
+	@hack/repro.sh
 
 # The locked-build rows of make bench alone (about 15 minutes).
 bench-lock: build
