@@ -13,13 +13,7 @@
 # Writes bench/results/locked.md.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-eval "$("$top/hack/env.sh" print)"
-bin=$OSBUILDKIT_CACHE/bin
-work=$top/bench/_work
-results=$top/bench/results
-mkdir -p "$work" "$results"
-cli=$top/bin/osbuildkit
-log() { echo "bench-lock: $*" >&2; }
+name=bench-lock
 . "$top/hack/benchlib.sh"
 
 ref=$work/ref-epoch.json

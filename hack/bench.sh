@@ -11,16 +11,10 @@
 #     builder, and rebuilt after a hostname change
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-eval "$("$top/hack/env.sh" print)"
-bin=$OSBUILDKIT_CACHE/bin
-work=$top/bench/_work
-results=$top/bench/results
-mkdir -p "$work" "$results"
-cli=$top/bin/osbuildkit
 ref=$top/images/debian-bookworm-qcow2.json
 cache_ref=localhost:5000/osbuildkit/bench-cache:$(date +%s)
-log() { echo "bench: $*" >&2; }
 
+name=bench
 . "$top/hack/benchlib.sh"
 
 # hostname_variant MANIFEST N writes MANIFEST with another hostname.

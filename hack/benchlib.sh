@@ -1,5 +1,12 @@
-# Shared by make bench's scripts (sourced): fresh daemons, timed CLI runs.
-# Needs $work, $bin, $cli and log().
+# Shared by make bench's scripts (sourced after setting $top and $name):
+# the environment, where things are, fresh daemons, timed CLI runs.
+eval "$("$top/hack/env.sh" print)"
+bin=$OSBUILDKIT_CACHE/bin
+work=$top/bench/_work
+results=$top/bench/results
+mkdir -p "$work" "$results"
+cli=$top/bin/osbuildkit
+log() { echo "$name: $*" >&2; }
 
 # drop DIR stops the daemon of DIR and drops its state (its log stays).
 # Daemons are started inside $(…), so their PIDs are read from their files.

@@ -9,13 +9,7 @@
 #   images/debian-bookworm-ostree.json an OSTree repository (commit checksum)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-eval "$("$top/hack/env.sh" print)"
-bin=$OSBUILDKIT_CACHE/bin
-work=$top/bench/_work
-results=$top/bench/results
-mkdir -p "$work" "$results"
-cli=$top/bin/osbuildkit
-log() { echo "repro: $*" >&2; }
+name=repro
 . "$top/hack/benchlib.sh"
 
 # ref_of DIR: the first commit checksum the exported OSTree repository's

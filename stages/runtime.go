@@ -131,7 +131,13 @@ func (rt *Runtime) WriteFile(p string, data []byte, mode os.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(full), ".osbuildkit-*")
+	return WriteFileAtomic(full, data, mode)
+}
+
+// WriteFileAtomic writes path through a temporary file in the same
+// directory, renamed over it: a failed write leaves path as it was.
+func WriteFileAtomic(path string, data []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".osbuildkit-*")
 	if err != nil {
 		return err
 	}
@@ -147,7 +153,7 @@ func (rt *Runtime) WriteFile(p string, data []byte, mode os.FileMode) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), full)
+	return os.Rename(tmp.Name(), path)
 }
 
 // outputPath is where a stage writes filename, a path in the tree whose

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 
 	"github.com/osbuildkit/osbuildkit/localbuild"
@@ -71,7 +70,7 @@ func runLock(e *env, args []string) int {
 	if f.out == "" {
 		_, err = e.stdout.Write(locked)
 	} else {
-		err = writeFileAtomic(f.out, locked)
+		err = stages.WriteFileAtomic(f.out, locked, 0o644)
 	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "osbuildkit: writing the locked manifest: %v\n", err)
@@ -97,26 +96,4 @@ func reportCheck(e *env, targets []localbuild.LockedStage) int {
 	}
 	fmt.Fprintln(e.stderr, "osbuildkit: every locked package is what the mirrors have now")
 	return exitOK
-}
-
-// writeFileAtomic writes data to path through a temporary file in the
-// same directory, so a failed write leaves path as it was.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
