@@ -75,7 +75,8 @@ func startVM(t *testing.T, what string, args []string) *vm {
 			<-done
 		}
 		if t.Failed() {
-			t.Logf("serial console (%s):\n%s", what, tail(v.String(), 80))
+			load, _ := os.ReadFile("/proc/loadavg")
+			t.Logf("serial console (%s), host load %s:\n%s", what, strings.TrimSpace(string(load)), tail(v.String(), 80))
 		}
 	})
 	return v

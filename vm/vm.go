@@ -63,7 +63,8 @@ var ErrNotSeen = errors.New("the expected text did not appear on the console")
 // for UEFI, the copy of the variable store at vars.
 func qemuArgs(o Options, accel, vars string) []string {
 	args := []string{"-machine", "q35", "-accel", accel, "-m", fmt.Sprint(o.Memory), "-smp", fmt.Sprint(o.CPUs),
-		"-display", "none", "-serial", "mon:stdio", "-no-reboot", "-nic", "user,model=virtio-net-pci"}
+		"-display", "none", "-serial", "mon:stdio", "-no-reboot", "-nic", "user,model=virtio-net-pci",
+		"-device", "virtio-rng-pci"}
 	if o.CDROM {
 		args = append(args, "-drive", "file="+o.Image+",media=cdrom,readonly=on,format="+o.Format, "-boot", "d")
 	} else {
@@ -71,6 +72,8 @@ func qemuArgs(o Options, accel, vars string) []string {
 	}
 	if accel == "kvm" {
 		args = append(args, "-cpu", "host")
+	} else {
+		args = append(args, "-cpu", "qemu64,+rdrand")
 	}
 	if o.Kernel != "" {
 		args = append(args, "-kernel", o.Kernel)

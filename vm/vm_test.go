@@ -25,6 +25,13 @@ func TestQemuArgs(t *testing.T) {
 	if strings.Contains(args, "-cpu host") {
 		t.Errorf("TCG with -cpu host: %s", args)
 	}
+	// The guest never waits for entropy: an RNG device, and RDRAND under TCG
+	// (a slow host once left a guest's getrandom spinning for minutes).
+	for _, want := range []string{"-device virtio-rng-pci", "-cpu qemu64,+rdrand"} {
+		if !strings.Contains(args, want) {
+			t.Errorf("TCG args lack %q: %s", want, args)
+		}
+	}
 	o.BIOS = true
 	args = strings.Join(qemuArgs(o, "kvm", ""), " ")
 	if strings.Contains(args, "pflash") || !strings.Contains(args, "-accel kvm") || !strings.Contains(args, "-cpu host") {
