@@ -116,6 +116,14 @@ func TestDebianConfigurationStages(t *testing.T) {
 	if l, _ := os.Readlink(filepath.Join(tree, "etc/systemd/system/default.target")); !strings.HasSuffix(l, "multi-user.target") {
 		t.Errorf("default.target -> %q", l)
 	}
+	// With its source-epoch, the tree has no SSH host keys; a unit makes
+	// them on first boot (the live ISO test boots one).
+	if keys, _ := filepath.Glob(filepath.Join(tree, "etc/ssh/ssh_host_*")); len(keys) != 0 {
+		t.Errorf("SSH host keys in a tree with a source-epoch: %v", keys)
+	}
+	if l, _ := os.Readlink(filepath.Join(tree, "etc/systemd/system/ssh.service.wants/ssh-host-keys.service")); l != "/etc/systemd/system/ssh-host-keys.service" {
+		t.Errorf("ssh-host-keys.service is not wanted by ssh.service (-> %q)", l)
+	}
 	wantContains(t, "sshd drop-in", f("etc/ssh/sshd_config.d/50-osbuildkit.conf"), "ClientAliveInterval 120\nPasswordAuthentication no\nPermitRootLogin prohibit-password\n")
 	wantContains(t, "tmpfiles.d", f("usr/lib/tmpfiles.d/osbk.conf"), "d /var/lib/osbk 0750 alice admins -\n")
 	wantContains(t, "sysctl.d", f("usr/lib/sysctl.d/50-osbk.conf"), "net.ipv4.ip_forward = 1\n-kernel.yama.ptrace_scope\n")

@@ -72,6 +72,11 @@ func TestLiveISOWithISOLINUXBoots(t *testing.T) {
 		t.Errorf("hostname %q", got)
 	}
 	wantContains(t, "the medium", v.run(t, "findmnt -n -o FSTYPE /run/live/medium"), "iso9660")
+	// The tree has a source-epoch, so it has no SSH host keys: the first
+	// boot made them, and sshd runs.
+	if got := v.run(t, "systemctl is-system-running --wait >/dev/null; systemctl is-active ssh-host-keys ssh; ls /etc/ssh/ssh_host_ed25519_key"); got != "active\nactive\n/etc/ssh/ssh_host_ed25519_key" {
+		t.Errorf("ssh-host-keys, ssh, the key: %q", got)
+	}
 
 	bad := manifestFile(t, "integration/testdata/live-isolinux.json", func(s string) string {
 		return strings.Replace(s, `"kernel": {"dir": "/",`, `"kernel": {"dir": "/images/pxeboot",`, 1)

@@ -134,6 +134,7 @@ func (a *aptRun) run() error {
 	}
 	if a.rt.SourceEpoch != nil {
 		removeUnreproducible(a.rt)
+		return deferHostKeys(a.rt)
 	}
 	return nil
 }

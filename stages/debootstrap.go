@@ -81,6 +81,17 @@ func planDebootstrap(c *Context, o *debootstrapOptions) (*Plan, error) {
 
 func runDebootstrap(rt *Runtime, o *debootstrapOptions) error {
 	rt.Env = withDpkgUnsafeIO(rt.Env)
+	if err := bootstrap(rt, o); err != nil {
+		return err
+	}
+	if rt.SourceEpoch != nil {
+		return deferHostKeys(rt)
+	}
+	return nil
+}
+
+// bootstrap runs mmdebstrap from the mirror, or from the locked packages.
+func bootstrap(rt *Runtime, o *debootstrapOptions) error {
 	debs, err := rt.lockedDebs()
 	if err != nil {
 		return err

@@ -16,7 +16,8 @@ var sshServers = map[string]bool{"openssh-server": true, "ssh": true, "task-ssh-
 // server and no later stage of it mentions the host keys (ssh-keygen or
 // ssh_host_ in its options): every machine made from the image would
 // present the keys generated while it was built. A pipeline another builds
-// in is a tool, not an image, and is not checked.
+// in is a tool, not an image, and is not checked; nor is a pipeline with a
+// source-epoch, whose package stages leave no host keys (deferHostKeys).
 var hostKeysRule = Rule{
 	Name:        "SSHHostKeysBuiltIn",
 	Description: "An SSH server's host keys made at build time are shared by every machine made from the image.",
@@ -29,6 +30,9 @@ var hostKeysRule = Rule{
 }
 
 func hostKeyWarning(m *manifest.Manifest, pl *manifest.Pipeline) (*manifest.Stage, *manifest.LocationError) {
+	if pl.SourceEpoch != nil {
+		return nil, nil // deferHostKeys: no keys are built in
+	}
 	for _, other := range m.Pipelines {
 		if other.Build == pl.Name {
 			return nil, nil

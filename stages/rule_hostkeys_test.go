@@ -9,7 +9,12 @@ import (
 
 func hostKeyPipeline(t *testing.T, stagesJSON string) (*manifest.Manifest, *manifest.Pipeline) {
 	t.Helper()
-	m, err := manifest.Load("m.json", []byte(`{"version": "2", "pipelines": [{"name": "os", "stages": [`+stagesJSON+`]}]}`))
+	return hostKeyManifest(t, `{"version": "2", "pipelines": [{"name": "os", "stages": [`+stagesJSON+`]}]}`)
+}
+
+func hostKeyManifest(t *testing.T, doc string) (*manifest.Manifest, *manifest.Pipeline) {
+	t.Helper()
+	m, err := manifest.Load("m.json", []byte(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,5 +55,15 @@ func TestHostKeyWarning(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A pipeline with a source-epoch leaves no host keys in the tree (its
+// package stages defer them to first boot): nothing to warn about.
+func TestHostKeyWarningWithSourceEpoch(t *testing.T) {
+	m, pl := hostKeyManifest(t, `{"version": "2", "pipelines": [{"name": "os", "source-epoch": 1700000000, "stages": [
+		{"type": "org.osbuild.apt", "options": {"packages": ["openssh-server"]}}]}]}`)
+	if findings := Check(m, pl); len(findings) != 0 {
+		t.Errorf("warned: %v", findings[0].At)
 	}
 }
