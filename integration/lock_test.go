@@ -115,12 +115,12 @@ func TestLockedBuildWithoutTheMirror(t *testing.T) {
 	want := lockedVersions(t, lock)
 	run(t, 0, cli, "validate", locked)
 
-	// Built from the lock: what is installed is what was locked. Every
-	// step runs (--no-cache), and again on a fresh, empty builder: with the
+	// Built from the lock: what is installed is what was locked. Built
+	// again on a fresh, empty builder (every step runs there): with the
 	// pipelines' source-epoch, the two tarballs are the same bytes.
 	cache := fmt.Sprintf("%s/osbuildkit-test/lock-cache:%d", registry, time.Now().UnixNano())
 	first := t.TempDir()
-	run(t, 0, cli, "build", "--no-cache", "--progress", "plain", "--export", "tree", "--export", "tar",
+	run(t, 0, cli, "build", "--progress", "plain", "--export", "tree", "--export", "tar",
 		"--cache-to", "type=registry,ref="+cache+",mode=max", "--output-directory", first, locked)
 	if got := installedVersions(t, filepath.Join(first, "tree")); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("the locked build installed\n%s\nthe lock has\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
