@@ -7,8 +7,8 @@
 #   9b osbuildkit lock on an empty builder, then again on that warm builder
 #   9c the locked image cold on an empty builder, and on a second one
 #   9d whether the two locked builds' qcow2s are the same bytes, and which
-#      files of their trees differ
-#   9e the same without openssh-server, whose host keys are random
+#      files of their trees differ (with the source-epoch, SSH host keys
+#      are made on first boot, so none should)
 #
 # Writes bench/results/locked.md.
 set -euo pipefail
@@ -44,17 +44,6 @@ differ=$({ diff -rq --no-dereference "$work/out-locked-1/os" "$work/out-locked-2
 
 rm -rf "$work"/out-locked-*
 
-# 9e: without openssh-server (its host keys are random by design) and the
-# first-boot stage that replaces them, locked, built on both builders
-# (each has its own debootstrap tree from 9c): the same qcow2 bytes?
-variant=$work/ref-epoch-nossh.json
-jq '.pipelines[0].stages |= (map(select(.name != "org.osbuild.first-boot")) |
-	map(if .name == "org.osbuild.apt" then .options.packages -= ["openssh-server"] else . end))' "$ref" >"$variant"
-cmd=lock timed lock_nossh "$g" -o "$variant.lock" "$variant"
-timed nossh_1 "$g" --output-directory "$work/out-nossh-1" "$variant.lock"
-timed nossh_2 "$h" --output-directory "$work/out-nossh-2" "$variant.lock"
-q1=$(ls "$work"/out-nossh-1/assembler/*.qcow2) q2=$(ls "$work"/out-nossh-2/assembler/*.qcow2)
-if cmp -s "$q1" "$q2"; then same_nossh="yes ($(sum "$q1"))"; else same_nossh="no ($(sum "$q1") vs $(sum "$q2"))"; fi
 drop "$work/builder-g"; drop "$work/builder-h"
 
 ratio() { echo "scale=3; $1 / $2" | bc; }
@@ -75,6 +64,5 @@ cold=${secs[unlocked_cold]}
 	echo "- The warm lock is the same file as the first: $same_lock."
 	echo "- The two locked builds' qcow2s are the same bytes: $same_disk."
 	echo "- Files of the two locked trees that differ: ${differ:-none}."
-	echo "- Without openssh-server (and the first-boot stage that replaces its keys), the two locked qcow2s are the same bytes: $same_nossh."
 } >"$results/locked.md"
 cat "$results/locked.md"
