@@ -209,14 +209,21 @@ func buildDroppedPackage(t *testing.T, locked string, lock lockedManifest) {
 	}
 }
 
-// An unknown package fails the lock as bad input, with the closest name.
+// An unknown package fails the lock as bad input, with the closest name;
+// a set apt cannot install (two conflicting packages), with apt's
+// explanation; both located at the stage's packages.
 func TestLockUnknownPackage(t *testing.T) {
-	manifest := manifestFile(t, "integration/testdata/lock-small.json", func(s string) string {
-		return strings.Replace(s, `"less"`, `"lesss"`, 1)
-	})
-	out := run(t, 2, cli, "lock", "--progress", "plain", manifest)
-	if !strings.Contains(out, `unknown package "lesss" (did you mean "less"?)`) || !strings.Contains(out, "options.packages") {
-		t.Errorf("lock of an unknown package:\n%s", tail(out, 15))
+	for _, tc := range []struct{ packages, want string }{
+		{`"lesss"`, `unknown package "lesss" (did you mean "less"?)`},
+		{`"systemd-sysv", "sysvinit-core"`, "systemd-sysv : Conflicts: sysvinit-core"},
+	} {
+		manifest := manifestFile(t, "integration/testdata/lock-small.json", func(s string) string {
+			return strings.Replace(s, `"less"`, tc.packages, 1)
+		})
+		out := run(t, 2, cli, "lock", "--progress", "plain", manifest)
+		if !strings.Contains(out, tc.want) || !strings.Contains(out, "org.osbuild.apt: .options.packages") {
+			t.Errorf("lock of %s:\n%s", tc.packages, tail(out, 15))
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package stages
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"slices"
@@ -72,7 +73,7 @@ func resolveApt(rt *Runtime, o *aptOptions) ([]LockedPackage, error) {
 	for _, args := range commands {
 		out, err := rt.Output("apt-get", a.aptArgs(args...)...)
 		if err != nil {
-			return nil, rt.OptionError(manifest.Path{"packages"}, "apt cannot install them: %v", err)
+			return nil, rt.OptionError(manifest.Path{"packages"}, "apt cannot install them: %v%s", err, unmetDependencies(out))
 		}
 		got, err := parsePrintURIs(out)
 		if err != nil {
@@ -88,4 +89,15 @@ func resolveApt(rt *Runtime, o *aptOptions) ([]LockedPackage, error) {
 	return pkgs, addArchiveFields(pkgs, func(args ...string) ([]byte, error) {
 		return rt.Output("apt-cache", append(slices.Clone(a.extra), args...)...)
 	})
+}
+
+// unmetDependencies is apt's explanation of a set it cannot install (it
+// prints it on standard output): from "have unmet dependencies" to the
+// end, on lines of their own; nothing when out has none.
+func unmetDependencies(out []byte) string {
+	i := bytes.Index(out, []byte("The following packages have unmet dependencies:"))
+	if i < 0 {
+		return ""
+	}
+	return "\n" + string(bytes.TrimSpace(out[i:]))
 }

@@ -88,3 +88,17 @@ func TestCompareLocks(t *testing.T) {
 		t.Errorf("a lock compared with itself: %q", got)
 	}
 }
+
+// A set apt cannot install is explained by apt on standard output; the
+// lock's error carries that explanation, and nothing when there is none.
+func TestUnmetDependencies(t *testing.T) {
+	out := []byte("Reading package lists...\nSome packages could not be installed.\nThe following information may help to resolve the situation:\n\n" +
+		"The following packages have unmet dependencies:\n systemd-sysv : Conflicts: sysvinit-core but 3.06-4 is to be installed\n\n")
+	want := "\nThe following packages have unmet dependencies:\n systemd-sysv : Conflicts: sysvinit-core but 3.06-4 is to be installed"
+	if got := unmetDependencies(out); got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if got := unmetDependencies([]byte("Reading package lists...\n")); got != "" {
+		t.Errorf("no explanation, got %q", got)
+	}
+}
