@@ -4,6 +4,7 @@
 # empty builder A, build its exports there and on another empty builder
 # B, and compare every exported file. Writes bench/results/repro.md.
 #
+#   images/debian-bookworm-qcow2.json     the reference image (qcow2)
 #   images/user-basic-tar.json            the users' tar example (.tar.gz)
 #   integration/testdata/small-disk.json  a qcow2 disk and an OCI archive (its digest)
 #   images/debian-bookworm-ostree.json    an OSTree commit (its checksum) and its deployment
@@ -15,7 +16,7 @@ name=repro
 # commit_of DIR: the commit checksum the exported repository's ref names.
 commit_of() { find "$1/ostree-commit/repo/refs/heads" -type f | sort | head -1 | xargs -r cat | cut -c1-16; }
 # oci_digest DIR: the digest of the OCI archive's image manifest.
-oci_digest() { tar -xOf "$1"/oci/*.tar index.json | jq -r '.manifests[0].digest' | cut -c1-23; }
+oci_digest() { tar -xOf "$1"/oci/*.tar --no-anchored index.json | jq -r '.manifests[0].digest' | cut -c1-23; }
 
 # compare A B: counts the files the same, differing, and in one only;
 # sets $same $differ $only and $which (the first differing paths).
@@ -35,7 +36,7 @@ compare() {
 a=$(daemon repro-a)
 b=$(daemon repro-b)
 rows=()
-for spec in "images/user-basic-tar.json:" "integration/testdata/small-disk.json:disk oci" "images/debian-bookworm-ostree.json:ostree-commit image-tree"; do
+for spec in "images/debian-bookworm-qcow2.json:" "images/user-basic-tar.json:" "integration/testdata/small-disk.json:disk oci" "images/debian-bookworm-ostree.json:ostree-commit image-tree"; do
 	m=${spec%%:*} exports=()
 	for e in ${spec#*:}; do exports+=(--export "$e"); done
 	name=$(basename "$m" .json)
