@@ -43,6 +43,11 @@ func (d *Disk) makeFilesystem(r Runner, i int, tree, raw string, epoch *int64) e
 		if err := makeExt4(r, p, src, raw, epoch); err != nil || src == "" {
 			return err
 		}
+		if epoch != nil {
+			if err := clampTimes(r, p, src, raw, *epoch); err != nil {
+				return err
+			}
+		}
 		return d.dropNested(r, i, tree, raw, epoch)
 	case "vfat":
 		if err := makeFAT(r, p, raw); err != nil {

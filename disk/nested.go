@@ -3,10 +3,8 @@ package disk
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"sort"
@@ -71,26 +69,7 @@ func (d *Disk) dropNested(r Runner, i int, tree, raw string, epoch *int64) error
 	if script.Len() == 0 {
 		return nil
 	}
-	file := raw + ".debugfs"
-	if err := os.WriteFile(file, script.Bytes(), 0o600); err != nil {
-		return err
-	}
-	defer os.Remove(file)
-	var errs bytes.Buffer
-	cmd := exec.Command("debugfs", "-w", "-f", file, fmt.Sprintf("%s?offset=%d", raw, p.Start))
-	cmd.Stdout, cmd.Stderr = io.Discard, &errs
-	if err := r.Exec(e2fsTimes(cmd, epoch)); err != nil {
-		return fmt.Errorf("removing nested mountpoints' content with debugfs: %w: %s", err, strings.TrimSpace(errs.String()))
-	}
-	// debugfs exits 0 when a command fails; anything past its banner is one.
-	lines := strings.Split(strings.TrimSpace(errs.String()), "\n")
-	if len(lines) > 0 && strings.HasPrefix(lines[0], "debugfs ") {
-		lines = lines[1:]
-	}
-	if len(lines) > 0 {
-		return fmt.Errorf("removing nested mountpoints' content with debugfs: %s", strings.Join(lines, "; "))
-	}
-	return nil
+	return debugfs(r, raw, p.Start, script.Bytes(), epoch, "removing nested mountpoints' content")
 }
 
 // removalScript is the debugfs commands removing everything below dir
@@ -110,13 +89,14 @@ func removalScript(dir, at string) ([]byte, error) {
 		}
 		rel, _ := filepath.Rel(dir, p)
 		name := path.Join(at, filepath.ToSlash(rel))
-		if strings.ContainsAny(name, "\"\n\r\\") {
-			return fmt.Errorf("%q has a character debugfs cannot take", name)
+		quoted, err := debugfsName(name)
+		if err != nil {
+			return err
 		}
 		if e.IsDir() {
-			dirs = append(dirs, name)
+			dirs = append(dirs, quoted)
 		} else {
-			files = append(files, name)
+			files = append(files, quoted)
 		}
 		return nil
 	})
@@ -125,10 +105,10 @@ func removalScript(dir, at string) ([]byte, error) {
 	}
 	var b bytes.Buffer
 	for _, f := range files {
-		fmt.Fprintf(&b, "rm \"%s\"\n", f)
+		fmt.Fprintf(&b, "rm %s\n", f)
 	}
 	for k := len(dirs) - 1; k >= 0; k-- {
-		fmt.Fprintf(&b, "rmdir \"%s\"\n", dirs[k])
+		fmt.Fprintf(&b, "rmdir %s\n", dirs[k])
 	}
 	return b.Bytes(), nil
 }

@@ -1,0 +1,74 @@
+package disk
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// With a source-epoch, an ext4 filesystem of a tree is the same bytes
+// whenever the tree was written: mkfs.ext4 -d copies each file's atime,
+// mtime and ctime, and ctime is when the builder wrote it. Older times
+// stay; a name debugfs cannot take is noted and left.
+func TestExt4OfATreeIsReproducible(t *testing.T) {
+	if _, err := exec.LookPath("debugfs"); err != nil {
+		t.Fatal("debugfs (e2fsprogs, Priority: required in Debian) is missing")
+	}
+	epoch := int64(1700000000)
+	old := time.Unix(1600000000, 0)
+	image := func(odd string) []byte {
+		tree := t.TempDir()
+		for _, f := range []string{"etc/hostname", "usr/bin/tool", odd} {
+			p := filepath.Join(tree, f)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(f), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.Chtimes(filepath.Join(tree, "usr/bin/tool"), old, old); err != nil {
+			t.Fatal(err)
+		}
+		raw := filepath.Join(t.TempDir(), "root.ext4")
+		p := Partition{Start: 0, Size: 16 << 20, FS: &Filesystem{Type: "ext4", Mountpoint: "/", UUID: "2a1d3b4c-5e6f-4a7b-8c9d-0e1f2a3b4c5d"}}
+		r := &testRunner{}
+		if err := makeExt4(r, p, tree, raw, &epoch); err != nil {
+			t.Fatal(err)
+		}
+		if err := clampTimes(r, p, tree, raw, epoch); err != nil {
+			t.Fatal(err)
+		}
+		if odd == `odd"name` && !strings.Contains(r.log.String(), `1 names in / keep their build times`) {
+			t.Errorf("the unquotable name was not noted:\n%s", &r.log)
+		}
+		stat := func(f string) string {
+			out, _ := exec.Command("debugfs", "-R", "stat "+f, raw).CombinedOutput()
+			return string(out)
+		}
+		if s := stat("/etc/hostname"); strings.Count(s, "0x6553f100") != 4 { // ctime, atime, mtime, crtime
+			t.Errorf("/etc/hostname's times are not the epoch:\n%s", s)
+		}
+		if s := stat("/usr/bin/tool"); !strings.Contains(s, "mtime: 0x5f5e1000") {
+			t.Errorf("/usr/bin/tool's older mtime was not kept:\n%s", s)
+		}
+		if out, err := exec.Command("e2fsck", "-fn", raw).CombinedOutput(); err != nil {
+			t.Errorf("e2fsck: %v\n%s", err, out)
+		}
+		data, err := os.ReadFile(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	first := image("var/lib/state")
+	time.Sleep(1100 * time.Millisecond) // another second: other ctimes
+	if !bytes.Equal(first, image("var/lib/state")) {
+		t.Error("the same tree, written a second later, gave another filesystem")
+	}
+	image(`odd"name`)
+}
