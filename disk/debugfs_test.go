@@ -72,3 +72,51 @@ func TestExt4OfATreeIsReproducible(t *testing.T) {
 	}
 	image(`odd"name`)
 }
+
+// With a source-epoch, a FAT filesystem of a tree is the same bytes
+// whenever the tree was written: mtools writes the epoch for every time
+// (without one it keeps each file's modification time).
+func TestFATOfATreeIsReproducible(t *testing.T) {
+	epoch := int64(1700000000)
+	image := func(epoch *int64) ([]byte, string) {
+		tree := t.TempDir()
+		if err := os.MkdirAll(filepath.Join(tree, "EFI/BOOT"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(tree, "EFI/BOOT/grub.cfg"), []byte("search"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		raw := filepath.Join(t.TempDir(), "esp.fat")
+		p := Partition{Start: 0, Size: 8 << 20, FS: &Filesystem{Type: "vfat", Mountpoint: "/boot/efi", UUID: "7B77-95E7"}}
+		r := &testRunner{}
+		if err := os.WriteFile(raw, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Truncate(raw, p.Size); err != nil {
+			t.Fatal(err)
+		}
+		if err := makeFAT(r, p, raw); err != nil {
+			t.Fatalf("%v\n%s", err, &r.log)
+		}
+		if err := fillFAT(r, tree, raw, epoch); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir, _ := exec.Command("mdir", "-i", raw, "::/EFI/BOOT").CombinedOutput()
+		return data, string(dir)
+	}
+	first, dir := image(&epoch)
+	if !strings.Contains(dir, "2023-11-14") {
+		t.Errorf("grub.cfg's date is not the epoch's:\n%s", dir)
+	}
+	time.Sleep(2100 * time.Millisecond) // FAT times count in two seconds
+	if again, _ := image(&epoch); !bytes.Equal(first, again) {
+		t.Error("the same tree, written two seconds later, gave another FAT filesystem")
+	}
+	if _, dir := image(nil); !strings.Contains(dir, time.Now().Format("2006-01-02")) {
+		t.Errorf("without a source-epoch grub.cfg's date is not its own:\n%s", dir)
+	}
+}

@@ -53,7 +53,7 @@ func (d *Disk) makeFilesystem(r Runner, i int, tree, raw string, epoch *int64) e
 		if err := makeFAT(r, p, raw); err != nil {
 			return err
 		}
-		return fillFAT(r, src, fmt.Sprintf("%s@@%d", raw, p.Start))
+		return fillFAT(r, src, fmt.Sprintf("%s@@%d", raw, p.Start), epoch)
 	case "btrfs", "swap":
 		return makeInTempFile(r, p, src, raw)
 	}
@@ -112,8 +112,11 @@ func e2fsTimes(cmd *exec.Cmd, epoch *int64) *exec.Cmd {
 	return withEnv(cmd, "E2FSPROGS_FAKE_TIME="+strconv.FormatInt(*epoch, 10))
 }
 
-// fillFAT copies a directory into a FAT filesystem with mtools.
-func fillFAT(r Runner, src, image string) error {
+// fillFAT copies a directory into a FAT filesystem with mtools, keeping
+// each file's modification time; with a source-epoch, every time mtools
+// writes is the epoch (SOURCE_DATE_EPOCH), so the filesystem does not carry
+// when the builder wrote the tree.
+func fillFAT(r Runner, src, image string, epoch *int64) error {
 	if src == "" {
 		return nil
 	}
@@ -126,8 +129,15 @@ func fillFAT(r Runner, src, image string) error {
 		names = append(names, filepath.Join(src, e.Name()))
 	}
 	sort.Strings(names)
-	args := append([]string{"-i", image, "-s", "-p", "-Q", "-m"}, names...)
-	if err := r.Exec(withEnv(exec.Command("mcopy", append(args, "::/")...), "MTOOLS_SKIP_CHECK=1")); err != nil {
+	args := []string{"-i", image, "-s", "-p", "-Q"}
+	env := []string{"MTOOLS_SKIP_CHECK=1"}
+	if epoch == nil {
+		args = append(args, "-m")
+	} else {
+		env = append(env, "SOURCE_DATE_EPOCH="+strconv.FormatInt(*epoch, 10))
+	}
+	args = append(args, names...)
+	if err := r.Exec(withEnv(exec.Command("mcopy", append(args, "::/")...), env...)); err != nil {
 		return fmt.Errorf("copying into the FAT filesystem with mcopy: %w", err)
 	}
 	return nil
