@@ -15,9 +15,7 @@ import (
 // mtime and ctime, and ctime is when the builder wrote it. Older times
 // stay; a name debugfs cannot take is noted and left.
 func TestExt4OfATreeIsReproducible(t *testing.T) {
-	if _, err := exec.LookPath("debugfs"); err != nil {
-		t.Fatal("debugfs (e2fsprogs, Priority: required in Debian) is missing")
-	}
+	needTools(t, "debugfs")
 	epoch := int64(1700000000)
 	old := time.Unix(1600000000, 0)
 	image := func(odd string) []byte {
@@ -77,6 +75,7 @@ func TestExt4OfATreeIsReproducible(t *testing.T) {
 // whenever the tree was written: mtools writes the epoch for every time
 // (without one it keeps each file's modification time).
 func TestFATOfATreeIsReproducible(t *testing.T) {
+	needTools(t, "mkfs.fat", "mcopy", "mdir")
 	epoch := int64(1700000000)
 	image := func(epoch *int64) ([]byte, string) {
 		tree := t.TempDir()
