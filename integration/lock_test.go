@@ -61,11 +61,12 @@ func readLock(t *testing.T, path string) lockedManifest {
 	return m
 }
 
-// lockedVersions are "package:arch version" of every locked package, and
-// checks that each is a curl source of the manifest.
+// lockedVersions are "package:arch version" of every locked package (a
+// later stage's version of a package replaces an earlier one's: an
+// upgrade), and checks that each is a curl source of the manifest.
 func lockedVersions(t *testing.T, m lockedManifest) []string {
 	t.Helper()
-	var pkgs []string
+	versions := map[string]string{}
 	for _, st := range m.Pipelines[0].Stages {
 		in := st.Inputs.Packages
 		if in == nil || in.Type != "org.osbuild.files" || in.Origin != "org.osbuild.source" || len(in.References) == 0 {
@@ -77,8 +78,12 @@ func lockedVersions(t *testing.T, m lockedManifest) []string {
 				t.Errorf("%s: reference %s is no .deb source (%q)", st.Type, r.ID, item.URL)
 			}
 			md := r.Options.Metadata
-			pkgs = append(pkgs, md["deb.package"]+":"+md["deb.arch"]+" "+md["deb.version"])
+			versions[md["deb.package"]+":"+md["deb.arch"]] = md["deb.version"]
 		}
+	}
+	var pkgs []string
+	for p, v := range versions {
+		pkgs = append(pkgs, p+" "+v)
 	}
 	sort.Strings(pkgs)
 	return pkgs

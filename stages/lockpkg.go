@@ -59,14 +59,24 @@ func writeLock(dir string, pkgs []LockedPackage) error {
 
 // parsePrintURIs reads apt-get's --print-uris lines:
 // 'URL' NAME_VERSION_ARCH.deb SIZE HASH (install's HASH is the index's
-// first, often MD5Sum: addArchiveFields sets the SHA256).
+// first, often MD5Sum, or none: addArchiveFields sets the SHA256). A
+// quoted line of another shape is an error, never skipped: a package
+// left out of a lock would be installed from nowhere.
 func parsePrintURIs(out []byte) ([]LockedPackage, error) {
 	var pkgs []LockedPackage
 	sc := bufio.NewScanner(strings.NewReader(string(out)))
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
-		if len(f) != 4 || !strings.HasPrefix(f[0], "'") {
+		if len(f) == 0 || !strings.HasPrefix(f[0], "'") {
 			continue
+		}
+		// The hash is missing where the index has none apt prints (an
+		// upgrade from Debian's security archive): addArchiveFields sets it.
+		if len(f) == 3 {
+			f = append(f, "")
+		}
+		if len(f) != 4 {
+			return nil, fmt.Errorf("apt's download list: %q: not 'URL' FILE SIZE [HASH]", sc.Text())
 		}
 		p, err := parseURILine(f)
 		if err != nil {

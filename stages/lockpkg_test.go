@@ -7,13 +7,15 @@ import (
 )
 
 // apt-get install --print-uris lines, as bookworm's apt prints them: the
-// index's first hash (MD5Sum), the epoch escaped in the file name.
+// index's first hash (MD5Sum) or none (an upgrade from the security
+// archive), the epoch escaped in the file name.
 const printURIs = `Reading package lists...
 Building dependency tree...
 The following NEW packages will be installed:
   less xauth
 'http://deb.debian.org/debian/pool/main/l/less/less_590-2.1~deb12u2_amd64.deb' less_590-2.1~deb12u2_amd64.deb 132000 MD5Sum:477bd5e5e8655659d5b72d6d50d34b6d
 'http://deb.debian.org/debian/pool/main/x/xauth/xauth_1.1.2-1_amd64.deb' xauth_1%3a1.1.2-1_amd64.deb 35960 SHA256:` + hex64 + `
+'http://deb.debian.org/debian-security/pool/updates/main/a/apt/apt_2.6.2_amd64.deb' apt_2.6.2_amd64.deb 1373116 
 `
 
 const hex64 = "8be9df5795114bfe90e2be3d208ef47a5edd3fc7b3e20d387a597486d444e5e2"
@@ -26,6 +28,7 @@ func TestParsePrintURIs(t *testing.T) {
 	want := []LockedPackage{
 		{Package: "less", Version: "590-2.1~deb12u2", Architecture: "amd64", URL: "http://deb.debian.org/debian/pool/main/l/less/less_590-2.1~deb12u2_amd64.deb", Size: 132000, SHA256: "MD5Sum:477bd5e5e8655659d5b72d6d50d34b6d"},
 		{Package: "xauth", Version: "1:1.1.2-1", Architecture: "amd64", URL: "http://deb.debian.org/debian/pool/main/x/xauth/xauth_1.1.2-1_amd64.deb", Size: 35960, SHA256: hex64},
+		{Package: "apt", Version: "2.6.2", Architecture: "amd64", URL: "http://deb.debian.org/debian-security/pool/updates/main/a/apt/apt_2.6.2_amd64.deb", Size: 1373116},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
@@ -33,12 +36,18 @@ func TestParsePrintURIs(t *testing.T) {
 	if _, err := parsePrintURIs([]byte("'http://m/x.deb' notapackage.deb 1 SHA256:00\n")); err == nil {
 		t.Error("a file name that is not NAME_VERSION_ARCH.deb was accepted")
 	}
+	for _, line := range []string{"'http://m/a_1_all.deb' a_1_all.deb 1 SHA256:00 extra", "'http://m/a_1_all.deb' a_1_all.deb"} {
+		if _, err := parsePrintURIs([]byte(line + "\n")); err == nil {
+			t.Errorf("the download line %q was skipped", line)
+		}
+	}
 }
 
 // The archive's SHA256 and Priority replace what the download list says;
 // a package the archive has no SHA256 for is an error.
 func TestAddArchiveFields(t *testing.T) {
 	pkgs, _ := parsePrintURIs([]byte(printURIs))
+	pkgs = pkgs[:2]
 	var asked []string
 	show := func(args ...string) ([]byte, error) {
 		asked = args
