@@ -38,13 +38,15 @@ func debugfs(r Runner, raw string, offset int64, script []byte, epoch *int64, wh
 	return nil
 }
 
-// debugfsName is name quoted for debugfs, or an error for a name it cannot
-// take.
+// debugfsName is name quoted for debugfs (whose parser takes everything
+// between double quotes as it is, and "" as one), or an error for a name
+// it cannot take (one with a line break: debugfs reads a line per
+// command). systemd's unit names keep their backslashes.
 func debugfsName(name string) (string, error) {
-	if strings.ContainsAny(name, "\"\n\r\\") {
-		return "", fmt.Errorf("%q has a character debugfs cannot take", name)
+	if strings.ContainsAny(name, "\n\r") {
+		return "", fmt.Errorf("%q has a line break, which debugfs cannot take", name)
 	}
-	return `"` + name + `"`, nil
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`, nil
 }
 
 // clampScript is the debugfs commands that clamp the times mkfs.ext4 -d

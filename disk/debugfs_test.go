@@ -13,14 +13,15 @@ import (
 // With a source-epoch, an ext4 filesystem of a tree is the same bytes
 // whenever the tree was written: mkfs.ext4 -d copies each file's atime,
 // mtime and ctime, and ctime is when the builder wrote it. Older times
-// stay; a name debugfs cannot take is noted and left.
+// stay. Names with quotes and backslashes (systemd's units) are clamped
+// too; a name debugfs cannot take (a line break) is noted and left.
 func TestExt4OfATreeIsReproducible(t *testing.T) {
 	needTools(t, "debugfs")
 	epoch := int64(1700000000)
 	old := time.Unix(1600000000, 0)
 	image := func(odd string) []byte {
 		tree := t.TempDir()
-		for _, f := range []string{"etc/hostname", "usr/bin/tool", odd} {
+		for _, f := range []string{"etc/hostname", "usr/bin/tool", `usr/lib/systemd/system/system-systemd\x2dcryptsetup.slice`, `etc/a"quote`, odd} {
 			p := filepath.Join(tree, f)
 			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 				t.Fatal(err)
@@ -41,15 +42,17 @@ func TestExt4OfATreeIsReproducible(t *testing.T) {
 		if err := clampTimes(r, p, tree, raw, epoch); err != nil {
 			t.Fatal(err)
 		}
-		if odd == `odd"name` && !strings.Contains(r.log.String(), `1 names in / keep their build times`) {
+		if odd == "odd\nname" && !strings.Contains(r.log.String(), `1 names in / keep their build times`) {
 			t.Errorf("the unquotable name was not noted:\n%s", &r.log)
 		}
 		stat := func(f string) string {
 			out, _ := exec.Command("debugfs", "-R", "stat "+f, raw).CombinedOutput()
 			return string(out)
 		}
-		if s := stat("/etc/hostname"); strings.Count(s, "0x6553f100") != 4 { // ctime, atime, mtime, crtime
-			t.Errorf("/etc/hostname's times are not the epoch:\n%s", s)
+		for _, f := range []string{"/etc/hostname", `"/usr/lib/systemd/system/system-systemd\x2dcryptsetup.slice"`, `"/etc/a""quote"`} {
+			if s := stat(f); strings.Count(s, "0x6553f100") != 4 { // ctime, atime, mtime, crtime
+				t.Errorf("%s's times are not the epoch:\n%s", f, s)
+			}
 		}
 		if s := stat("/usr/bin/tool"); !strings.Contains(s, "mtime: 0x5f5e1000") {
 			t.Errorf("/usr/bin/tool's older mtime was not kept:\n%s", s)
@@ -68,7 +71,7 @@ func TestExt4OfATreeIsReproducible(t *testing.T) {
 	if !bytes.Equal(first, image("var/lib/state")) {
 		t.Error("the same tree, written a second later, gave another filesystem")
 	}
-	image(`odd"name`)
+	image("odd\nname")
 }
 
 // With a source-epoch, a FAT filesystem of a tree is the same bytes

@@ -78,12 +78,23 @@ func TestDropNestedLeavesMountpointsEmpty(t *testing.T) {
 	}
 }
 
+// Quotes and backslashes are quoted for debugfs; a line break cannot be.
 func TestRemovalScriptRefusesUnquotableNames(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, `a"b`), nil, 0o644); err != nil {
+	for _, name := range []string{`a"b`, `c\d`} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw, err := removalScript(dir, "/boot/efi")
+	script := string(raw)
+	if err != nil || !strings.Contains(script, `rm "/boot/efi/a""b"`) || !strings.Contains(script, `rm "/boot/efi/c\d"`) {
+		t.Errorf("got %v\n%s", err, script)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "e\nf"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := removalScript(dir, "/boot/efi"); err == nil || !strings.Contains(err.Error(), `a\"b`) {
+	if _, err := removalScript(dir, "/boot/efi"); err == nil || !strings.Contains(err.Error(), `e\nf`) {
 		t.Errorf("got %v", err)
 	}
 }
