@@ -216,7 +216,8 @@ func buildDroppedPackage(t *testing.T, locked string, lock lockedManifest) {
 
 // An unknown package fails the lock as bad input, with the closest name;
 // a set apt cannot install (two conflicting packages), with apt's
-// explanation; both located at the stage's packages.
+// explanation; both located at the stage's packages, and shown with
+// --progress quiet too.
 func TestLockUnknownPackage(t *testing.T) {
 	for _, tc := range []struct{ packages, want string }{
 		{`"lesss"`, `unknown package "lesss" (did you mean "less"?)`},
@@ -225,7 +226,8 @@ func TestLockUnknownPackage(t *testing.T) {
 		manifest := manifestFile(t, "integration/testdata/lock-small.json", func(s string) string {
 			return strings.Replace(s, `"less"`, tc.packages, 1)
 		})
-		out := run(t, 2, cli, "lock", "--progress", "plain", manifest)
+		// Quiet: the failed step's log is shown all the same.
+		out := run(t, 2, cli, "lock", "--progress", "quiet", manifest)
 		if !strings.Contains(out, tc.want) || !strings.Contains(out, "org.osbuild.apt: .options.packages") {
 			t.Errorf("lock of %s:\n%s", tc.packages, tail(out, 15))
 		}

@@ -21,6 +21,8 @@ import (
 type printer struct {
 	e *env
 	f *buildFlags
+	// tail keeps the failed steps' logs of a quiet build, which shows none.
+	tail *logTail
 }
 
 // progress shows a solve's progress with BuildKit's display, writing
@@ -33,15 +35,13 @@ func (p *printer) progress(ctx context.Context, ch chan *bkclient.SolveStatus) (
 		return nil, err
 	}
 	if p.f.monitor == "JSONSeqMonitor" {
-		tee := make(chan *bkclient.SolveStatus)
-		go func(in chan *bkclient.SolveStatus) {
-			defer close(tee)
-			for st := range in {
-				localbuild.WriteMonitorRecords(p.e.stdout, st)
-				tee <- st
-			}
-		}(ch)
-		ch = tee
+		ch = teeStatus(ch, func(st *bkclient.SolveStatus) { localbuild.WriteMonitorRecords(p.e.stdout, st) })
+	}
+	if progressui.DisplayMode(p.f.progress) == progressui.QuietMode {
+		if p.tail == nil {
+			p.tail = newLogTail()
+		}
+		ch = teeStatus(ch, p.tail.add)
 	}
 	warnings, err := display.UpdateFrom(ctx, ch)
 	var out []string
@@ -86,6 +86,9 @@ func (p *printer) report(res *localbuild.Result) {
 func (p *printer) fail(err error) int {
 	if p.f.asJSON {
 		writeJSON(p.e.stdout, manifest.Failed(err))
+	}
+	if p.tail != nil {
+		p.tail.write(p.e.stderr)
 	}
 	fmt.Fprintf(p.e.stderr, "osbuildkit: build failed: %v\n", err)
 	var le *manifest.LocationError
