@@ -59,7 +59,7 @@ func planDebootstrap(c *Context, o *debootstrapOptions) (*Plan, error) {
 		return nil, c.OptionError(manifest.Path{"suite"}, "%s (known: %s)", msg, strings.Join(knownSuites, ", "))
 	}
 	return &Plan{
-		Exec: &Exec{Root: RootBuildroot, Network: true},
+		Exec: &Exec{Root: RootBuildroot, Network: true, Bootstrap: true},
 		Files: []FileAction{
 			{Mkdir: &Mkdir{Path: "/etc", Mode: 0o755, Parents: true}},
 			{Rm: &Rm{Path: "/etc/hosts", AllowNotFound: true}},
