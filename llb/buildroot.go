@@ -20,33 +20,59 @@ var HostTools = []string{
 	"util-linux", "mount",
 }
 
-// hostBuildroot is debian:bookworm with HostTools installed, built once and
-// then taken from BuildKit's cache.
+// BootstrapTools are the HostTools a bootstrap needs (mmdebstrap, and the
+// CA certificates apt's https sources read): they are installed first, in
+// a layer of their own, so org.osbuild.debootstrap starts while the other
+// tools install, in parallel with it.
+var BootstrapTools = []string{"mmdebstrap", "ca-certificates", "gnupg"}
+
+// bootstrapBuildroot is debian:bookworm with BootstrapTools installed.
+func (c *compiler) bootstrapBuildroot() bkllb.State {
+	if c.opt.Buildroot != nil {
+		return *c.opt.Buildroot
+	}
+	if c.boot == nil {
+		base := bkllb.Image(HostBuildrootImage, bkllb.WithCustomName("[buildroot] "+HostBuildrootImage))
+		st := c.aptInstall(base, BootstrapTools, "[buildroot] install bootstrap tools")
+		c.boot = &st
+		c.steps.boot = c.steps.add("[buildroot] install bootstrap tools", st, nil)
+	}
+	c.steps.note(c.steps.boot)
+	return *c.boot
+}
+
+// hostBuildroot is the bootstrap buildroot with the rest of HostTools
+// installed, built once and then taken from BuildKit's cache.
 func (c *compiler) hostBuildroot() bkllb.State {
 	if c.opt.Buildroot != nil {
 		return *c.opt.Buildroot
 	}
-	if c.host != nil {
-		c.steps.note(c.steps.host)
-		return *c.host
+	if c.host == nil {
+		boot := c.bootstrapBuildroot()
+		rest := slices.DeleteFunc(slices.Clone(HostTools), func(t string) bool { return slices.Contains(BootstrapTools, t) })
+		st := c.aptInstall(boot, rest, "[buildroot] install stage tools")
+		c.host = &st
+		c.steps.host = c.steps.add("[buildroot] install stage tools", st, []int{c.steps.boot})
 	}
-	base := bkllb.Image(HostBuildrootImage, bkllb.WithCustomName("[buildroot] "+HostBuildrootImage))
+	c.steps.note(c.steps.host)
+	return *c.host
+}
+
+// aptInstall installs Debian packages into root, without recommends, and
+// drops the package lists.
+func (c *compiler) aptInstall(root bkllb.State, pkgs []string, name string) bkllb.State {
 	script := "set -e; apt-get update -qq; apt-get install -y -qq --no-install-recommends " +
-		strings.Join(HostTools, " ") + " >/dev/null; rm -rf /var/lib/apt/lists/*"
+		strings.Join(pkgs, " ") + " >/dev/null; rm -rf /var/lib/apt/lists/*"
 	opts := []bkllb.RunOption{
 		bkllb.Args([]string{"/bin/sh", "-c", script}),
 		bkllb.AddEnv("PATH", stages.ExecPath),
 		bkllb.AddEnv("DEBIAN_FRONTEND", "noninteractive"),
-		bkllb.WithCustomName("[buildroot] install stage tools"),
+		bkllb.WithCustomName(name),
 	}
 	if c.opt.Proxy != nil {
 		opts = append(opts, bkllb.WithProxy(*c.opt.Proxy))
 	}
-	st := base.Run(opts...).Root()
-	c.host = &st
-	c.steps.host = c.steps.add("[buildroot] install stage tools", st, nil)
-	c.steps.note(c.steps.host)
-	return st
+	return root.Run(opts...).Root()
 }
 
 // toolsBuildroot is the host buildroot with the Debian packages a stage
@@ -67,18 +93,7 @@ func (c *compiler) toolsBuildroot(tools []string) bkllb.State {
 		return t.state
 	}
 	name := "[buildroot] install " + key
-	script := "set -e; apt-get update -qq; apt-get install -y -qq --no-install-recommends " +
-		key + " >/dev/null; rm -rf /var/lib/apt/lists/*"
-	opts := []bkllb.RunOption{
-		bkllb.Args([]string{"/bin/sh", "-c", script}),
-		bkllb.AddEnv("PATH", stages.ExecPath),
-		bkllb.AddEnv("DEBIAN_FRONTEND", "noninteractive"),
-		bkllb.WithCustomName(name),
-	}
-	if c.opt.Proxy != nil {
-		opts = append(opts, bkllb.WithProxy(*c.opt.Proxy))
-	}
-	st := root.Run(opts...).Root()
+	st := c.aptInstall(root, tools, name)
 	var after []int
 	if c.steps.host >= 0 {
 		after = []int{c.steps.host}

@@ -120,6 +120,7 @@ type compiler struct {
 	opt    Options
 	trees  map[string]bkllb.State
 	host   *bkllb.State
+	boot   *bkllb.State
 	tools  map[string]toolsRoot
 	steps  *steps
 	result *Result

@@ -60,7 +60,7 @@ func (c *compiler) exec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Ex
 		run = tree.Run(opts...)
 		out = run.Root()
 	} else {
-		root, err := c.buildroot(pl, ex.Tools)
+		root, err := c.buildroot(pl, ex)
 		if err != nil {
 			return tree, err
 		}
@@ -141,7 +141,7 @@ func (c *compiler) sandbox(st *manifest.Stage, ex *stages.Exec) []bkllb.RunOptio
 		c.result.Insecure = append(c.result.Insecure, st)
 	}
 	if ex.Certs {
-		opts = append(opts, bkllb.AddMount(stages.CertsDir, c.hostBuildroot(), bkllb.SourcePath("/etc/ssl/certs"), bkllb.Readonly))
+		opts = append(opts, bkllb.AddMount(stages.CertsDir, c.bootstrapBuildroot(), bkllb.SourcePath("/etc/ssl/certs"), bkllb.Readonly))
 	}
 	if ex.Scratch {
 		opts = append(opts, bkllb.AddMount(stages.ScratchDir, bkllb.Scratch(), bkllb.Tmpfs()))
@@ -214,8 +214,9 @@ func (c *compiler) execInputs(st *manifest.Stage, spec *stages.Spec) ([]bkllb.Ru
 
 // buildroot is where a pipeline's exec stages run: its build pipeline's
 // tree (which, as in osbuild, must have the tools), or the host buildroot
-// with the tools the stage asks for.
-func (c *compiler) buildroot(pl *manifest.Pipeline, tools []string) (bkllb.State, error) {
+// with the tools the stage asks for (the bootstrap buildroot for a
+// bootstrap).
+func (c *compiler) buildroot(pl *manifest.Pipeline, ex *stages.Exec) (bkllb.State, error) {
 	if pl.Build != "" {
 		c.steps.notePipeline(pl.Build)
 		root, ok := c.trees[pl.Build]
@@ -224,5 +225,8 @@ func (c *compiler) buildroot(pl *manifest.Pipeline, tools []string) (bkllb.State
 		}
 		return root, nil
 	}
-	return c.toolsBuildroot(tools), nil
+	if ex.Bootstrap && len(ex.Tools) == 0 {
+		return c.bootstrapBuildroot(), nil
+	}
+	return c.toolsBuildroot(ex.Tools), nil
 }

@@ -25,12 +25,14 @@ type steps struct {
 	// buildroot's, or -1.
 	last map[string]int
 	host int
+	// boot is the bootstrap buildroot's step, or -1.
+	boot int
 	// pending are the steps the stage being compiled uses (its buildroot,
 	// its pipeline inputs), noted while it compiles.
 	pending []int
 }
 
-func newSteps() *steps { return &steps{last: map[string]int{}, host: -1} }
+func newSteps() *steps { return &steps{last: map[string]int{}, host: -1, boot: -1} }
 
 // note records that the stage being compiled waits for step i.
 func (s *steps) note(i int) {

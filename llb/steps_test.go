@@ -7,7 +7,10 @@ import (
 )
 
 // Each step comes after what it waits for: its pipeline's previous stage,
-// the buildroot it runs in and the pipelines it takes as inputs.
+// the buildroot it runs in and the pipelines it takes as inputs. The
+// bootstrap and apt (for the CA certificates) wait only for the bootstrap
+// tools, not for the rest of the host buildroot, which installs beside
+// them.
 func TestStepsAreOrderedByWhatTheyWaitFor(t *testing.T) {
 	res, _, _ := compile(t, load(t, "../images/debian-bookworm-qcow2.json"), Options{})
 	index := map[string]int{}
@@ -20,11 +23,12 @@ func TestStepsAreOrderedByWhatTheyWaitFor(t *testing.T) {
 		}
 	}
 	want := map[string][]string{
-		"[buildroot] install stage tools": nil,
-		"[os] org.osbuild.debootstrap":    {"[buildroot] install stage tools"},
-		"[os] org.osbuild.apt":            {"[buildroot] install stage tools", "[os] org.osbuild.debootstrap"},
-		"[os] org.osbuild.hostname":       {"[os] org.osbuild.users"},
-		"[assembler] org.osbuild.qemu":    {"[buildroot] install stage tools", "[os] org.osbuild.grub2"},
+		"[buildroot] install bootstrap tools": nil,
+		"[buildroot] install stage tools":     {"[buildroot] install bootstrap tools"},
+		"[os] org.osbuild.debootstrap":        {"[buildroot] install bootstrap tools"},
+		"[os] org.osbuild.apt":                {"[buildroot] install bootstrap tools", "[os] org.osbuild.debootstrap"},
+		"[os] org.osbuild.hostname":           {"[os] org.osbuild.users"},
+		"[assembler] org.osbuild.qemu":        {"[buildroot] install stage tools", "[os] org.osbuild.grub2"},
 	}
 	for name, after := range want {
 		i, ok := index[name]
@@ -49,7 +53,7 @@ func TestToolsTheHostBuildrootHasAreNotInstalledAgain(t *testing.T) {
 	_, _, ops := compile(t, load(t, "../images/debian-bookworm-live-iso.json"), Options{})
 	var installs []string
 	for _, o := range ops {
-		if n := o.name(); strings.HasPrefix(n, "[buildroot] install ") && n != "[buildroot] install stage tools" {
+		if n := o.name(); strings.HasPrefix(n, "[buildroot] install ") && n != "[buildroot] install stage tools" && n != "[buildroot] install bootstrap tools" {
 			installs = append(installs, n)
 		}
 	}

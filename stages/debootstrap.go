@@ -66,6 +66,9 @@ func planDebootstrap(c *Context, o *debootstrapOptions) (*Plan, error) {
 	if c.Input("packages") != nil {
 		ex = &Exec{Root: RootBuildroot, Scratch: true}
 	}
+	// mmdebstrap runs in the bootstrap buildroot, which the other host
+	// tools are installed beside.
+	ex.Bootstrap = true
 	return &Plan{
 		Exec: ex,
 		Files: []FileAction{

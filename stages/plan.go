@@ -55,6 +55,10 @@ type Exec struct {
 	// Tools are Debian packages the stage runs that HostTools lack; they
 	// are added to the host buildroot for this stage's pipelines only (a
 	// build pipeline's tree must have them itself).
+	// Bootstrap says the stage needs only llb.BootstrapTools of the host
+	// buildroot (mmdebstrap): it then starts before the other tools are
+	// installed.
+	Bootstrap bool
 	Tools []string
 	// Scratch mounts a tmpfs at ScratchDir.
 	Scratch bool
