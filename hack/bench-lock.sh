@@ -22,7 +22,7 @@ locked=$work/ref-epoch.lock.json
 rm -rf "$work"/out*
 
 e=$(daemon builder-e)
-timed unlocked_cold "$e" --output-directory "$work/out-unlocked" "$ref"
+timed unlocked_cold "$e" --output-directory "$work/out-unlocked" --export os --export assembler "$ref"
 drop "$work/builder-e"; rm -rf "$work/out-unlocked"
 f=$(daemon builder-f)
 cmd=lock timed lock_cold "$f" -o "$locked" "$ref"
