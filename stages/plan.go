@@ -59,7 +59,7 @@ type Exec struct {
 	// buildroot (mmdebstrap): it then starts before the other tools are
 	// installed.
 	Bootstrap bool
-	Tools []string
+	Tools     []string
 	// Scratch mounts a tmpfs at ScratchDir.
 	Scratch bool
 	// ResolveKeys are URLs whose content decides what the stage resolves
