@@ -11,9 +11,8 @@ import (
 	digest "github.com/opencontainers/go-digest"
 )
 
-// logTailBytes is how much of each step's log a quiet build keeps: enough
-// for the last lines of a failure (apt's explanation, the option a stage
-// names).
+// How much of each step's log a quiet build keeps, and shows of a failed
+// one: enough for apt's explanation or the option a stage names.
 const (
 	logTailBytes = 8 << 10
 	logTailLines = 25
