@@ -56,11 +56,11 @@ func debugfsName(name string) (string, error) {
 // debugfs cannot take are returned apart.
 func clampScript(src string, epoch int64) (script []byte, skipped []string, err error) {
 	var b bytes.Buffer
-	err = filepath.WalkDir(src, func(p string, _ fs.DirEntry, err error) error {
+	err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		fi, err := os.Lstat(p)
+		fi, err := d.Info()
 		if err != nil {
 			return err
 		}

@@ -7,7 +7,7 @@ pkgs=(
 	qemu-utils qemu-system-x86 ovmf seabios
 	e2fsprogs dosfstools mtools fdisk gdisk xfsprogs btrfs-progs
 	ostree skopeo xz-utils zstd pigz socat util-linux
-	grub-common grub-pc-bin grub-efi-amd64-bin gnupg time gnuplot-nox bc
+	grub-common grub-pc-bin grub-efi-amd64-bin gnupg debian-archive-keyring time gnuplot-nox bc
 	policycoreutils rpm
 	xorriso isomd5sum erofs-utils
 )

@@ -52,14 +52,14 @@ type Exec struct {
 	// Certs mounts the host buildroot's CA certificates at CertsDir, for
 	// downloads from inside the tree (apt over https).
 	Certs bool
-	// Tools are Debian packages the stage runs that HostTools lack; they
-	// are added to the host buildroot for this stage's pipelines only (a
-	// build pipeline's tree must have them itself).
 	// Bootstrap says the stage needs only llb.BootstrapTools of the host
 	// buildroot (mmdebstrap): it then starts before the other tools are
 	// installed.
 	Bootstrap bool
-	Tools     []string
+	// Tools are Debian packages the stage runs that HostTools lack; they
+	// are added to the host buildroot for this stage's pipelines only (a
+	// build pipeline's tree must have them itself).
+	Tools []string
 	// Scratch mounts a tmpfs at ScratchDir.
 	Scratch bool
 	// ResolveKeys are URLs whose content decides what the stage resolves
