@@ -121,6 +121,11 @@ func BuildManifest(ctx context.Context, c client.Client, in Input) (*client.Resu
 	if err := addImageConfig(out); err != nil {
 		return nil, err
 	}
+	if in.Config.SBOM == llb.SBOMAttest {
+		if err := attachSBOMs(ctx, c, res, out, marshalOpts); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
 
@@ -153,6 +158,7 @@ func compileOptions(in Input) llb.Options {
 		SourceMap: in.SourceMap,
 		Proxy:     in.Config.Proxy,
 		Buildroot: in.Buildroot,
+		SBOM:      in.Config.SBOM,
 	}
 	if opts.Buildroot == nil && in.Config.Buildroot != "" {
 		st := bkllb.Image(in.Config.Buildroot, bkllb.WithCustomName("[buildroot] "+in.Config.Buildroot))

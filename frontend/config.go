@@ -39,6 +39,9 @@ type Config struct {
 	SourceTimeout time.Duration
 	// StageTimeout bounds each stage; zero means none.
 	StageTimeout time.Duration
+	// SBOM asks for the exports' SBOMs: BuildKit's attest:sbom request
+	// (buildx --sbom=true) attaches them as attestations.
+	SBOM llb.SBOM
 }
 
 // ParseConfig reads the options BuildKit hands the frontend.
@@ -68,6 +71,9 @@ func ParseConfig(opts map[string]string) (Config, error) {
 		c.NoCache = splitList(v)
 	}
 	c.Proxy = proxyFromBuildArgs(opts)
+	if sbomRequested(opts) {
+		c.SBOM = llb.SBOMAttest
+	}
 	var err error
 	if c.SourceTimeout, err = timeoutOption(opts, optSourceTimeout, "OSBUILDKIT_SOURCE_TIMEOUT"); err != nil {
 		return c, err
@@ -134,4 +140,21 @@ func proxyFromBuildArgs(opts map[string]string) *bkllb.ProxyEnv {
 		return nil
 	}
 	return &p
+}
+
+// sbomRequested says whether the build asks for an SBOM attestation
+// (attest:sbom, which buildx's --sbom=true and --attest type=sbom set,
+// unless disabled=true). The frontend answers it with its own SBOM, so
+// BuildKit does not run its scanner image.
+func sbomRequested(opts map[string]string) bool {
+	v, ok := opts["attest:sbom"]
+	if !ok {
+		return false
+	}
+	for _, kv := range strings.Split(v, ",") {
+		if k, val, _ := strings.Cut(strings.TrimSpace(kv), "="); k == "disabled" && val == "true" {
+			return false
+		}
+	}
+	return true
 }

@@ -51,6 +51,9 @@ type Options struct {
 	// Lock, a stage's manifest path, resolves that package stage instead
 	// of running it (Result.Lock): with the network on, never cached.
 	Lock string
+	// SBOM asks for each export's SBOM (Result.SBOMs), and says where it
+	// goes.
+	SBOM SBOM
 }
 
 // Helper says where the helper binary is: directory Dir of State holds an
@@ -91,6 +94,9 @@ type Result struct {
 	// Lock holds stages.LockFile, the packages the stage Options.Lock
 	// selects would install; nil when it selects none.
 	Lock *bkllb.State
+	// SBOMs are the exports' SBOM steps when Options.SBOM asks for them,
+	// by pipeline: each a directory holding one SPDX document.
+	SBOMs map[string]bkllb.State
 }
 
 // Warning is a problem a stage works around, located in the manifest.
@@ -151,6 +157,16 @@ func Compile(ctx context.Context, m *manifest.Manifest, opt Options) (*Result, e
 	}
 	c.result.Trees = c.trees
 	c.result.Steps = c.steps.list
+	if opt.SBOM != NoSBOM {
+		c.result.SBOMs = map[string]bkllb.State{}
+		for _, e := range exports {
+			st, err := c.sbomFor(e, len(exports) > 1)
+			if err != nil {
+				return nil, err
+			}
+			c.result.SBOMs[e] = st
+		}
+	}
 	c.result.Output = c.output(exports)
 	return c.result, nil
 }
@@ -255,14 +271,21 @@ func (c *compiler) forced(pl *manifest.Pipeline, st *manifest.Stage) bool {
 }
 
 func (c *compiler) output(exports []string) bkllb.State {
+	beside := c.opt.SBOM == SBOMBeside
 	if len(exports) == 1 && c.opt.Layout == Flat {
+		if beside {
+			return bkllb.Merge([]bkllb.State{c.trees[exports[0]], c.result.SBOMs[exports[0]]}, bkllb.WithCustomName("[export] "+exports[0]+" and its SBOM"))
+		}
 		return c.trees[exports[0]]
 	}
+	all := &bkllb.CopyInfo{CopyDirContentsOnly: true, CreateDestPath: true, AllowEmptyWildcard: true}
 	if c.opt.Layout == ContainerDisk {
 		var fa *bkllb.FileAction
 		for _, e := range exports {
-			fa = fa.Copy(c.trees[e], "/", "/disk/", &bkllb.CopyInfo{CopyDirContentsOnly: true, CreateDestPath: true, AllowEmptyWildcard: true},
-				bkllb.WithUIDGID(107, 107))
+			fa = fa.Copy(c.trees[e], "/", "/disk/", all, bkllb.WithUIDGID(107, 107))
+			if beside {
+				fa = fa.Copy(c.result.SBOMs[e], "/", "/disk/", all, bkllb.WithUIDGID(107, 107))
+			}
 		}
 		return bkllb.Scratch().File(fa, bkllb.WithCustomName("[export] containerDisk /disk"))
 	}
@@ -270,7 +293,10 @@ func (c *compiler) output(exports []string) bkllb.State {
 	sort.Strings(sorted)
 	var fa *bkllb.FileAction
 	for _, e := range sorted {
-		fa = fa.Copy(c.trees[e], "/", "/"+e+"/", &bkllb.CopyInfo{CopyDirContentsOnly: true, CreateDestPath: true, AllowEmptyWildcard: true})
+		fa = fa.Copy(c.trees[e], "/", "/"+e+"/", all)
+		if beside {
+			fa = fa.Copy(c.result.SBOMs[e], "/", "/"+e+"/", all)
+		}
 	}
 	return bkllb.Scratch().File(fa, bkllb.WithCustomName("[export] "+strings.Join(sorted, ", ")))
 }

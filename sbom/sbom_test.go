@@ -140,7 +140,7 @@ func TestDocument(t *testing.T) {
 	}
 	write := func() []byte {
 		var b bytes.Buffer
-		if err := spdxjson.Write(Document("debian-bookworm", pkgs, "debian-12", time.Unix(1700000000, 0)), &b); err != nil {
+		if err := spdxjson.Write(Document(Input{Name: "debian-bookworm", Packages: pkgs, Distro: "debian-12", Created: time.Unix(1700000000, 0)}), &b); err != nil {
 			t.Fatal(err)
 		}
 		return b.Bytes()
@@ -173,5 +173,67 @@ func TestDocument(t *testing.T) {
 		if !bytes.Contains(data, []byte(want)) && !bytes.Contains(data, []byte(strings.ReplaceAll(want, ": ", ":"))) {
 			t.Errorf("the document lacks %s", want)
 		}
+	}
+}
+
+// The step's view: a single-file export is the image the document
+// describes (its file name and checksum), the packages come from the
+// first tree with a dpkg database, a locked .deb gives its package its
+// checksum and URL, and any other source is a package of its own.
+func TestDescribe(t *testing.T) {
+	img := t.TempDir()
+	if err := os.WriteFile(filepath.Join(img, "disk.qcow2"), []byte("qcow2"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root := tree(t)
+	spec := Spec{Name: "image", Trees: []string{"image", "os"}, Created: 1700000000, Sources: []Source{
+		{Checksum: "sha256:" + strings.Repeat("a", 64), URL: "http://deb.example/pool/less_590-2.1~deb12u2_amd64.deb", Package: "less 590-2.1~deb12u2 (amd64)"},
+		{Checksum: "sha256:" + strings.Repeat("b", 64), URL: "https://example.com/motd.txt"},
+		{Checksum: "sha256:" + strings.Repeat("c", 64)},
+	}}
+	in, file, err := Describe(spec, []string{img, root}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if file != "disk.qcow2.spdx.json" || in.File != "disk.qcow2" || len(in.FileSHA256) != 64 || len(in.Packages) != 3 {
+		t.Fatalf("file %q, image %q %q, %d packages", file, in.File, in.FileSHA256, len(in.Packages))
+	}
+	doc := Document(in)
+	if root := doc.Packages[0]; root.PackageFileName != "disk.qcow2" || root.PackageChecksums[0].Value != in.FileSHA256 || root.PackageVersion != "sha256:"+in.FileSHA256[:16] {
+		t.Errorf("the image: %+v", root)
+	}
+	byName := map[string]int{}
+	for i, p := range doc.Packages {
+		byName[p.PackageName] = i
+	}
+	less := doc.Packages[byName["less"]]
+	if less.PackageDownloadLocation != spec.Sources[0].URL || len(less.PackageChecksums) != 1 || less.PackageChecksums[0].Value != strings.Repeat("a", 64) {
+		t.Errorf("the locked less: %q %+v", less.PackageDownloadLocation, less.PackageChecksums)
+	}
+	if libc := doc.Packages[byName["libc6"]]; libc.PackageDownloadLocation != "NOASSERTION" || libc.PackageChecksums != nil {
+		t.Errorf("libc6 was not locked, yet has %q %+v", libc.PackageDownloadLocation, libc.PackageChecksums)
+	}
+	motd, ok := byName["motd.txt"]
+	if !ok || doc.Packages[motd].PackageDownloadLocation != "https://example.com/motd.txt" || doc.Packages[motd].PackageChecksums[0].Value != strings.Repeat("b", 64) {
+		t.Errorf("the curl source: %+v", doc.Packages)
+	}
+	if i, ok := byName["inline data"]; !ok || doc.Packages[i].PackageDownloadLocation != "NONE" {
+		t.Errorf("the inline source: %+v", doc.Packages)
+	}
+	if len(doc.Packages) != 1+3+2 || len(doc.Relationships) != 1+3+2 {
+		t.Errorf("%d packages, %d relationships", len(doc.Packages), len(doc.Relationships))
+	}
+	// A tree with no dpkg database anywhere: its sources only, named as a
+	// tree's document.
+	in, file, err = Describe(Spec{Name: "files", Trees: []string{"files"}, Sources: spec.Sources[1:]}, []string{t.TempDir()}, time.Unix(5, 0))
+	if err != nil || file != TreeFile || in.Packages != nil || in.Created.Unix() != 5 {
+		t.Errorf("a plain file tree: %q %+v %v", file, in, err)
+	}
+	var b bytes.Buffer
+	if err := spdxjson.Write(Document(in), &b); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := spdxjson.Read(&b); err != nil {
+		t.Errorf("the document of a tree without packages does not read back: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package sbom
 import (
 	"crypto/sha256"
 	"fmt"
+	"path"
 	"regexp"
 	"strings"
 	"time"
@@ -17,36 +18,133 @@ const noAssertion = "NOASSERTION"
 // rootID is the SPDX identifier of what the document describes.
 const rootID = common.ElementID("image")
 
-// Document is the SPDX 2.3 document of pkgs, installed in the tree or
-// image called name: the document DESCRIBES it, and it CONTAINS each
-// package. distro is the purls' distro qualifier (debian-12); created is
-// the creation time (a source epoch gives the same bytes on every
-// builder). The namespace is derived from the content.
-func Document(name string, pkgs []Package, distro string, created time.Time) *v2_3.Document {
+// Doc is an SPDX 2.3 document.
+type Doc = v2_3.Document
+
+// Input is what a document describes.
+type Input struct {
+	// Name is the tree's or image's name (the exported pipeline).
+	Name string
+	// File and FileSHA256 are the image file the export is (disk.qcow2),
+	// empty for a tree.
+	File, FileSHA256 string
+	// Packages are the installed Debian packages; Distro is the purls'
+	// distro qualifier (debian-12).
+	Packages []Package
+	Distro   string
+	// Sources are the files taken from the manifest's sources: a locked
+	// .deb gives its package its checksum and download location, any
+	// other file is listed as a package of its own.
+	Sources []Source
+	// Created is the creation time (a source epoch gives the same bytes
+	// on every builder).
+	Created time.Time
+}
+
+// Document is the SPDX 2.3 document of in: the document DESCRIBES the
+// tree or image, which CONTAINS each package and source file. The
+// namespace and the image's version are derived from the content.
+func Document(in Input) *Doc {
+	content := sha256.New()
+	for _, p := range in.Packages {
+		fmt.Fprintf(content, "%s %s %s\n", p.Name, p.Version, p.Architecture)
+	}
+	for _, s := range in.Sources {
+		fmt.Fprintf(content, "%s %s\n", s.Checksum, s.URL)
+	}
+	fmt.Fprintf(content, "%s %s\n", in.File, in.FileSHA256)
+	sum := fmt.Sprintf("%x", content.Sum(nil)[:16])
+	root := &v2_3.Package{
+		PackageName: in.Name, PackageSPDXIdentifier: rootID, PackageDownloadLocation: noAssertion,
+		PackageVersion: sum, PackageSupplier: &common.Supplier{Supplier: noAssertion},
+		PrimaryPackagePurpose: "OPERATING-SYSTEM",
+	}
+	if in.File != "" {
+		root.PackageFileName = in.File
+		root.PackageVersion = "sha256:" + in.FileSHA256[:16]
+		root.PackageChecksums = []common.Checksum{{Algorithm: common.SHA256, Value: in.FileSHA256}}
+	}
 	doc := &v2_3.Document{
 		SPDXVersion:    v2_3.Version,
 		DataLicense:    v2_3.DataLicense,
 		SPDXIdentifier: "DOCUMENT",
-		DocumentName:   name,
+		DocumentName:   in.Name,
 		CreationInfo: &v2_3.CreationInfo{
 			Creators: []common.Creator{{CreatorType: "Tool", Creator: "osbuildkit"}},
-			Created:  created.UTC().Format(time.RFC3339),
+			Created:  in.Created.UTC().Format(time.RFC3339),
 		},
-		Packages: []*v2_3.Package{{
-			PackageName: name, PackageSPDXIdentifier: rootID, PackageDownloadLocation: noAssertion,
-			PrimaryPackagePurpose: "OPERATING-SYSTEM",
-		}},
+		Packages:      []*v2_3.Package{root},
 		Relationships: []*v2_3.Relationship{relationship("DOCUMENT", rootID, "DESCRIBES")},
 	}
-	content := sha256.New()
-	for _, p := range pkgs {
-		sp := spdxPackage(p, distro)
+	debs := map[string]Source{}
+	for _, s := range in.Sources {
+		if s.Package != "" {
+			debs[s.Package] = s
+		}
+	}
+	for _, p := range in.Packages {
+		sp := spdxPackage(p, in.Distro)
+		if s, ok := debs[fmt.Sprintf("%s %s (%s)", p.Name, p.Version, p.Architecture)]; ok {
+			sp.PackageDownloadLocation = s.URL
+			sp.PackageChecksums = checksums(s.Checksum)
+		}
 		doc.Packages = append(doc.Packages, sp)
 		doc.Relationships = append(doc.Relationships, relationship(rootID, sp.PackageSPDXIdentifier, "CONTAINS"))
-		fmt.Fprintf(content, "%s %s %s\n", p.Name, p.Version, p.Architecture)
 	}
-	doc.DocumentNamespace = fmt.Sprintf("https://spdx.org/spdxdocs/osbuildkit/%s-%x", idPart(name), content.Sum(nil)[:16])
+	for _, s := range in.Sources {
+		if s.Package != "" {
+			continue
+		}
+		sp := sourcePackage(s)
+		doc.Packages = append(doc.Packages, sp)
+		doc.Relationships = append(doc.Relationships, relationship(rootID, sp.PackageSPDXIdentifier, "CONTAINS"))
+	}
+	doc.DocumentNamespace = fmt.Sprintf("https://spdx.org/spdxdocs/osbuildkit/%s-%s", idPart(in.Name), sum)
 	return doc
+}
+
+// sourcePackage is a curl or inline source file as an SPDX package: its
+// checksum is its version, its URL where it was downloaded.
+func sourcePackage(s Source) *v2_3.Package {
+	_, hex, _ := strings.Cut(s.Checksum, ":")
+	name, where := "inline data", "NONE"
+	if s.URL != "" {
+		name, where = path.Base(s.URL), s.URL
+	}
+	return &v2_3.Package{
+		PackageName:             name,
+		PackageSPDXIdentifier:   common.ElementID("source-" + idPart(s.Checksum)),
+		PackageVersion:          s.Checksum,
+		PackageSupplier:         &common.Supplier{Supplier: noAssertion},
+		PackageDownloadLocation: where,
+		PackageChecksums:        checksums(s.Checksum),
+		PackageLicenseConcluded: noAssertion,
+		PackageLicenseDeclared:  noAssertion,
+		PackageCopyrightText:    noAssertion,
+		PrimaryPackagePurpose:   "FILE",
+		PackageComment:          "taken from the manifest's sources by checksum " + shortHex(hex),
+	}
+}
+
+func shortHex(h string) string {
+	if len(h) > 16 {
+		return h[:16]
+	}
+	return h
+}
+
+// checksums is an osbuild checksum ("sha256:…") as SPDX checksums; none
+// for an algorithm SPDX does not name.
+func checksums(sum string) []common.Checksum {
+	alg, hex, ok := strings.Cut(sum, ":")
+	if !ok {
+		return nil
+	}
+	switch a := common.ChecksumAlgorithm(strings.ToUpper(alg)); a {
+	case common.SHA1, common.SHA256, common.SHA384, common.SHA512, common.MD5:
+		return []common.Checksum{{Algorithm: a, Value: hex}}
+	}
+	return nil
 }
 
 func relationship(a, b common.ElementID, kind string) *v2_3.Relationship {
