@@ -134,7 +134,8 @@ func (m rawManifest) MediaType() (types.MediaType, error) {
 	return types.OCIManifestSchema1, nil
 }
 
-// fileBlob is a blob from a file (streamed, never in memory) or bytes.
+// fileBlob is a blob from a file (streamed, never in memory) or bytes; mt,
+// when set, is its media type (an artifact's file is its disk type).
 type fileBlob struct {
 	a    *Artifact
 	data []byte
@@ -163,7 +164,7 @@ func (b *fileBlob) Size() (int64, error) {
 	return int64(len(b.data)), nil
 }
 func (b *fileBlob) MediaType() (types.MediaType, error) {
-	if b.a != nil {
+	if b.a != nil && b.mt == "" {
 		return types.MediaType(b.a.mediaType()), nil
 	}
 	return types.MediaType(b.mt), nil

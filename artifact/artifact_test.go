@@ -75,14 +75,22 @@ func TestPushToRegistry(t *testing.T) {
 }
 
 func TestFromExportWantsOneFile(t *testing.T) {
-	dir := filepath.Dir(diskFile(t, "disk.raw", "raw"))
-	if a, err := FromExport(dir); err != nil || a.format != "raw" {
-		t.Errorf("one file: %v", err)
+	disk := diskFile(t, "disk.raw", "raw")
+	dir := filepath.Dir(disk)
+	if a, doc, err := FromExport(dir); err != nil || a.format != "raw" || doc != "" {
+		t.Errorf("one file: %q %v", doc, err)
+	}
+	// The export's SBOM beside it (build --sbom) is not a second file.
+	if err := os.WriteFile(disk+".spdx.json", []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if a, doc, err := FromExport(dir); err != nil || a.format != "raw" || doc != disk+".spdx.json" {
+		t.Errorf("a file and its SBOM: %q %v", doc, err)
 	}
 	if err := os.Mkdir(filepath.Join(dir, "etc"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := FromExport(dir); err == nil || !strings.Contains(err.Error(), "holds 2 entries") {
+	if _, _, err := FromExport(dir); err == nil || !strings.Contains(err.Error(), "holds 3 entries") {
 		t.Errorf("a tree: %v", err)
 	}
 }

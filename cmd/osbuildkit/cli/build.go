@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 
 	bkllb "github.com/moby/buildkit/client/llb"
@@ -129,7 +130,7 @@ func planManifest(m *manifest.Manifest, exports []string, breakAt string) (*llb.
 }
 
 func pushExport(e *env, dir, ref string) error {
-	a, err := artifact.FromExport(dir)
+	a, doc, err := artifact.FromExport(dir)
 	if err != nil {
 		return err
 	}
@@ -138,6 +139,24 @@ func pushExport(e *env, dir, ref string) error {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "pushed %s@%s\n", ref, dgst)
+	return pushSBOM(e, a, ref, false, doc)
+}
+
+// pushSBOM attaches the SBOM file doc to the pushed artifact a as its
+// referrer; nothing when doc is empty.
+func pushSBOM(e *env, a *artifact.Artifact, ref string, insecure bool, doc string) error {
+	if doc == "" {
+		return nil
+	}
+	dgst, err := a.PushReferrer(ref, insecure, doc)
+	if err != nil {
+		return fmt.Errorf("attaching the SBOM %s: %w", doc, err)
+	}
+	repo, _, _ := strings.Cut(ref, "@")
+	if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
+		repo = repo[:i]
+	}
+	fmt.Fprintf(e.stderr, "attached its SBOM %s@%s\n", repo, dgst)
 	return nil
 }
 

@@ -35,7 +35,7 @@ func (f *buildFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.noCache, "no-cache", false, "re-run every step")
 	fs.StringVar(&f.breakAt, "break", "", "stop before a `stage` (pipeline name, stage type or stage ID) with a shell where it runs, or on-error: in the step that failed; needs a terminal")
 	fs.BoolVar(&f.asJSON, "json", false, "print osbuild's result object on stdout")
-	fs.BoolVar(&f.sbom, "sbom", false, "write each export's SPDX SBOM beside it: DIR/PIPELINE/FILE.spdx.json (sbom.spdx.json for a tree); --push attaches it")
+	fs.BoolVar(&f.sbom, "sbom", false, "write each export's SPDX SBOM beside it: DIR/PIPELINE/FILE.spdx.json (sbom.spdx.json for a tree); --push implies it and attaches it to the artifact as a referrer")
 	fs.Var(&f.checkpoints, "checkpoint", "osbuild compatibility: every `stage` is cached by BuildKit anyway (accepted, no effect)")
 	fs.StringVar(&f.cacheMaxSize, "cache-max-size", "", "osbuild compatibility: BuildKit's cache `size` is set on the daemon (accepted, no effect)")
 	fs.StringVar(&f.store, "store", "", "osbuild compatibility: BuildKit keeps its own store `DIR` (accepted, no effect)")
@@ -70,8 +70,8 @@ func (f *buildFlags) parse() (localbuild.Options, error) {
 		return opt, fmt.Errorf("--%s", strings.Replace(strings.TrimPrefix(err.Error(), "frontend option "), ": ", " ", 1))
 	}
 	cfg.Exports, cfg.NoCache, cfg.NoCacheAll, cfg.Buildroot = f.exports, f.noCacheStage, f.noCache, f.buildroot
-	if f.sbom {
-		cfg.SBOM = llb.SBOMBeside
+	if f.sbom || f.push != "" {
+		cfg.SBOM = llb.SBOMBeside // a pushed disk carries its SBOM
 	}
 	opt.Frontend = cfg
 	if opt.CacheTo, err = bkbuild.ParseExportCache(registryRefs(f.cacheToSpecs)); err != nil {

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/osbuildkit/osbuildkit/artifact"
@@ -16,6 +17,7 @@ func runPush(e *env, args []string) int {
 	fs := newFlags(e, "push", "FILE REFERENCE")
 	format := fs.String("format", "", "disk `format` (default: from the file name: qcow2, raw, raw.xz, vmdk, vdi, vpc, vhdx, iso)")
 	insecure := fs.Bool("insecure", false, "allow plain http (always allowed for localhost and 127.0.0.1)")
+	doc := fs.String("sbom", "", "attach the SPDX `FILE` as the artifact's referrer (default: FILE.spdx.json beside the disk, when there is one; none: attach nothing)")
 	var annotations stringList
 	fs.Var(&annotations, "annotation", "`KEY=VALUE` manifest annotation (repeatable)")
 	pos, err := parseArgs(fs, args)
@@ -29,6 +31,16 @@ func runPush(e *env, args []string) int {
 	if err != nil {
 		return usageError(e, err)
 	}
+	switch *doc {
+	case "":
+		*doc = artifact.SBOMOf(pos[0])
+	case "none":
+		*doc = ""
+	default:
+		if _, err := os.Stat(*doc); err != nil {
+			return usageError(e, fmt.Errorf("--sbom: %w", err))
+		}
+	}
 	a, err := artifact.New(pos[0], *format, extra)
 	if err != nil {
 		return usageError(e, err)
@@ -39,6 +51,10 @@ func runPush(e *env, args []string) int {
 		return exitFailed
 	}
 	fmt.Fprintf(e.stdout, "%s@%s\n", pos[1], dgst)
+	if err := pushSBOM(e, a, pos[1], *insecure, *doc); err != nil {
+		fmt.Fprintf(e.stderr, "osbuildkit: pushing %s: %v\n", pos[0], err)
+		return exitFailed
+	}
 	return exitOK
 }
 
