@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Builds the pinned BuildKit, buildx and registry binaries from the Go module
+# Builds the pinned BuildKit, buildx, registry and syft binaries from the Go module
 # proxy into $OSBUILDKIT_CACHE/bin, once; later runs reuse them.
 set -euo pipefail
 
 BUILDKIT_VERSION=v0.34.2
 BUILDX_VERSION=v0.38.2
 REGISTRY_VERSION=v3.1.2
+# syft, the SBOM scanner, reads the SBOMs the tests make, as a scanner
+# would, and catalogues the trees on its own to compare with them.
+SYFT_VERSION=v1.57.1
 
 cache=${OSBUILDKIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/osbuildkit}
 bin=$cache/bin
@@ -55,6 +58,13 @@ if ! have registry "$REGISTRY_VERSION"; then
 	GOBIN=$cache/gobin go install "github.com/distribution/distribution/v3/cmd/registry@$REGISTRY_VERSION" >&2
 	install -m 0755 "$cache/gobin/registry" "$bin/registry"
 	mark registry "$REGISTRY_VERSION"
+fi
+
+if ! have syft "$SYFT_VERSION"; then
+	log "building syft $SYFT_VERSION (takes minutes, once)"
+	GOBIN=$cache/gobin go install "github.com/anchore/syft/cmd/syft@$SYFT_VERSION" >&2
+	install -m 0755 "$cache/gobin/syft" "$bin/syft"
+	mark syft "$SYFT_VERSION"
 fi
 
 # buildx is a docker CLI plugin; docker finds it here.

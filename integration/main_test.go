@@ -168,6 +168,8 @@ type buildOpts struct {
 	want                        int // the exit status expected
 	// progress is buildctl's progress mode; plain unless set.
 	progress string
+	// sbom asks for the export's SBOM: --sbom, attest:sbom, --sbom=true.
+	sbom bool
 }
 
 // withSyntaxKey writes a copy of the manifest that names the frontend in
@@ -209,6 +211,9 @@ var ways = []way{
 		if o.stageTimeout != "" {
 			args = append(args, "--stage-timeout", o.stageTimeout)
 		}
+		if o.sbom {
+			args = append(args, "--sbom")
+		}
 		output := run(t, o.want, cli, append(args, manifest)...)
 		if o.want == 0 {
 			entries, _ := os.ReadDir(tmp)
@@ -241,6 +246,9 @@ var ways = []way{
 		if o.stageTimeout != "" {
 			args = append(args, "--opt", "stage-timeout="+o.stageTimeout)
 		}
+		if o.sbom {
+			args = append(args, "--opt", "attest:sbom=")
+		}
 		return run(t, o.want, "buildctl", args...)
 	}},
 	{"buildx", func(t *testing.T, manifest, out string, o buildOpts) string {
@@ -257,6 +265,9 @@ var ways = []way{
 		}
 		if o.stageTimeout != "" {
 			args = append(args, "--build-arg", "OSBUILDKIT_STAGE_TIMEOUT="+o.stageTimeout)
+		}
+		if o.sbom {
+			args = append(args, "--sbom=true")
 		}
 		return run(t, o.want, "docker", append(args, filepath.Dir(manifest))...)
 	}},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/osbuildkit/osbuildkit/manifest"
 	"github.com/osbuildkit/osbuildkit/sbom"
+	"github.com/osbuildkit/osbuildkit/stages"
 )
 
 // SBOM says whether exports get an SBOM, and where it goes.
@@ -25,9 +26,9 @@ const (
 )
 
 // sbomFor is the step that writes the SBOM of export's finished tree: a
-// directory holding one file (sbom.Suffix). It runs the helper alone,
-// with no network and no buildroot, so it is cached with the trees it
-// reads.
+// directory holding one file (sbom.Suffix). It runs the helper alone on an
+// empty root, with no network and no buildroot, so it is cached with the
+// trees it reads.
 func (c *compiler) sbomFor(export string, several bool) (bkllb.State, error) {
 	trees := contentPipelines(c.m, export)
 	spec := sbom.Spec{Name: export, Trees: trees, Sources: c.sourcesOf(trees)}
@@ -43,8 +44,9 @@ func (c *compiler) sbomFor(export string, several bool) (bkllb.State, error) {
 	}
 	specState := bkllb.Scratch().File(bkllb.Mkfile(sbom.StepSpecFile, 0o644, data), bkllb.WithCustomNamef("[%s] sbom spec", export))
 	opts := []bkllb.RunOption{
-		bkllb.Args([]string{HelperPath(c.opt.Helper), "sbom", "--step"}),
+		bkllb.Args([]string{stages.HelperPath, "sbom", "--step"}),
 		bkllb.Dir("/"),
+		bkllb.AddMount(HelperDir, c.opt.Helper.State, bkllb.SourcePath(c.opt.Helper.Dir), bkllb.Readonly),
 		bkllb.Network(bkllb.NetModeNone),
 		bkllb.AddMount(sbom.StepSpecDir, specState, bkllb.Readonly),
 		bkllb.WithCustomNamef("[%s] sbom", export),
@@ -52,17 +54,8 @@ func (c *compiler) sbomFor(export string, several bool) (bkllb.State, error) {
 	for i, name := range trees {
 		opts = append(opts, bkllb.AddMount(fmt.Sprintf("%s/%d", sbom.StepTreeDir, i), c.trees[name], bkllb.Readonly))
 	}
-	run := c.opt.Helper.State.Run(opts...)
+	run := bkllb.Scratch().Run(opts...)
 	return run.AddMount(sbom.StepOutDir, bkllb.Scratch()), nil
-}
-
-// HelperPath is the helper binary's path in its own state, which a step
-// that needs nothing else runs as its root file system.
-func HelperPath(h Helper) string {
-	if h.Dir == "/" {
-		return "/osbuildkit"
-	}
-	return h.Dir + "/osbuildkit"
 }
 
 // contentPipelines are the pipelines whose trees make up export's: export

@@ -1,0 +1,249 @@
+//go:build integration
+
+package integration
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// spdxDoc is what the tests read of an SPDX 2.3 JSON document.
+type spdxDoc struct {
+	SPDXVersion  string `json:"spdxVersion"`
+	SPDXID       string `json:"SPDXID"`
+	Name         string `json:"name"`
+	CreationInfo struct {
+		Creators []string `json:"creators"`
+		Created  string   `json:"created"`
+	} `json:"creationInfo"`
+	Packages []struct {
+		SPDXID           string `json:"SPDXID"`
+		Name             string `json:"name"`
+		Version          string `json:"versionInfo"`
+		Supplier         string `json:"supplier"`
+		DownloadLocation string `json:"downloadLocation"`
+		FileName         string `json:"packageFileName"`
+		Checksums        []struct {
+			Algorithm string `json:"algorithm"`
+			Value     string `json:"checksumValue"`
+		} `json:"checksums"`
+		ExternalRefs []struct {
+			Type    string `json:"referenceType"`
+			Locator string `json:"referenceLocator"`
+		} `json:"externalRefs"`
+	} `json:"packages"`
+	Relationships []struct {
+		A    string `json:"spdxElementId"`
+		B    string `json:"relatedSpdxElement"`
+		Type string `json:"relationshipType"`
+	} `json:"relationships"`
+}
+
+// attested is an SPDX document as BuildKit writes an attestation: an
+// in-toto statement whose predicate is the document.
+type attested struct {
+	Type          string  `json:"_type"`
+	PredicateType string  `json:"predicateType"`
+	Predicate     spdxDoc `json:"predicate"`
+	Subject       []struct {
+		Name   string            `json:"name"`
+		Digest map[string]string `json:"digest"`
+	} `json:"subject"`
+}
+
+// readSPDX reads the SPDX document at path; an in-toto statement (what
+// buildctl and buildx write beside a local export) is unwrapped, and its
+// subjects are returned as name → sha256.
+func readSPDX(t *testing.T, path string) (spdxDoc, map[string]string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st attested
+	if err := json.Unmarshal(data, &st); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	if st.Type != "" {
+		if st.PredicateType != "https://spdx.dev/Document" {
+			t.Fatalf("%s: an attestation of %s, not an SPDX document", path, st.PredicateType)
+		}
+		subjects := map[string]string{}
+		for _, s := range st.Subject {
+			subjects[s.Name] = s.Digest["sha256"]
+		}
+		return st.Predicate, subjects
+	}
+	var doc spdxDoc
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return doc, nil
+}
+
+// debs are a document's Debian packages (those with a pkg:deb purl) as
+// "name version arch" lines, sorted.
+func (d spdxDoc) debs() []string {
+	var out []string
+	for _, p := range d.Packages {
+		for _, r := range p.ExternalRefs {
+			if r.Type == "purl" && strings.HasPrefix(r.Locator, "pkg:deb/") {
+				arch := ""
+				if _, q, ok := strings.Cut(r.Locator, "arch="); ok {
+					arch, _, _ = strings.Cut(q, "&")
+				}
+				out = append(out, p.Name+" "+p.Version+" "+arch)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// checkNTIA checks the NTIA minimum elements of an SBOM (NTIA, "The
+// Minimum Elements For a Software Bill of Materials", 2021, as the
+// ntia-conformance-checker reads them from SPDX): the author and the
+// timestamp of the document; for every component its supplier, name,
+// version and unique identifier; and the dependency relationships (the
+// document DESCRIBES the image, which CONTAINS every other component).
+// The Python checker is not installable on our machines (PyPI is not
+// reachable); this is its list, checked field by field.
+func checkNTIA(t *testing.T, what string, d spdxDoc) {
+	t.Helper()
+	if d.SPDXVersion != "SPDX-2.3" || d.SPDXID != "SPDXRef-DOCUMENT" {
+		t.Errorf("%s: %s %s", what, d.SPDXVersion, d.SPDXID)
+	}
+	if len(d.CreationInfo.Creators) == 0 || d.CreationInfo.Creators[0] != "Tool: osbuildkit" {
+		t.Errorf("%s: no author (creators %v)", what, d.CreationInfo.Creators)
+	}
+	if _, err := time.Parse(time.RFC3339, d.CreationInfo.Created); err != nil {
+		t.Errorf("%s: timestamp %q: %v", what, d.CreationInfo.Created, err)
+	}
+	ids := map[string]bool{}
+	for _, p := range d.Packages {
+		if p.Name == "" || p.Version == "" || p.Supplier == "" || p.SPDXID == "" || ids[p.SPDXID] {
+			t.Errorf("%s: component %+v lacks a minimum element (or its identifier is not unique)", what, p)
+		}
+		ids[p.SPDXID] = true
+	}
+	var root string
+	contained := map[string]bool{}
+	for _, r := range d.Relationships {
+		switch {
+		case r.A == "SPDXRef-DOCUMENT" && r.Type == "DESCRIBES":
+			root = r.B
+		case r.Type == "CONTAINS":
+			contained[r.B] = true
+		}
+	}
+	if root == "" || !ids[root] {
+		t.Fatalf("%s: the document DESCRIBES no component of it (%q)", what, root)
+	}
+	for id := range ids {
+		if id != root && !contained[id] {
+			t.Errorf("%s: %s is related to nothing", what, id)
+		}
+	}
+}
+
+// syftDebs reads an SPDX document with syft, the scanner: its Debian
+// packages as debs() lists them. syft failing to read it fails the test.
+func syftDebs(t *testing.T, path string) []string {
+	t.Helper()
+	out, err := exec.Command("syft", "convert", path, "-o", "syft-json", "-q").Output()
+	if err != nil {
+		t.Fatalf("syft cannot read %s: %v", path, stderrOf(err))
+	}
+	return syftArtifacts(t, out)
+}
+
+// syftScanDebs is the Debian packages syft's own dpkg cataloguer finds in
+// a tree.
+func syftScanDebs(t *testing.T, tree string) []string {
+	t.Helper()
+	out, err := exec.Command("syft", "scan", "dir:"+tree, "--select-catalogers", "dpkg", "-o", "syft-json", "-q").Output()
+	if err != nil {
+		t.Fatalf("syft scan %s: %v", tree, stderrOf(err))
+	}
+	return syftArtifacts(t, out)
+}
+
+func syftArtifacts(t *testing.T, data []byte) []string {
+	t.Helper()
+	var d struct {
+		Artifacts []struct {
+			Name, Version, Type string
+			Metadata            struct {
+				Architecture string `json:"architecture"`
+			} `json:"metadata"`
+			PURL string `json:"purl"`
+		} `json:"artifacts"`
+	}
+	if err := json.Unmarshal(data, &d); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, a := range d.Artifacts {
+		if a.Type != "deb" {
+			continue
+		}
+		arch := a.Metadata.Architecture
+		if _, q, ok := strings.Cut(a.PURL, "arch="); ok && arch == "" {
+			arch, _, _ = strings.Cut(q, "&")
+		}
+		out = append(out, a.Name+" "+a.Version+" "+arch)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func stderrOf(err error) string {
+	if ee, ok := err.(*exec.ExitError); ok {
+		return err.Error() + ": " + string(ee.Stderr)
+	}
+	return err.Error()
+}
+
+// dpkgQuery is what the host's dpkg-query lists installed in a tree.
+func dpkgQuery(t *testing.T, tree string) []string {
+	t.Helper()
+	out, err := exec.Command("dpkg-query", "--admindir="+filepath.Join(tree, "var/lib/dpkg"), "-W",
+		"-f", "${db:Status-Status} ${Package} ${Version} ${Architecture}\n").Output()
+	if err != nil {
+		t.Fatalf("dpkg-query: %v", stderrOf(err))
+	}
+	var pkgs []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if rest, ok := strings.CutPrefix(line, "installed "); ok {
+			pkgs = append(pkgs, rest)
+		}
+	}
+	slices.Sort(pkgs)
+	return pkgs
+}
+
+// sameList reports the difference of two sorted lists.
+func sameList(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	if slices.Equal(got, want) {
+		return
+	}
+	var missing, extra []string
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			missing = append(missing, w)
+		}
+	}
+	for _, g := range got {
+		if !slices.Contains(want, g) {
+			extra = append(extra, g)
+		}
+	}
+	t.Errorf("%s: %d packages, want %d; missing %v; extra %v", what, len(got), len(want), missing, extra)
+}
