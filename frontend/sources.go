@@ -28,6 +28,10 @@ const DefaultSourceTimeout = 10 * time.Minute
 // parallelDownloads is how many sources are fetched at once.
 const parallelDownloads = 8
 
+// errSourceHangs marks a download that did not complete within the
+// source timeout.
+var errSourceHangs = errors.New("the server hangs or is too slow")
+
 // watchDelay is how long the download watcher waits for the build to start.
 const watchDelay = time.Second
 
@@ -46,7 +50,11 @@ func watchDownloads(ctx context.Context, cancel context.CancelCauseFunc, c clien
 			return
 		}
 		err := fetchSources(ctx, c, res, in.Config.SourceTimeout, in.CacheImports, marshalOpts)
-		if err != nil {
+		// Only a hang stops the build: any other failure the build meets
+		// itself, if it needs the file at all (downloadFault then names it
+		// with this error); a build whose steps all come from a cache
+		// needs none (a locked build on a builder without the mirror).
+		if errors.Is(err, errSourceHangs) {
 			cancel(err)
 		}
 		fetched <- err
@@ -91,7 +99,7 @@ func fetchSources(ctx context.Context, c client.Client, res *llb.Result, timeout
 			case err == nil:
 				return nil
 			case timedOut:
-				return fmt.Errorf("downloading %s: no complete answer within %s: the server hangs or is too slow; raise the limit with --source-timeout (osbuildkit), --opt source-timeout=DURATION (buildctl) or --build-arg OSBUILDKIT_SOURCE_TIMEOUT=DURATION (buildx)", d.URL, timeout)
+				return fmt.Errorf("downloading %s: no complete answer within %s: %w; raise the limit with --source-timeout (osbuildkit), --opt source-timeout=DURATION (buildctl) or --build-arg OSBUILDKIT_SOURCE_TIMEOUT=DURATION (buildx)", d.URL, timeout, errSourceHangs)
 			case ctx.Err() != nil:
 				return ctx.Err()
 			}
