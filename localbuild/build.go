@@ -160,7 +160,8 @@ func newBuild(m *manifest.Manifest, opt Options, helperFS fsutil.FS) *build {
 func (b *build) export(ctx context.Context, c *bkclient.Client, out *output, rebuilt bool, res *Result) error {
 	stamps := out.stamps(b.definition)
 	opt := b.solveOpt
-	d := decideExports(rebuilt, out.dir != "", stamps.current(), len(b.opt.CacheTo) > 0)
+	haveCacheTo := len(b.opt.CacheTo) > 0
+	d := decideExports(rebuilt, out.dir != "", stamps.current(), haveCacheTo, haveCacheTo && !rebuilt && cacheMissing(b.opt.CacheTo))
 	if d.outputs {
 		opt.Exports = out.exports()
 	}
@@ -195,12 +196,13 @@ type exportDecision struct {
 // decideExports exports the outputs unless the same build left them there
 // unchanged, and the build cache only when something was rebuilt (an
 // all-cached build, say from a registry cache, must not overwrite a
-// complete registry cache with a lesser one).
-func decideExports(rebuilt, haveOutput, outputCurrent, haveCacheTo bool) exportDecision {
+// complete registry cache with a lesser one) or the registry has no cache
+// under that reference yet (cacheMissing: nothing to overwrite).
+func decideExports(rebuilt, haveOutput, outputCurrent, haveCacheTo, cacheMissing bool) exportDecision {
 	var d exportDecision
 	d.outputs = haveOutput && (rebuilt || !outputCurrent)
-	d.cache = rebuilt && haveCacheTo
-	d.cacheKept = !rebuilt && haveCacheTo
+	d.cache = haveCacheTo && (rebuilt || cacheMissing)
+	d.cacheKept = haveCacheTo && !d.cache
 	d.upToDate = haveOutput && !d.outputs && !d.cache
 	return d
 }

@@ -13,17 +13,20 @@ func TestDecideExports(t *testing.T) {
 		name                                          string
 		rebuilt, haveOutput, outputCurrent, haveCache bool
 		want                                          exportDecision
+		cacheMissing                                  bool
 	}{
-		{"first build", true, true, false, true, exportDecision{outputs: true, cache: true}},
-		{"rebuilt, output there", true, true, true, false, exportDecision{outputs: true}},
-		{"all cached, output as left", false, true, true, false, exportDecision{upToDate: true}},
-		{"all cached, output changed", false, true, false, false, exportDecision{outputs: true}},
-		{"all cached from a registry", false, true, false, true, exportDecision{outputs: true, cacheKept: true}},
-		{"all cached, nothing to send", false, true, true, true, exportDecision{cacheKept: true, upToDate: true}},
-		{"no output directory", true, false, false, true, exportDecision{cache: true}},
-		{"no output, all cached", false, false, false, false, exportDecision{}},
+		{"first build", true, true, false, true, exportDecision{outputs: true, cache: true}, false},
+		{"rebuilt, output there", true, true, true, false, exportDecision{outputs: true}, false},
+		{"all cached, output as left", false, true, true, false, exportDecision{upToDate: true}, false},
+		{"all cached, output changed", false, true, false, false, exportDecision{outputs: true}, false},
+		{"all cached from a registry", false, true, false, true, exportDecision{outputs: true, cacheKept: true}, false},
+		{"all cached, nothing to send", false, true, true, true, exportDecision{cacheKept: true, upToDate: true}, false},
+		{"no output directory", true, false, false, true, exportDecision{cache: true}, false},
+		{"no output, all cached", false, false, false, false, exportDecision{}, false},
+		{"all cached, a new cache reference", false, true, true, true, exportDecision{cache: true}, true},
+		{"all cached, a new cache reference, output changed", false, true, false, true, exportDecision{outputs: true, cache: true}, true},
 	} {
-		if got := decideExports(tc.rebuilt, tc.haveOutput, tc.outputCurrent, tc.haveCache); got != tc.want {
+		if got := decideExports(tc.rebuilt, tc.haveOutput, tc.outputCurrent, tc.haveCache, tc.cacheMissing); got != tc.want {
 			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
 		}
 	}
