@@ -125,8 +125,9 @@ func TestLockedBuildWithoutTheMirror(t *testing.T) {
 	// pipelines' source-epoch, the two tarballs are the same bytes.
 	cache := fmt.Sprintf("%s/osbuildkit-test/lock-cache:%d", registry, time.Now().UnixNano())
 	first := t.TempDir()
-	run(t, 0, cli, "build", "--progress", "plain", "--export", "tree", "--export", "tar",
+	run(t, 0, cli, "build", "--progress", "plain", "--export", "tree", "--export", "tar", "--sbom",
 		"--cache-to", "type=registry,ref="+cache+",mode=max", "--output-directory", first, locked)
+	checkLockedSBOM(t, filepath.Join(first, "tar", "small.tar.gz.spdx.json"), lock, want)
 	if got := installedVersions(t, filepath.Join(first, "tree")); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("the locked build installed\n%s\nthe lock has\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
@@ -141,12 +142,46 @@ func TestLockedBuildWithoutTheMirror(t *testing.T) {
 		sameBytes(t, tarball, filepath.Join(out, "small.tar.gz"))
 	}
 	fresh := t.TempDir()
-	run(t, 0, cli, "build", "--addr", isolatedBuildkitd(t, "127.0.0.1 localhost\n"), "--progress", "plain", "--export", "tar", "--output-directory", fresh, locked)
+	run(t, 0, cli, "build", "--addr", isolatedBuildkitd(t, "127.0.0.1 localhost\n"), "--progress", "plain", "--export", "tar", "--sbom", "--output-directory", fresh, locked)
 	sameBytes(t, tarball, filepath.Join(fresh, "tar", "small.tar.gz"))
+	sameBytes(t, tarball+".spdx.json", filepath.Join(fresh, "tar", "small.tar.gz.spdx.json"))
 
 	buildWithoutTheMirror(t, locked, cache, tarball, want)
 	checkOldLock(t, locked)
 	buildDroppedPackage(t, locked, lock)
+}
+
+// checkLockedSBOM: the SBOM of a locked build gives every package the
+// SHA256 and the URL of the .deb the lock names for it.
+func checkLockedSBOM(t *testing.T, path string, lock lockedManifest, want []string) {
+	t.Helper()
+	debs := map[string]string{} // "name:arch version" -> reference ID
+	for _, st := range lock.Pipelines[0].Stages {
+		for _, r := range st.Inputs.Packages.References {
+			md := r.Options.Metadata
+			debs[md["deb.package"]+":"+md["deb.arch"]+" "+md["deb.version"]] = r.ID
+		}
+	}
+	d, _ := readSPDX(t, path)
+	checkNTIA(t, "the locked build's SBOM", d)
+	n := 0
+	for _, p := range d.Packages {
+		for _, r := range p.ExternalRefs {
+			if r.Type != "purl" || !strings.HasPrefix(r.Locator, "pkg:deb/") {
+				continue
+			}
+			_, q, _ := strings.Cut(r.Locator, "arch=")
+			arch, _, _ := strings.Cut(q, "&")
+			id := debs[p.Name+":"+arch+" "+p.Version]
+			if id == "" || len(p.Checksums) != 1 || "sha256:"+p.Checksums[0].Value != id || p.DownloadLocation != lock.Sources.Curl.Items[id].URL {
+				t.Errorf("%s %s: checksums %+v from %q; the lock has %s from %q", p.Name, p.Version, p.Checksums, p.DownloadLocation, id, lock.Sources.Curl.Items[id].URL)
+			}
+			n++
+		}
+	}
+	if n != len(want) {
+		t.Errorf("the locked build's SBOM lists %d packages, the lock %d", n, len(want))
+	}
 }
 
 // buildWithoutTheMirror builds the lock on a fresh builder to which
