@@ -52,7 +52,7 @@ func (c *compiler) sbomFor(export string, several bool) (bkllb.State, error) {
 		bkllb.WithCustomNamef("[%s] sbom", export),
 	}
 	for i, name := range trees {
-		opts = append(opts, bkllb.AddMount(fmt.Sprintf("%s/%d", sbom.StepTreeDir, i), c.trees[name], noContentHash, bkllb.ForceNoOutput))
+		opts = append(opts, bkllb.AddMount(fmt.Sprintf("%s/%d", sbom.StepTreeDir, i), c.trees[name], bkllb.Readonly, noContentHash))
 	}
 	run := bkllb.Scratch().Run(opts...)
 	return run.AddMount(sbom.StepOutDir, bkllb.Scratch()), nil
