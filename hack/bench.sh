@@ -7,6 +7,7 @@
 #   2 no-change rebuild                    6 the floor: mmdebstrap + disk assembly on the host
 #   3 rebuild after a hostname change      7 peak RSS of buildkitd and of the CLI
 #   4 second, empty builder from registry cache
+#  10 the SBOM step (--sbom) and a no-change rebuild with --sbom
 #   8 the live ISO (images/debian-bookworm-live-iso.json): cold on an empty
 #     builder, and rebuilt after a hostname change
 set -euo pipefail
@@ -31,6 +32,11 @@ cache_export=$(awk '/exporting cache to registry/ {n=$1} n && $1 == n && / DONE 
 cache_export=${cache_export:-0}
 timed nochange "$a" --output-directory "$work/out" "$ref"
 timed hostname "$a" --output-directory "$work/out" "$(hostname_variant "$ref" 1)"
+# 10: the SBOM: the same image with --sbom on the warm builder (only the
+# SBOM step runs; its own time from the progress), then again unchanged.
+timed sbom "$a" --sbom --output-directory "$work/out-sbom" "$(hostname_variant "$ref" 1)"
+sbom_step=$(awk '/\] sbom$/ {n=$1} n && $1 == n && / DONE / {print $3}' "$work/sbom.log" | tr -d s | tail -1)
+timed sbom_nochange "$a" --sbom --output-directory "$work/out-sbom" "$(hostname_variant "$ref" 1)"
 bk_rss=$(grep VmHWM "/proc/$(cat "$work/builder-a/pid")/status" | awk '{print $2}')
 
 b=$(daemon builder-b)
@@ -97,6 +103,8 @@ cold=${secs[cold]}
 	echo "| 7 peak RSS buildkitd / CLI (cold) | ${bk_rss} KiB / ${rss[cold]} KiB | — | — |"
 	echo "| 8 live ISO cold (empty builder) | ${secs[iso_cold]} | $(ratio "${secs[iso_cold]}" "$cold") of the reference image's cold | — |"
 	echo "| 8a live ISO rebuild after a hostname change | ${secs[iso_hostname]} | $(ratio "${secs[iso_hostname]}" "${secs[iso_cold]}") of the ISO's cold | — |"
+	echo "| 10 SBOM step of the qcow2 (--sbom; from its progress) | ${sbom_step:-?} | $(ratio "${sbom_step:-0}" "$cold") of cold | ≤ 2 s |"
+	echo "| 10a no-change rebuild with --sbom | ${secs[sbom_nochange]} | $(ratio "${secs[sbom_nochange]}" "${secs[nochange]}") of the no-change rebuild without | adds nothing |"
 } >"$results/results.md"
 cat "$results/results.md"
 cat >"$work/plot.dat" <<DAT
