@@ -59,9 +59,12 @@ func Document(in Input) *Doc {
 		PackageVersion: sum, PackageSupplier: &common.Supplier{Supplier: noAssertion},
 		PrimaryPackagePurpose: "OPERATING-SYSTEM",
 	}
+	if in.Packages == nil {
+		root.PrimaryPackagePurpose = "OTHER" // files, no operating system
+	}
 	if in.File != "" {
 		root.PackageFileName = in.File
-		root.PackageVersion = "sha256:" + in.FileSHA256[:16]
+		root.PackageVersion = "sha256:" + shortHex(in.FileSHA256)
 		root.PackageChecksums = []common.Checksum{{Algorithm: common.SHA256, Value: in.FileSHA256}}
 	}
 	doc := &v2_3.Document{
