@@ -4,6 +4,7 @@ package integration
 
 import (
 	"encoding/json"
+	"github.com/github/go-spdx/v2/spdxexp"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,6 +30,7 @@ type spdxDoc struct {
 		Supplier         string `json:"supplier"`
 		DownloadLocation string `json:"downloadLocation"`
 		FileName         string `json:"packageFileName"`
+		LicenseDeclared  string `json:"licenseDeclared"`
 		Checksums        []struct {
 			Algorithm string `json:"algorithm"`
 			Value     string `json:"checksumValue"`
@@ -126,11 +128,23 @@ func checkNTIA(t *testing.T, what string, d spdxDoc) {
 		t.Errorf("%s: timestamp %q: %v", what, d.CreationInfo.Created, err)
 	}
 	ids := map[string]bool{}
+	licensed := 0
 	for _, p := range d.Packages {
 		if p.Name == "" || p.Version == "" || p.Supplier == "" || p.SPDXID == "" || ids[p.SPDXID] {
 			t.Errorf("%s: component %+v lacks a minimum element (or its identifier is not unique)", what, p)
 		}
 		ids[p.SPDXID] = true
+		// Declared licences are valid SPDX expressions, by GitHub's SPDX
+		// library (not the one that wrote them).
+		if l := p.LicenseDeclared; l != "" && l != "NOASSERTION" {
+			licensed++
+			if ok, bad := spdxexp.ValidateLicenses([]string{l}); !ok {
+				t.Errorf("%s: %s's licence %q is not valid SPDX: %v", what, p.Name, l, bad)
+			}
+		}
+	}
+	if len(d.Packages) > 20 && licensed == 0 {
+		t.Errorf("%s: no package of %d has a declared licence", what, len(d.Packages))
 	}
 	var root string
 	contained := map[string]bool{}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/github/go-spdx/v2/spdxexp"
 	spdxjson "github.com/spdx/tools-golang/json"
 )
 
@@ -235,5 +236,25 @@ func TestDescribe(t *testing.T) {
 	}
 	if _, err := spdxjson.Read(&b); err != nil {
 		t.Errorf("the document of a tree without packages does not read back: %v", err)
+	}
+}
+
+// Every SPDX identifier the Debian names map to is a valid, current SPDX
+// licence, by GitHub's SPDX expression library (not ours); so is an
+// expression built of them.
+func TestLicenceMapIsValidSPDX(t *testing.T) {
+	var ids []string
+	for deb, id := range debianToSPDX {
+		if ok, _ := spdxexp.ActiveLicense(id); !ok {
+			t.Errorf("%s maps to %s, which is not an active SPDX licence", deb, id)
+		}
+		ids = append(ids, id)
+	}
+	if ok, bad := spdxexp.ValidateLicenses(ids); !ok {
+		t.Errorf("invalid: %v", bad)
+	}
+	expr, ok := spdxLicenses([]string{"GPL-3+ or BSD-2-clause", "GPL-2+", "Expat"})
+	if valid, bad := spdxexp.ValidateLicenses([]string{expr}); !ok || !valid {
+		t.Errorf("%q: %v", expr, bad)
 	}
 }
