@@ -31,8 +31,9 @@ func wanted(name string) bool {
 }
 
 // Read is what the SBOM of an existing export at p says: a tree (a
-// directory), a tar archive (plain, gzip, zstd or xz), or a disk image
-// (raw or qcow2, its ext4 file systems read with debugfs, not mounted).
+// directory), a tar archive (plain, gzip, zstd or xz) or an OCI archive
+// of one, or a disk image (raw or qcow2, its ext4 file systems read with
+// debugfs, not mounted).
 func Read(p string, created time.Time) (Input, error) {
 	in := Input{Name: filepath.Base(p), Created: created}
 	fi, err := os.Stat(p)
@@ -81,8 +82,7 @@ func extract(file, dir string) error {
 			return fmt.Errorf("qemu-img convert: %w: %s", err, bytes.TrimSpace(msg))
 		}
 		return fromDisk(raw, out)
-	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}), bytes.HasPrefix(head, []byte{0x28, 0xb5, 0x2f, 0xfd}),
-		bytes.HasPrefix(head, []byte("\xfd7zXZ\x00")), len(head) > 262 && string(head[257:262]) == "ustar":
+	case isArchive(head):
 		return fromTar(file, head, out)
 	case len(head) >= 512 && head[510] == 0x55 && head[511] == 0xaa, len(head) >= 1082 && head[1080] == 0x53 && head[1081] == 0xef:
 		return fromDisk(file, out)
@@ -97,34 +97,19 @@ func fromTar(file string, head []byte, out string) error {
 		return err
 	}
 	defer f.Close()
-	var r io.Reader = bufio.NewReader(f)
-	switch {
-	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
-		gz, err := gzip.NewReader(r)
-		if err != nil {
-			return err
-		}
-		r = gz
-	case bytes.HasPrefix(head, []byte{0x28, 0xb5, 0x2f, 0xfd}):
-		zr, err := zstd.NewReader(r)
-		if err != nil {
-			return err
-		}
-		defer zr.Close()
-		r = zr
-	case bytes.HasPrefix(head, []byte("\xfd7zXZ\x00")):
-		cmd := exec.Command("xz", "-dc")
-		cmd.Stdin = r
-		pipe, err := cmd.StdoutPipe()
-		if err != nil {
-			return err
-		}
-		if err := cmd.Start(); err != nil {
-			return fmt.Errorf("xz: %w", err)
-		}
-		defer cmd.Wait() //nolint:errcheck // the tar reader reports a cut stream
-		r = pipe
+	return extractTar(bufio.NewReader(f), head, out, true)
+}
+
+// extractTar extracts the wanted regular files of the tar stream r, which
+// head (its first bytes) says how it is compressed. In an OCI archive
+// (layers: a blob that is itself a tar archive) each layer's files are
+// extracted, in the archive's order; whiteouts are not applied.
+func extractTar(r io.Reader, head []byte, out string, layers bool) error {
+	r, done, err := decompress(r, head)
+	if err != nil {
+		return err
 	}
+	defer done()
 	tr := tar.NewReader(r)
 	for {
 		h, err := tr.Next()
@@ -134,25 +119,76 @@ func fromTar(file string, head []byte, out string) error {
 		if err != nil {
 			return fmt.Errorf("reading the tar archive: %w", err)
 		}
-		if h.Typeflag != tar.TypeReg || !wanted(h.Name) {
+		if h.Typeflag != tar.TypeReg {
 			continue
 		}
-		dst := filepath.Join(out, filepath.FromSlash(path.Clean("/"+h.Name)))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return err
+		if layers && strings.HasPrefix(path.Clean("/"+h.Name), "/blobs/") {
+			br := bufio.NewReader(tr)
+			if inner, _ := br.Peek(512 + 262); isArchive(inner) {
+				if err := extractTar(br, inner, out, false); err != nil {
+					return fmt.Errorf("layer %s: %w", h.Name, err)
+				}
+			}
+			continue
 		}
-		w, err := os.Create(dst)
-		if err != nil {
-			return err
+		if !wanted(h.Name) {
+			continue
 		}
-		_, err = io.Copy(w, tr)
-		if cerr := w.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
+		if err := writeFile(filepath.Join(out, filepath.FromSlash(path.Clean("/"+h.Name))), tr); err != nil {
 			return err
 		}
 	}
+}
+
+// isArchive says whether head begins a (gzip, zstd or xz compressed) tar
+// archive.
+func isArchive(head []byte) bool {
+	return bytes.HasPrefix(head, []byte{0x1f, 0x8b}) || bytes.HasPrefix(head, []byte{0x28, 0xb5, 0x2f, 0xfd}) ||
+		bytes.HasPrefix(head, []byte("\xfd7zXZ\x00")) || len(head) > 262 && string(head[257:262]) == "ustar"
+}
+
+// decompress is r decompressed as head says; done releases the
+// decompressor.
+func decompress(r io.Reader, head []byte) (io.Reader, func(), error) {
+	switch {
+	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
+		gz, err := gzip.NewReader(r)
+		return gz, func() {}, err
+	case bytes.HasPrefix(head, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+		zr, err := zstd.NewReader(r)
+		if err != nil {
+			return nil, nil, err
+		}
+		return zr, zr.Close, nil
+	case bytes.HasPrefix(head, []byte("\xfd7zXZ\x00")):
+		cmd := exec.Command("xz", "-dc")
+		cmd.Stdin = r
+		pipe, err := cmd.StdoutPipe()
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := cmd.Start(); err != nil {
+			return nil, nil, fmt.Errorf("xz: %w", err)
+		}
+		return pipe, func() { _ = cmd.Wait() }, nil
+	}
+	return r, func() {}, nil
+}
+
+// writeFile writes r to dst, creating its directory.
+func writeFile(dst string, r io.Reader) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	w, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(w, r)
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // fromDisk finds the ext4 file system of a raw disk image (a partition of

@@ -54,9 +54,9 @@ type nopCloser struct{ io.Writer }
 
 func (nopCloser) Close() error { return nil }
 
-// osbuildkit sbom reads a tree, a tar archive (plain, gzip, zstd) and a
-// raw ext4 image (debugfs, no mount) to the same packages; a file that is
-// none of those is an error.
+// osbuildkit sbom reads a tree, a tar archive (plain, gzip, zstd), an OCI
+// archive and a raw ext4 image (debugfs, no mount) to the same packages; a
+// file that is none of those is an error.
 func TestRead(t *testing.T) {
 	root := tree(t)
 	want, err := Installed(root)
@@ -72,6 +72,7 @@ func TestRead(t *testing.T) {
 			return z
 		}),
 	}
+	inputs["oci"] = ociOf(t, inputs["gzip"])
 	if _, err := exec.LookPath("mkfs.ext4"); err == nil {
 		img := filepath.Join(t.TempDir(), "root.ext4")
 		if out, err := exec.Command("mkfs.ext4", "-q", "-d", root, img, "8M").CombinedOutput(); err != nil {
@@ -104,4 +105,32 @@ func TestRead(t *testing.T) {
 	if _, err := Read(filepath.Join(t.TempDir(), "missing"), time.Now()); err == nil {
 		t.Error("a missing file read")
 	}
+}
+
+// ociOf is an OCI archive whose one layer is the archive at layer.
+func ociOf(t *testing.T, layer string) string {
+	t.Helper()
+	data, err := os.ReadFile(layer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, f := range []struct{ name, data string }{
+		{"oci-layout", `{"imageLayoutVersion": "1.0.0"}`},
+		{"index.json", `{"schemaVersion": 2, "manifests": []}`},
+		{"blobs/sha256/0123", `{"config": "json, not a layer"}`},
+		{"blobs/sha256/4567", string(data)},
+	} {
+		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.data)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write([]byte(f.data))
+	}
+	tw.Close()
+	out := filepath.Join(t.TempDir(), "image.oci.tar")
+	if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
