@@ -5,9 +5,11 @@ package integration
 import (
 	"encoding/json"
 	"github.com/github/go-spdx/v2/spdxexp"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -19,6 +21,8 @@ type spdxDoc struct {
 	SPDXVersion  string `json:"spdxVersion"`
 	SPDXID       string `json:"SPDXID"`
 	Name         string `json:"name"`
+	DataLicense  string `json:"dataLicense"`
+	Namespace    string `json:"documentNamespace"`
 	CreationInfo struct {
 		Creators []string `json:"creators"`
 		Created  string   `json:"created"`
@@ -31,6 +35,8 @@ type spdxDoc struct {
 		DownloadLocation string `json:"downloadLocation"`
 		FileName         string `json:"packageFileName"`
 		LicenseDeclared  string `json:"licenseDeclared"`
+		FilesAnalyzed    *bool  `json:"filesAnalyzed"`
+		VerificationCode any    `json:"packageVerificationCode"`
 		Checksums        []struct {
 			Algorithm string `json:"algorithm"`
 			Value     string `json:"checksumValue"`
@@ -108,9 +114,10 @@ func (d spdxDoc) debs() []string {
 	return out
 }
 
-// checkNTIA checks the NTIA minimum elements of an SBOM (NTIA, "The
-// Minimum Elements For a Software Bill of Materials", 2021, as the
-// ntia-conformance-checker reads them from SPDX): the author and the
+// checkNTIA checks the document is SPDX (checkSPDX), then the NTIA minimum
+// elements of an SBOM (NTIA, "The Minimum Elements For a Software Bill of
+// Materials", 2021, as the ntia-conformance-checker reads them from SPDX):
+// the author and the
 // timestamp of the document; for every component its supplier, name,
 // version and unique identifier; and the dependency relationships (the
 // document DESCRIBES the image, which CONTAINS every other component).
@@ -118,6 +125,7 @@ func (d spdxDoc) debs() []string {
 // reachable); this is its list, checked field by field.
 func checkNTIA(t *testing.T, what string, d spdxDoc) {
 	t.Helper()
+	checkSPDX(t, what, d)
 	if d.SPDXVersion != "SPDX-2.3" || d.SPDXID != "SPDXRef-DOCUMENT" {
 		t.Errorf("%s: %s %s", what, d.SPDXVersion, d.SPDXID)
 	}
@@ -162,6 +170,47 @@ func checkNTIA(t *testing.T, what string, d spdxDoc) {
 	for id := range ids {
 		if id != root && !contained[id] {
 			t.Errorf("%s: %s is related to nothing", what, id)
+		}
+	}
+}
+
+// spdxID is an SPDX element identifier (SPDX 2.3, 3.2 and 7.2).
+var spdxID = regexp.MustCompile(`^SPDXRef-[A-Za-z0-9.-]+$`)
+
+// checkSPDX checks what SPDX 2.3 requires of a document, as the spdx-tools
+// validator does, on the JSON as written (not through the library that
+// wrote it): the version, data licence, a namespace URI without '#',
+// well-formed unique identifiers, each package's download location and,
+// with filesAnalyzed false, no verification code; checksums of algorithms
+// SPDX names with hex values of their length; relationships between
+// elements the document has.
+func checkSPDX(t *testing.T, what string, d spdxDoc) {
+	t.Helper()
+	if d.DataLicense != "CC0-1.0" || d.Name == "" {
+		t.Errorf("%s: dataLicense %q, name %q", what, d.DataLicense, d.Name)
+	}
+	if u, err := url.Parse(d.Namespace); err != nil || u.Scheme == "" || u.Host == "" || strings.Contains(d.Namespace, "#") {
+		t.Errorf("%s: documentNamespace %q is not an absolute URI without '#'", what, d.Namespace)
+	}
+	hexLen := map[string]int{"SHA1": 40, "SHA256": 64, "SHA384": 96, "SHA512": 128, "MD5": 32}
+	ids := map[string]bool{"SPDXRef-DOCUMENT": true}
+	for _, p := range d.Packages {
+		if !spdxID.MatchString(p.SPDXID) {
+			t.Errorf("%s: identifier %q", what, p.SPDXID)
+		}
+		ids[p.SPDXID] = true
+		if p.DownloadLocation == "" || p.FilesAnalyzed == nil || *p.FilesAnalyzed || p.VerificationCode != nil {
+			t.Errorf("%s: %s: downloadLocation %q, filesAnalyzed %v, verification code %v", what, p.Name, p.DownloadLocation, p.FilesAnalyzed, p.VerificationCode)
+		}
+		for _, c := range p.Checksums {
+			if n, ok := hexLen[c.Algorithm]; !ok || len(c.Value) != n || strings.Trim(c.Value, "0123456789abcdef") != "" {
+				t.Errorf("%s: %s: checksum %s %q", what, p.Name, c.Algorithm, c.Value)
+			}
+		}
+	}
+	for _, r := range d.Relationships {
+		if !ids[r.A] || !ids[r.B] || r.Type == "" {
+			t.Errorf("%s: relationship %s %s %s names an element the document lacks", what, r.A, r.Type, r.B)
 		}
 	}
 }
