@@ -182,6 +182,7 @@ ensure_space() {
 up() {
 	mkdir -p "$state"
 	"$top/hack/host-packages.sh"
+	"$top/hack/binfmt.sh"
 	"$top/hack/tools.sh" >/dev/null
 	export PATH=$bin:$PATH
 	start_registry

@@ -10,6 +10,7 @@ pkgs=(
 	grub-common grub-pc-bin grub-efi-amd64-bin gnupg debian-archive-keyring time gnuplot-nox bc
 	policycoreutils rpm
 	xorriso isomd5sum erofs-utils
+	qemu-user-static binfmt-support
 )
 # The docker CLI (for docker buildx) usually comes with the machine; where it
 # does not, Debian's docker.io provides it (its daemon is not needed).

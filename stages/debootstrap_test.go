@@ -30,3 +30,15 @@ func TestDebootstrapRejectsUnknownSuite(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// An architecture Debian does not build is bad input at .options.arch
+// (the stage's schema names Debian's); a known one plans.
+func TestDebootstrapRejectsUnknownArch(t *testing.T) {
+	_, err := planOf(t, `{"type": "org.osbuild.debootstrap", "options": {"suite": "bookworm", "arch": "aarch64"}}`)
+	if err == nil || !strings.Contains(err.Error(), ".pipelines[0].stages[0].options.arch") || !strings.Contains(err.Error(), "'amd64', 'arm64', 'armel'") {
+		t.Errorf("got %v", err)
+	}
+	if _, err := planOf(t, `{"type": "org.osbuild.debootstrap", "options": {"suite": "bookworm", "arch": "arm64"}}`); err != nil {
+		t.Errorf("arm64: %v", err)
+	}
+}
