@@ -13,18 +13,20 @@ const HostBuildrootImage = "docker.io/library/debian:bookworm"
 
 // HostTools are the Debian packages the host buildroot adds for our stages.
 var HostTools = []string{
-	"mmdebstrap", "debootstrap", "ca-certificates", "gnupg",
+	"mmdebstrap", "debootstrap", "ca-certificates", "gnupg", "arch-test",
 	"e2fsprogs", "dosfstools", "mtools", "fdisk", "gdisk", "xfsprogs", "btrfs-progs",
 	"qemu-utils", "grub-common", "grub-pc-bin", "grub-efi-amd64-bin",
 	"ostree", "tar", "xz-utils", "zstd", "pigz", "pbzip2", "bzip2", "lzip", "lzop", "acl", "attr",
 	"util-linux", "mount",
 }
 
-// BootstrapTools are the HostTools a bootstrap needs (mmdebstrap, and the
-// CA certificates apt's https sources read): they are installed first, in
+// BootstrapTools are the HostTools a bootstrap needs (mmdebstrap, the CA
+// certificates apt's https sources read, and arch-test, with which
+// mmdebstrap checks it can run a foreign architecture's binaries through
+// binfmt_misc): they are installed first, in
 // a layer of their own, so org.osbuild.debootstrap starts while the other
 // tools install, in parallel with it.
-var BootstrapTools = []string{"mmdebstrap", "ca-certificates", "gnupg"}
+var BootstrapTools = []string{"mmdebstrap", "ca-certificates", "gnupg", "arch-test"}
 
 // bootstrapBuildroot is debian:bookworm with BootstrapTools installed.
 func (c *compiler) bootstrapBuildroot() bkllb.State {

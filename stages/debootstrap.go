@@ -3,6 +3,7 @@ package stages
 import (
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -84,6 +85,9 @@ func planDebootstrap(c *Context, o *debootstrapOptions) (*Plan, error) {
 
 func runDebootstrap(rt *Runtime, o *debootstrapOptions) error {
 	rt.Env = withDpkgUnsafeIO(rt.Env)
+	if err := canRun(rt, o.Arch); err != nil {
+		return err
+	}
 	if err := bootstrap(rt, o); err != nil {
 		return err
 	}
@@ -91,6 +95,52 @@ func runDebootstrap(rt *Runtime, o *debootstrapOptions) error {
 		return deferHostKeys(rt)
 	}
 	return nil
+}
+
+// canRun checks, before anything is downloaded, that this builder can run
+// programs of arch, a foreign architecture's through a binfmt_misc
+// handler; arch-test (in the buildroot) runs a tiny program of it.
+func canRun(rt *Runtime, arch string) error {
+	if arch == "" || arch == debianArch(runtime.GOARCH) {
+		return nil
+	}
+	out, err := rt.Output("arch-test", arch)
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("this builder cannot run %s programs (arch-test: %s): register qemu-user-static's binfmt_misc handlers on the BuildKit host "+
+		"(Debian: apt-get install qemu-user-static binfmt-support, then update-binfmts --enable qemu-%s; make env does this), "+
+		"or build on a node of that architecture (README, Architectures)", arch, strings.TrimSpace(string(out)), qemuArch(arch))
+}
+
+// debianArch is Debian's name of a Go architecture.
+func debianArch(goarch string) string {
+	switch goarch {
+	case "386":
+		return "i386"
+	case "arm":
+		return "armhf"
+	case "ppc64le":
+		return "ppc64el"
+	case "mips64le":
+		return "mips64el"
+	}
+	return goarch
+}
+
+// qemuArch is QEMU's name of a Debian architecture.
+func qemuArch(arch string) string {
+	switch arch {
+	case "arm64":
+		return "aarch64"
+	case "armel", "armhf":
+		return "arm"
+	case "amd64":
+		return "x86_64"
+	case "ppc64el":
+		return "ppc64le"
+	}
+	return arch
 }
 
 // bootstrap runs mmdebstrap from the mirror, or from the locked packages.
@@ -168,7 +218,11 @@ func mmdebstrapArgs(o *debootstrapOptions, target, mirror string) []string {
 	args := []string{"--mode=root", "--skip=chroot/mount", "--format=directory", "--variant=" + variant,
 		"--components=" + strings.Join(o.components(), ",")}
 	if o.Arch != "" {
-		args = append(args, "--architectures="+o.Arch)
+		// A foreign architecture's binaries run through the host's
+		// binfmt_misc handler (qemu-user-static, registered with the F
+		// flag, so nothing is copied into the tree): mmdebstrap need not
+		// find the emulator in the buildroot.
+		args = append(args, "--architectures="+o.Arch, "--skip=check/qemu")
 	}
 	include := append([]string(nil), o.Include...)
 	for _, x := range o.Exclude {

@@ -13,7 +13,7 @@ func TestMmdebstrapArgs(t *testing.T) {
 	f := false
 	got := mmdebstrapArgs(&debootstrapOptions{Suite: "bookworm", Include: []string{"systemd"}, Exclude: []string{"nano"}, Components: []string{"main", "contrib"}, Arch: "arm64"}, "/t", DefaultMirror)
 	want := []string{"--mode=root", "--skip=chroot/mount", "--format=directory", "--variant=minbase", "--components=main,contrib",
-		"--architectures=arm64", "--include=systemd,nano-", "--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr", "bookworm", "/t", DefaultMirror}
+		"--architectures=arm64", "--skip=check/qemu", "--include=systemd,nano-", "--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr", "bookworm", "/t", DefaultMirror}
 	if !slices.Equal(got, want) {
 		t.Errorf("args\n got %q\nwant %q", got, want)
 	}
