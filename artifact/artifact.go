@@ -96,11 +96,7 @@ func (a *Artifact) manifest() ([]byte, error) {
 // manifest's digest: until the last step succeeds nothing is visible under
 // the tag. insecure allows plain http (always allowed for localhost).
 func (a *Artifact) Push(refName string, insecure bool) (string, error) {
-	opts := []name.Option{}
-	if insecure || isLocalRegistry(refName) {
-		opts = append(opts, name.Insecure)
-	}
-	ref, err := name.ParseReference(refName, opts...)
+	ref, err := ParseReference(refName, insecure)
 	if err != nil {
 		return "", err
 	}
@@ -108,12 +104,28 @@ func (a *Artifact) Push(refName string, insecure bool) (string, error) {
 	if err := remote.WriteLayer(repo, &fileBlob{a: a}); err != nil {
 		return "", fmt.Errorf("uploading the disk image to %s: %w", repo, err)
 	}
-	if err := remote.WriteLayer(repo, &fileBlob{data: ocispec.DescriptorEmptyJSON.Data, mt: ocispec.MediaTypeEmptyJSON}); err != nil {
-		return "", fmt.Errorf("uploading the empty config: %w", err)
-	}
 	raw, err := a.manifest()
 	if err != nil {
 		return "", err
+	}
+	return putManifest(ref, raw)
+}
+
+// ParseReference parses a registry reference; insecure allows plain http,
+// which a registry on localhost or 127.0.0.0/8 always gets.
+func ParseReference(refName string, insecure bool) (name.Reference, error) {
+	opts := []name.Option{}
+	if insecure || isLocalRegistry(refName) {
+		opts = append(opts, name.Insecure)
+	}
+	return name.ParseReference(refName, opts...)
+}
+
+// putManifest uploads the empty config an artifact manifest names, then
+// the manifest raw under ref, and returns its digest.
+func putManifest(ref name.Reference, raw []byte) (string, error) {
+	if err := remote.WriteLayer(ref.Context(), &fileBlob{data: ocispec.DescriptorEmptyJSON.Data, mt: ocispec.MediaTypeEmptyJSON}); err != nil {
+		return "", fmt.Errorf("uploading the empty config: %w", err)
 	}
 	if err := remote.Put(ref, rawManifest(raw)); err != nil {
 		return "", fmt.Errorf("writing the manifest %s: %w", ref, err)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go"
@@ -31,21 +30,17 @@ func (a *Artifact) Descriptor() (ocispec.Descriptor, error) {
 }
 
 // PushReferrer pushes the SBOM file at path to the repository of refName
-// as an artifact whose subject is the pushed artifact a, and returns its
-// manifest's digest. The registry's referrers API lists it; on a registry
-// without that API, go-containerregistry adds it to the subject's
-// referrers tag (sha256-<digest>), as the OCI distribution spec's
-// fallback says.
+// as an artifact whose subject is the pushed artifact a, and returns the
+// referrer's reference (repository@digest). The registry's referrers API
+// lists it; on a registry without that API, go-containerregistry adds it
+// to the subject's referrers tag (sha256-<digest>), as the OCI
+// distribution spec's fallback says.
 func (a *Artifact) PushReferrer(refName string, insecure bool, path string) (string, error) {
 	subject, err := a.Descriptor()
 	if err != nil {
 		return "", err
 	}
-	opts := []name.Option{}
-	if insecure || isLocalRegistry(refName) {
-		opts = append(opts, name.Insecure)
-	}
-	ref, err := name.ParseReference(refName, opts...)
+	ref, err := ParseReference(refName, insecure)
 	if err != nil {
 		return "", err
 	}
@@ -56,9 +51,6 @@ func (a *Artifact) PushReferrer(refName string, insecure bool, path string) (str
 	repo := ref.Context()
 	if err := remote.WriteLayer(repo, &fileBlob{a: doc, mt: SBOMArtifactType}); err != nil {
 		return "", fmt.Errorf("uploading the SBOM to %s: %w", repo, err)
-	}
-	if err := remote.WriteLayer(repo, &fileBlob{data: ocispec.DescriptorEmptyJSON.Data, mt: ocispec.MediaTypeEmptyJSON}); err != nil {
-		return "", fmt.Errorf("uploading the empty config: %w", err)
 	}
 	raw, err := json.Marshal(ocispec.Manifest{
 		Versioned:    ocispecs.Versioned{SchemaVersion: 2},
@@ -75,9 +67,9 @@ func (a *Artifact) PushReferrer(refName string, insecure bool, path string) (str
 		return "", err
 	}
 	sum := sha256.Sum256(raw)
-	dgst := "sha256:" + hex.EncodeToString(sum[:])
-	if err := remote.Put(repo.Digest(dgst), rawManifest(raw)); err != nil {
-		return "", fmt.Errorf("writing the SBOM's manifest: %w", err)
+	at := repo.Digest("sha256:" + hex.EncodeToString(sum[:]))
+	if _, err := putManifest(at, raw); err != nil {
+		return "", err
 	}
-	return dgst, nil
+	return at.String(), nil
 }

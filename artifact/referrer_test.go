@@ -31,9 +31,13 @@ func TestPushReferrer(t *testing.T) {
 		if d, err := a.Descriptor(); err != nil || d.Digest.String() != subject {
 			t.Fatalf("Descriptor says %s (%v), Push pushed %s", d.Digest, err, subject)
 		}
-		dgst, err := a.PushReferrer(ref, true, diskFile(t, "disk.qcow2.spdx.json", `{"spdxVersion": "SPDX-2.3"}`))
+		at, err := a.PushReferrer(ref, true, diskFile(t, "disk.qcow2.spdx.json", `{"spdxVersion": "SPDX-2.3"}`))
 		if err != nil {
 			t.Fatalf("referrers API %v: %v", api, err)
+		}
+		repo, dgst, _ := strings.Cut(at, "@")
+		if repo != strings.TrimSuffix(ref, ":1") {
+			t.Errorf("the referrer %s is not in the disk's repository", at)
 		}
 		r, err := name.ParseReference(ref, name.Insecure)
 		if err != nil {

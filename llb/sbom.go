@@ -64,16 +64,10 @@ func (c *compiler) sbomFor(export string, several bool) (bkllb.State, error) {
 func contentPipelines(m *manifest.Manifest, export string) []string {
 	out := []string{export}
 	for i := 0; i < len(out); i++ {
-		for _, st := range m.Pipeline(out[i]).Stages {
-			for _, in := range st.Inputs {
-				if in.Origin != manifest.OriginPipeline {
-					continue
-				}
-				for _, r := range in.References {
-					if name, ok := r.PipelineName(); ok && m.Pipeline(name) != nil && !slices.Contains(out, name) {
-						out = append(out, name)
-					}
-				}
+		pl := m.Pipeline(out[i])
+		for _, name := range m.Deps(pl) {
+			if name != pl.Build && m.Pipeline(name) != nil && !slices.Contains(out, name) {
+				out = append(out, name)
 			}
 		}
 	}

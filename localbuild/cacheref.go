@@ -1,11 +1,14 @@
 package localbuild
 
 import (
-	"strings"
+	"errors"
+	"net/http"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	bkclient "github.com/moby/buildkit/client"
+
+	"github.com/osbuildkit/osbuildkit/artifact"
 )
 
 // cacheMissing says whether a registry cache export names a reference the
@@ -14,27 +17,18 @@ import (
 // A registry that cannot be asked counts as having it.
 func cacheMissing(exports []bkclient.CacheOptionsEntry) bool {
 	for _, e := range exports {
-		ref := e.Attrs["ref"]
-		if e.Type != "registry" || ref == "" {
+		if e.Type != "registry" || e.Attrs["ref"] == "" {
 			continue
 		}
-		var opts []name.Option
-		if e.Attrs["registry.insecure"] == "true" || strings.HasPrefix(ref, "localhost:") || strings.HasPrefix(ref, "127.") {
-			opts = append(opts, name.Insecure)
-		}
-		r, err := name.ParseReference(ref, opts...)
+		ref, err := artifact.ParseReference(e.Attrs["ref"], e.Attrs["registry.insecure"] == "true")
 		if err != nil {
 			continue
 		}
-		if _, err := remote.Head(r); err != nil && isNotFound(err) {
+		_, err = remote.Head(ref)
+		var te *transport.Error
+		if errors.As(err, &te) && te.StatusCode == http.StatusNotFound {
 			return true
 		}
 	}
 	return false
-}
-
-// isNotFound is a registry's answer that a manifest does not exist.
-func isNotFound(err error) bool {
-	s := err.Error()
-	return strings.Contains(s, "MANIFEST_UNKNOWN") || strings.Contains(s, "NAME_UNKNOWN") || strings.Contains(s, "404")
 }

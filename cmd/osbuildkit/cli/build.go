@@ -8,7 +8,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
-	"strings"
 	"syscall"
 
 	bkllb "github.com/moby/buildkit/client/llb"
@@ -148,15 +147,11 @@ func pushSBOM(e *env, a *artifact.Artifact, ref string, insecure bool, doc strin
 	if doc == "" {
 		return nil
 	}
-	dgst, err := a.PushReferrer(ref, insecure, doc)
+	at, err := a.PushReferrer(ref, insecure, doc)
 	if err != nil {
 		return fmt.Errorf("attaching the SBOM %s: %w", doc, err)
 	}
-	repo, _, _ := strings.Cut(ref, "@")
-	if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
-		repo = repo[:i]
-	}
-	fmt.Fprintf(e.stderr, "attached its SBOM %s@%s\n", repo, dgst)
+	fmt.Fprintf(e.stderr, "attached its SBOM %s\n", at)
 	return nil
 }
 
