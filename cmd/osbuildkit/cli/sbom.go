@@ -51,7 +51,15 @@ func runSBOM(e *env, args []string) int {
 		_, _ = e.stdout.Write(buf.Bytes())
 		return exitOK
 	}
-	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+	// Written aside and renamed: a failed write leaves no half document.
+	tmp := *out + ".partial"
+	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
+		os.Remove(tmp)
+		fmt.Fprintf(e.stderr, "osbuildkit sbom: %v\n", err)
+		return exitFailed
+	}
+	if err := os.Rename(tmp, *out); err != nil {
+		os.Remove(tmp)
 		fmt.Fprintf(e.stderr, "osbuildkit sbom: %v\n", err)
 		return exitFailed
 	}
