@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	bkllb "github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
@@ -50,6 +51,14 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		}
 		in.Buildroot = st
 	}
+	switch len(cfg.Platforms) {
+	case 0:
+	case 1:
+		in.Platform = &cfg.Platforms[0]
+		withDefaultArch(m, DebianArch(cfg.Platforms[0]))
+	default:
+		return buildPlatforms(ctx, c, in, cfg.Platforms, func() (*manifest.Manifest, error) { return manifest.Load(src.Filename, src.Data) })
+	}
 	return BuildManifest(ctx, c, in)
 }
 
@@ -71,6 +80,9 @@ type Input struct {
 	// Break, when set, stops the build before a stage for a shell (the
 	// CLI's --break; the build ends with ErrBreakEnded).
 	Break *Break
+	// Platform is the target platform (buildx --platform); nil is
+	// linux/amd64.
+	Platform *ocispecs.Platform
 }
 
 // BuildManifest compiles and solves a loaded manifest; the gateway frontend
@@ -118,11 +130,11 @@ func BuildManifest(ctx context.Context, c client.Client, in Input) (*client.Resu
 	reportWarnings(ctx, c, in, res, marshalOpts)
 	out := client.NewResult()
 	out.SetRef(ref)
-	if err := addImageConfig(out); err != nil {
+	if err := addImageConfig(out, in.Platform); err != nil {
 		return nil, err
 	}
 	if in.Config.SBOM == llb.SBOMAttest {
-		if err := attachSBOMs(ctx, c, res, out, marshalOpts); err != nil {
+		if err := attachSBOMs(ctx, c, res, out, platformKeyOf(in.Platform), marshalOpts); err != nil {
 			return nil, err
 		}
 	}

@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"fmt"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"strings"
 	"time"
 
@@ -42,6 +43,9 @@ type Config struct {
 	// SBOM asks for the exports' SBOMs: BuildKit's attest:sbom request
 	// (buildx --sbom=true) attaches them as attestations.
 	SBOM llb.SBOM
+	// Platforms are the target platforms (buildx --platform); none is
+	// linux/amd64, the bootstraps' own default.
+	Platforms []ocispecs.Platform
 }
 
 // ParseConfig reads the options BuildKit hands the frontend.
@@ -71,10 +75,13 @@ func ParseConfig(opts map[string]string) (Config, error) {
 		c.NoCache = splitList(v)
 	}
 	c.Proxy = proxyFromBuildArgs(opts)
+	var err error
+	if c.Platforms, err = parsePlatforms(opts["platform"]); err != nil {
+		return c, err
+	}
 	if sbomRequested(opts) {
 		c.SBOM = llb.SBOMAttest
 	}
-	var err error
 	if c.SourceTimeout, err = timeoutOption(opts, optSourceTimeout, "OSBUILDKIT_SOURCE_TIMEOUT"); err != nil {
 		return c, err
 	}

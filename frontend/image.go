@@ -12,10 +12,14 @@ import (
 // addImageConfig gives the result an image config, used when it is
 // exported as a container image (--output type=image): a Debian tree runs
 // like the debian image does.
-func addImageConfig(res *client.Result) error {
+func addImageConfig(res *client.Result, p *ocispecs.Platform) error {
+	platform := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
+	if p != nil {
+		platform = *p
+	}
 	img := dockerspec.DockerOCIImage{
 		Image: ocispecs.Image{
-			Platform: ocispecs.Platform{OS: "linux", Architecture: "amd64"},
+			Platform: platform,
 			RootFS:   ocispecs.RootFS{Type: "layers"},
 			Config: ocispecs.ImageConfig{
 				Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},

@@ -14,15 +14,12 @@ import (
 	"github.com/osbuildkit/osbuildkit/llb"
 )
 
-// platformKey is the result's platform as BuildKit keys attestations by
-// it: the platform of the image config (addImageConfig).
-const platformKey = "linux/amd64"
-
 // attachSBOMs solves each export's SBOM step and attaches the document as
-// the result's SPDX attestation: BuildKit's image exporter puts it in the
+// the result's SPDX attestation (under platformKey, the platform of the
+// image config, as BuildKit keys them): BuildKit's image exporter puts it in the
 // pushed index, the local and tar exporters write it beside the output,
 // and its own scanner does not run.
-func attachSBOMs(ctx context.Context, c client.Client, res *llb.Result, out *client.Result, marshalOpts []bkllb.ConstraintsOpt) error {
+func attachSBOMs(ctx context.Context, c client.Client, res *llb.Result, out *client.Result, platformKey string, marshalOpts []bkllb.ConstraintsOpt) error {
 	names := make([]string, 0, len(res.SBOMs))
 	for name := range res.SBOMs {
 		names = append(names, name)
