@@ -51,15 +51,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		}
 		in.Buildroot = st
 	}
-	switch len(cfg.Platforms) {
-	case 0:
-	case 1:
-		in.Platform = &cfg.Platforms[0]
-		withDefaultArch(m, DebianArch(cfg.Platforms[0]))
-	default:
-		return buildPlatforms(ctx, c, in, cfg.Platforms, func() (*manifest.Manifest, error) { return manifest.Load(src.Filename, src.Data) })
-	}
-	return BuildManifest(ctx, c, in)
+	return BuildPlatforms(ctx, c, in, func() (*manifest.Manifest, error) { return manifest.Load(src.Filename, src.Data) })
 }
 
 // Input is a loaded manifest and how to build it.

@@ -76,8 +76,8 @@ func ParseConfig(opts map[string]string) (Config, error) {
 	}
 	c.Proxy = proxyFromBuildArgs(opts)
 	var err error
-	if c.Platforms, err = parsePlatforms(opts["platform"]); err != nil {
-		return c, err
+	if c.Platforms, err = ParsePlatforms(opts["platform"]); err != nil {
+		return c, fmt.Errorf("frontend option platform: %w", err)
 	}
 	if sbomRequested(opts) {
 		c.SBOM = llb.SBOMAttest

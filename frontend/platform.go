@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
+
 	"golang.org/x/sync/errgroup"
 
 	"github.com/containerd/platforms"
@@ -14,19 +16,19 @@ import (
 	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
-// parsePlatforms reads BuildKit's platform option (buildx --platform):
+// ParsePlatforms reads BuildKit's platform option (buildx --platform):
 // comma-separated OS/ARCH[/VARIANT], each linux on an architecture Debian
 // builds.
-func parsePlatforms(v string) ([]ocispecs.Platform, error) {
+func ParsePlatforms(v string) ([]ocispecs.Platform, error) {
 	var out []ocispecs.Platform
 	for _, s := range splitList(v) {
 		p, err := platforms.Parse(s)
 		if err != nil {
-			return nil, fmt.Errorf("platform %q: %w", s, err)
+			return nil, fmt.Errorf("%q: %w", s, err)
 		}
 		p = platforms.Normalize(p)
 		if p.OS != "linux" || DebianArch(p) == "" {
-			return nil, fmt.Errorf("platform %q: osbuildkit builds Debian for linux/amd64, linux/arm64, linux/arm/v7, linux/arm/v6, linux/386, linux/ppc64le, linux/s390x, linux/riscv64, linux/mips64le", s)
+			return nil, fmt.Errorf("%q: osbuildkit builds Debian for linux/amd64, linux/arm64, linux/arm/v7, linux/arm/v6, linux/386, linux/ppc64le, linux/s390x, linux/riscv64, linux/mips64le", s)
 		}
 		out = append(out, p)
 	}
@@ -53,11 +55,11 @@ func DebianArch(p ocispecs.Platform) string {
 	return ""
 }
 
-// withDefaultArch sets arch on the bootstraps that name none: the
+// WithDefaultArch sets arch on the bootstraps that name none: the
 // platform decides what the manifest leaves open. amd64, which a
 // bootstrap without arch builds anyway, changes nothing (the same LLB,
 // the same cache as a build without --platform).
-func withDefaultArch(m *manifest.Manifest, arch string) {
+func WithDefaultArch(m *manifest.Manifest, arch string) {
 	if arch == "amd64" {
 		return
 	}
@@ -69,6 +71,24 @@ func withDefaultArch(m *manifest.Manifest, arch string) {
 				}
 			}
 		}
+	}
+}
+
+// BuildPlatforms builds in for its Config.Platforms (buildx and the CLI's
+// --platform). None builds the manifest as written; one sets the default
+// architecture of its bootstraps and the image config's platform; several
+// build it once per platform, each from a fresh load (load reads the
+// manifest again), into one result with a ref per platform.
+func BuildPlatforms(ctx context.Context, c client.Client, in Input, load func() (*manifest.Manifest, error)) (*client.Result, error) {
+	switch ps := in.Config.Platforms; len(ps) {
+	case 0:
+		return BuildManifest(ctx, c, in)
+	case 1:
+		in.Platform = &ps[0]
+		WithDefaultArch(in.Manifest, DebianArch(ps[0]))
+		return BuildManifest(ctx, c, in)
+	default:
+		return buildPlatforms(ctx, c, in, ps, load)
 	}
 }
 
@@ -85,7 +105,7 @@ func buildPlatforms(ctx context.Context, c client.Client, in Input, ps []ocispec
 		if err != nil {
 			return nil, err
 		}
-		withDefaultArch(m, DebianArch(p))
+		WithDefaultArch(m, DebianArch(p))
 		pin := in
 		pin.Manifest = m
 		pin.Platform = &ps[i]
@@ -126,6 +146,12 @@ func buildPlatforms(ctx context.Context, c client.Client, in Input, ps []ocispec
 	}
 	out.AddMeta(exptypes.ExporterPlatformsKey, dt)
 	return out, nil
+}
+
+// PlatformDir is the directory BuildKit's local exporter puts a platform's
+// part of a multi-platform result in: linux_arm64, linux_arm_v7.
+func PlatformDir(p ocispecs.Platform) string {
+	return strings.ReplaceAll(platforms.FormatAll(platforms.Normalize(p)), "/", "_")
 }
 
 // platformKeyOf is the key BuildKit files a single-platform result's

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -54,4 +55,33 @@ func TestMultiPlatformBuild(t *testing.T) {
 			}
 		}
 	}
+}
+
+// osbuildkit build --platform does what buildx does: each platform's
+// exports under DIR/linux_ARCH/PIPELINE, with that platform's binaries; a
+// platform Debian has no architecture for, or a push of several, is a
+// usage error before any work.
+func TestPlatformFlag(t *testing.T) {
+	manifest := manifestFile(t, "integration/testdata/arm64-tar.json", func(s string) string {
+		return strings.Replace(s, `, "arch": "arm64"`, "", 1)
+	})
+	out := t.TempDir()
+	stdout := run(t, 0, cli, "build", "--progress", "plain", "--platform", "linux/amd64,linux/arm64", "--export", "tar", "--output-directory", out, manifest)
+	for arch, machine := range map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64} {
+		dir := filepath.Join(out, "linux_"+arch, "tar")
+		wantContains(t, "the build's report", stdout, "tar (linux/"+arch+"): "+dir)
+		files := tarFiles(t, filepath.Join(dir, "arm64.tar"), "./usr/bin/bash")
+		f, err := elf.NewFile(bytes.NewReader(files["./usr/bin/bash"]))
+		if err != nil || f.Machine != machine {
+			t.Errorf("linux_%s: bash for %v (%v), want %v", arch, f.Machine, err, machine)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "tar")); err == nil {
+		t.Errorf("a multi-platform build also wrote %s/tar", out)
+	}
+
+	bad := run(t, 2, cli, "build", "--platform", "linux/sparc64", "--output-directory", out, manifest)
+	wantContains(t, "an unknown platform", bad, `--platform "linux/sparc64"`, "linux/arm64")
+	bad = run(t, 2, cli, "build", "--platform", "linux/amd64,linux/arm64", "--export", "tar", "--push", registry+"/multi:1", manifest)
+	wantContains(t, "a push of two platforms", bad, "--push takes one platform")
 }

@@ -75,7 +75,7 @@ func Build(ctx context.Context, m *manifest.Manifest, opt Options) (*Result, err
 		return nil, err
 	}
 	defer cleanup()
-	out, err := newOutput(opt.OutputDir, opt.Frontend.Exports)
+	out, err := newOutput(opt.OutputDir, exportDirs(opt.Frontend.Exports, opt.Frontend.Platforms))
 	if err != nil {
 		return nil, err
 	}
@@ -112,11 +112,10 @@ func (b *build) attributed(err error) error {
 
 // build is one build's solve options and frontend call.
 type build struct {
-	opt        Options
-	solveOpt   bkclient.SolveOpt
-	buildFunc  gateway.BuildFunc
-	execs      *execSet
-	definition string
+	opt       Options
+	solveOpt  bkclient.SolveOpt
+	buildFunc gateway.BuildFunc
+	execs     *execSet
 	// failure is the stage failure the frontend returned, when it did.
 	failure *frontend.StageFailure
 }
@@ -131,7 +130,7 @@ func newBuild(m *manifest.Manifest, opt Options, helperFS fsutil.FS) *build {
 	}
 	cfg := opt.Frontend
 	cfg.Layout = llb.ByName
-	if len(cfg.Exports) == 1 {
+	if len(cfg.Exports) == 1 && len(cfg.Platforms) < 2 {
 		cfg.Layout = llb.Flat // exported straight into DIR/PIPELINE
 	}
 	sm := bkllb.NewSourceMap(nil, m.File().Name, "json", m.File().Data)
@@ -140,12 +139,15 @@ func newBuild(m *manifest.Manifest, opt Options, helperFS fsutil.FS) *build {
 		if err != nil {
 			return nil, err
 		}
-		res, err := frontend.BuildManifest(ctx, gc, frontend.Input{
+		b.execs.reset()
+		in := frontend.Input{
 			Manifest: m, SourceMap: sm, Helper: helperState(), Config: cfg, CacheImports: bc.CacheImports, Break: opt.Break,
 			Observe: func(def *bkllb.Definition) {
-				b.definition = definitionDigest(def)
 				b.execs.add(def)
 			},
+		}
+		res, err := frontend.BuildPlatforms(ctx, gc, in, func() (*manifest.Manifest, error) {
+			return manifest.Load(m.File().Name, m.File().Data)
 		})
 		if sf := (*frontend.StageFailure)(nil); errors.As(err, &sf) {
 			b.failure = sf
@@ -158,7 +160,7 @@ func newBuild(m *manifest.Manifest, opt Options, helperFS fsutil.FS) *build {
 // export solves again, this time exporting what the first solve left to
 // export; the second solve finds every step in the cache.
 func (b *build) export(ctx context.Context, c *bkclient.Client, out *output, rebuilt bool, res *Result) error {
-	stamps := out.stamps(b.definition)
+	stamps := out.stamps(b.execs.definition())
 	opt := b.solveOpt
 	haveCacheTo := len(b.opt.CacheTo) > 0
 	d := decideExports(rebuilt, out.dir != "", stamps.current(), haveCacheTo, haveCacheTo && !rebuilt && cacheMissing(b.opt.CacheTo))

@@ -14,6 +14,9 @@ import (
 	"syscall"
 
 	bkclient "github.com/moby/buildkit/client"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/osbuildkit/osbuildkit/frontend"
 	"golang.org/x/sys/unix"
 )
 
@@ -58,7 +61,7 @@ func (o *output) begin() (string, error) {
 	o.tmp = tmp
 	// A tree's root is 0755, as a root filesystem's is.
 	for _, n := range o.names {
-		if err := os.Mkdir(filepath.Join(tmp, n), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(tmp, n), 0o755); err != nil {
 			return "", err
 		}
 	}
@@ -85,6 +88,23 @@ func sweepStaleExports(dir string) {
 	}
 }
 
+// exportDirs are the directories a build exports, under the output
+// directory: one per pipeline, or for several platforms one per platform
+// and pipeline (linux_arm64/PIPELINE, as BuildKit's local exporter lays
+// out a multi-platform result).
+func exportDirs(exports []string, ps []ocispecs.Platform) []string {
+	if len(ps) < 2 {
+		return exports
+	}
+	var out []string
+	for _, p := range ps {
+		for _, n := range exports {
+			out = append(out, filepath.Join(frontend.PlatformDir(p), n))
+		}
+	}
+	return out
+}
+
 func (o *output) exports() []bkclient.ExportEntry {
 	if o.dir == "" {
 		return nil
@@ -101,6 +121,9 @@ func (o *output) commit() error {
 		return err
 	}
 	for _, n := range o.names {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(o.dir, n)), 0o755); err != nil {
+			return err
+		}
 		if err := mergeInto(filepath.Join(o.tmp, n), filepath.Join(o.dir, n)); err != nil {
 			return fmt.Errorf("moving %s into place: %w", n, err)
 		}

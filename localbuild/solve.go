@@ -2,7 +2,10 @@ package localbuild
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -28,22 +31,54 @@ type solveStats struct {
 	warnings []string
 }
 
-// execSet holds the digests of a build's exec ops.
+// execSet holds the digests of a build's exec ops, and of its definitions
+// (one per platform), from the frontend's last call.
 type execSet struct {
-	mu  sync.Mutex
-	set map[digest.Digest]bool
+	mu   sync.Mutex
+	set  map[digest.Digest]bool
+	defs []string
 }
 
+// reset forgets the previous call's definitions: a solve calls the
+// frontend afresh.
+func (e *execSet) reset() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.set, e.defs = map[digest.Digest]bool{}, nil
+}
+
+// add records a definition the frontend solves; a multi-platform build
+// solves one per platform, at once.
 func (e *execSet) add(def *bkllb.Definition) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.set = map[digest.Digest]bool{}
+	if e.set == nil {
+		e.set = map[digest.Digest]bool{}
+	}
+	e.defs = append(e.defs, definitionDigest(def))
 	for _, b := range def.Def {
 		var op pb.Op
 		if op.UnmarshalVT(b) == nil && op.GetExec() != nil {
 			e.set[digest.FromBytes(b)] = true
 		}
 	}
+}
+
+// definition identifies what the frontend solved: the definition's digest,
+// or for several, a digest of theirs in order.
+func (e *execSet) definition() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch len(e.defs) {
+	case 0:
+		return ""
+	case 1:
+		return e.defs[0]
+	}
+	ds := slices.Clone(e.defs)
+	slices.Sort(ds)
+	sum := sha256.Sum256([]byte(strings.Join(ds, "\n")))
+	return hex.EncodeToString(sum[:])
 }
 
 func (e *execSet) has(d digest.Digest) bool {

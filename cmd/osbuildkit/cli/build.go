@@ -88,7 +88,7 @@ func buildAndReport(e *env, f *buildFlags, m *manifest.Manifest, opt localbuild.
 			return p.fail(fmt.Errorf("pushing to %s: %w", f.push, err))
 		}
 	}
-	p.succeed(m, opt.Frontend.Exports)
+	p.succeed(m, opt.Frontend.Exports, opt.Frontend.Platforms)
 	return exitOK
 }
 
@@ -104,6 +104,12 @@ func (f *buildFlags) options(e *env, m *manifest.Manifest) (localbuild.Options, 
 	}
 	if f.push != "" && len(opt.Frontend.Exports) != 1 {
 		return opt, usageError(e, fmt.Errorf("--push takes one export, not %d", len(opt.Frontend.Exports)))
+	}
+	if f.push != "" && len(opt.Frontend.Platforms) > 1 {
+		return opt, usageError(e, fmt.Errorf("--push takes one platform, not %d: push each platform's export on its own", len(opt.Frontend.Platforms)))
+	}
+	if len(opt.Frontend.Platforms) == 1 {
+		frontend.WithDefaultArch(m, frontend.DebianArch(opt.Frontend.Platforms[0]))
 	}
 	breakAt := f.breakAt
 	if breakAt == frontend.BreakOnError {

@@ -13,11 +13,11 @@ import (
 )
 
 type buildFlags struct {
-	addr, outputDir, progress, monitor, buildroot, push        string
-	exports, cacheFromSpecs, cacheToSpecs, allow, noCacheStage stringList
-	checkpoints                                                stringList
-	cacheMaxSize, stageTimeout, sourceTimeout, store, breakAt  string
-	asJSON, noCache, sbom                                      bool
+	addr, outputDir, progress, monitor, buildroot, push, platform string
+	exports, cacheFromSpecs, cacheToSpecs, allow, noCacheStage    stringList
+	checkpoints                                                   stringList
+	cacheMaxSize, stageTimeout, sourceTimeout, store, breakAt     string
+	asJSON, noCache, sbom                                         bool
 }
 
 func (f *buildFlags) register(fs *flag.FlagSet) {
@@ -26,6 +26,7 @@ func (f *buildFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.exports, "export", "`pipeline` to export (repeatable; default: the manifest's exports)")
 	fs.StringVar(&f.progress, "progress", "auto", "progress `mode`: auto, tty, plain, quiet or rawjson")
 	fs.StringVar(&f.monitor, "monitor", "", "osbuild `monitor`: JSONSeqMonitor streams JSON-seq records on stdout")
+	fs.StringVar(&f.platform, "platform", "", "target `platforms`, comma-separated (linux/amd64, linux/arm64, …): one sets the architecture of bootstraps that name none; several build the manifest once per platform into DIR/linux_ARCH/PIPELINE")
 	fs.StringVar(&f.push, "push", "", "push the export's disk image file to `REF` as an OCI artifact")
 	fs.StringVar(&f.buildroot, "buildroot", "", "`image` to use as the host buildroot instead of debian:bookworm plus tools")
 	fs.Var(&f.cacheFromSpecs, "cache-from", "import build cache from `SPEC`, e.g. type=registry,ref=REF (repeatable)")
@@ -63,6 +64,9 @@ func (f *buildFlags) parse() (localbuild.Options, error) {
 	}
 	if f.sourceTimeout != "" {
 		fopts["source-timeout"] = f.sourceTimeout
+	}
+	if f.platform != "" {
+		fopts["platform"] = f.platform
 	}
 	cfg, err := frontend.ParseConfig(fopts)
 	if err != nil {

@@ -8,8 +8,10 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/containerd/platforms"
 	bkclient "github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/util/progress/progressui"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/osbuildkit/osbuildkit/frontend"
 	"github.com/osbuildkit/osbuildkit/localbuild"
@@ -99,13 +101,19 @@ func (p *printer) fail(err error) int {
 	return exitFailed
 }
 
-func (p *printer) succeed(m *manifest.Manifest, exports []string) {
+func (p *printer) succeed(m *manifest.Manifest, exports []string, ps []ocispecs.Platform) {
 	if p.f.asJSON {
 		writeJSON(p.e.stdout, m.Succeeded())
 	}
 	if p.f.outputDir != "" && !p.f.asJSON && p.f.monitor == "" {
 		for _, e := range exports {
-			fmt.Fprintf(p.e.stdout, "%s: %s\n", e, filepath.Join(p.f.outputDir, e))
+			if len(ps) < 2 {
+				fmt.Fprintf(p.e.stdout, "%s: %s\n", e, filepath.Join(p.f.outputDir, e))
+				continue
+			}
+			for _, pl := range ps {
+				fmt.Fprintf(p.e.stdout, "%s (%s): %s\n", e, platforms.Format(pl), filepath.Join(p.f.outputDir, frontend.PlatformDir(pl), e))
+			}
 		}
 	}
 }
