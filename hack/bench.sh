@@ -8,6 +8,7 @@
 #   3 rebuild after a hostname change      7 peak RSS of buildkitd and of the CLI
 #   4 second, empty builder from registry cache
 #  10 the SBOM step (--sbom) and a no-change rebuild with --sbom
+#  11 the arm64 reference image cold, and its emulated steps against amd64's
 #   8 the live ISO (images/debian-bookworm-live-iso.json): cold on an empty
 #     builder, and rebuilt after a hostname change
 set -euo pipefail
@@ -66,6 +67,21 @@ d=$(daemon builder-d)
 timed iso_cold "$d" --output-directory "$work/out-iso" --export iso "$iso"
 timed iso_hostname "$d" --output-directory "$work/out-iso" --export iso "$(hostname_variant "$iso" 2)"
 
+# 11: the arm64 reference image, cold on an empty builder of its own,
+# against row 1; where the time goes: its emulated bootstrap and apt steps
+# against amd64's (the longest op of each, from the progress).
+arm=$top/images/debian-bookworm-arm64-qcow2.json
+declare -A step
+e=$(daemon builder-e)
+timed arm64_cold "$e" --output-directory "$work/out-arm64" "$arm"
+step_secs() {
+	awk -v s="$2" 'index($0, s) && /^#[0-9]+ \[/ {n=$1; next} n && $1 == n && / DONE / {print $3; n=""}' "$1" | tr -d s | sort -g | tail -1
+}
+for st in debootstrap apt; do
+	step[amd64_$st]=$(step_secs "$work/cold.log" "[os] org.osbuild.$st")
+	step[arm64_$st]=$(step_secs "$work/arm64_cold.log" "[os] org.osbuild.$st")
+done
+
 # The floor: the same tree and disk made directly on the host.
 log "floor: mmdebstrap and disk assembly on the host"
 mirror=$(apt-get indextargets --format '$(REPO_URI)' 'Created-By: Packages' | grep -v security | head -1)
@@ -105,6 +121,10 @@ cold=${secs[cold]}
 	echo "| 8a live ISO rebuild after a hostname change | ${secs[iso_hostname]} | $(ratio "${secs[iso_hostname]}" "${secs[iso_cold]}") of the ISO's cold | — |"
 	echo "| 10 SBOM step of the qcow2 (--sbom; from its progress) | ${sbom_step:-?} | $(ratio "${sbom_step:-0}" "$cold") of cold | ≤ 2 s |"
 	echo "| 10a no-change rebuild with --sbom | ${secs[sbom_nochange]} | $(ratio "${secs[sbom_nochange]}" "${secs[nochange]}") of the no-change rebuild without | adds nothing |"
+	echo "| 11 arm64 reference image cold (empty builder; \`images/debian-bookworm-arm64-qcow2.json\`) | ${secs[arm64_cold]} | $(ratio "${secs[arm64_cold]}" "$cold") × amd64's cold | ≤ 4 × |"
+	echo "| 11a … its debootstrap step (emulated) | ${step[arm64_debootstrap]} | $(ratio "${step[arm64_debootstrap]}" "${step[amd64_debootstrap]}") × amd64's (${step[amd64_debootstrap]} s) | — |"
+	echo "| 11b … its apt step (emulated) | ${step[arm64_apt]} | $(ratio "${step[arm64_apt]}" "${step[amd64_apt]}") × amd64's (${step[amd64_apt]} s) | — |"
+	echo "| 11c … everything else (native: buildroot, downloads, file stages, disk) | $(echo "${secs[arm64_cold]} - ${step[arm64_debootstrap]} - ${step[arm64_apt]}" | bc) | amd64's: $(echo "$cold - ${step[amd64_debootstrap]} - ${step[amd64_apt]}" | bc) s | — |"
 } >"$results/results.md"
 cat "$results/results.md"
 cat >"$work/plot.dat" <<DAT

@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(
 	runc debootstrap mmdebstrap ca-certificates curl jq
-	qemu-utils qemu-system-x86 ovmf seabios
+	qemu-utils qemu-system-x86 ovmf seabios qemu-system-arm qemu-efi-aarch64
 	e2fsprogs dosfstools mtools fdisk gdisk xfsprogs btrfs-progs
 	ostree skopeo xz-utils zstd pigz socat util-linux
 	grub-common grub-pc-bin grub-efi-amd64-bin gnupg debian-archive-keyring time gnuplot-nox bc

@@ -42,6 +42,7 @@ func dracutManifests(t *testing.T) (treeOnly func() string, image func(kver stri
 
 // Debian's dracut makes the initramfs the reference image boots with.
 func TestDracutInitramfsBoots(t *testing.T) {
+	bootsBesideAnother(t)
 	treeOnly, image := dracutManifests(t)
 	tree, _ := buildTree(t, treeOnly(), "os")
 	mods, err := os.ReadDir(filepath.Join(tree, "lib/modules"))

@@ -16,6 +16,7 @@ import (
 // to a disk, from the disk, to a login on the serial console, the root
 // being live-boot's overlay on the squashfs from the ISO.
 func TestLiveISOBoots(t *testing.T) {
+	bootsBesideAnother(t)
 	out := t.TempDir()
 	run(t, 0, cli, "build", "--progress", "plain", "--output-directory", out, "--export", "iso", filepath.Join(repo, "images/debian-bookworm-live-iso.json"))
 	iso := filepath.Join(out, "iso", "debian-live.iso")
@@ -47,6 +48,7 @@ func TestLiveISOBoots(t *testing.T) {
 // the new name. A kernel.dir without the kernel is bad input (exit 2) whose
 // log names the option; the --json result attributes it to the stage.
 func TestLiveISOWithISOLINUXBoots(t *testing.T) {
+	bootsBesideAnother(t)
 	first := manifestFile(t, "integration/testdata/live-isolinux.json")
 	buildTree(t, first, "iso")
 	manifest := manifestFile(t, "integration/testdata/live-isolinux.json", func(s string) string {

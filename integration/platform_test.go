@@ -7,6 +7,7 @@ import (
 	"debug/elf"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,7 +24,8 @@ func TestMultiPlatformBuild(t *testing.T) {
 	dir := filepath.Dir(manifest)
 	out := t.TempDir()
 	run(t, 0, "docker", "buildx", "build", "--progress", "plain", "-f", manifest, "--target", "tar",
-		"--platform", "linux/amd64,linux/arm64", "--output", "type=local,dest="+out, dir)
+		"--platform", "linux/amd64,linux/arm64", "--cache-to", "type=registry,mode=max,ref="+multiPlatformCache,
+		"--output", "type=local,dest="+out, dir)
 	for arch, machine := range map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64} {
 		files := tarFiles(t, filepath.Join(out, "linux_"+arch, "arm64.tar"), "./usr/bin/bash")
 		f, err := elf.NewFile(bytes.NewReader(files["./usr/bin/bash"]))
@@ -54,6 +56,54 @@ func TestMultiPlatformBuild(t *testing.T) {
 				break
 			}
 		}
+	}
+}
+
+// multiPlatformCache is the registry cache TestMultiPlatformBuild exports
+// and TestTwoNodeBuilder's second node imports.
+var multiPlatformCache = registry + "/cache/multi-platform:1"
+
+// A builder of two nodes, as BuildKit spreads work: a second buildkitd
+// (another machine, in effect: its own, empty state) is appended for
+// linux/arm64 only, so a two-platform build sends the arm64 half to it,
+// and buildx puts both halves in one output. The second node finds its
+// half's steps in the registry cache the one-node build above exported:
+// the nodes share one cache, and nothing is built twice.
+func TestTwoNodeBuilder(t *testing.T) {
+	hosts, err := os.ReadFile("/etc/hosts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := isolatedBuildkitd(t, string(hosts))
+	name := "osbuildkit-two-nodes"
+	exec.Command("docker", "buildx", "rm", name).Run() // a killed run's
+	run(t, 0, "docker", "buildx", "create", "--name", name, "--driver", "remote", "--node", "amd64", "--platform", "linux/amd64", os.Getenv("BUILDKIT_HOST"))
+	t.Cleanup(func() { exec.Command("docker", "buildx", "rm", name).Run() })
+	run(t, 0, "docker", "buildx", "create", "--name", name, "--append", "--driver", "remote", "--node", "arm64", "--platform", "linux/arm64", second)
+	nodes := run(t, 0, "docker", "buildx", "inspect", name)
+	wantContains(t, "the builder", nodes, "Name:                  amd64", "Name:                  arm64", "linux/arm64*")
+
+	manifest := withSyntaxKey(t, manifestFile(t, "integration/testdata/arm64-tar.json", func(s string) string {
+		return strings.Replace(s, `, "arch": "arm64"`, "", 1)
+	}))
+	out := t.TempDir()
+	log := run(t, 0, "docker", "buildx", "build", "--builder", name, "--progress", "plain", "-f", manifest, "--target", "tar",
+		"--platform", "linux/amd64,linux/arm64", "--cache-from", "type=registry,ref="+multiPlatformCache,
+		"--output", "type=local,dest="+out, filepath.Dir(manifest))
+	for arch, machine := range map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64} {
+		files := tarFiles(t, filepath.Join(out, "linux_"+arch, "arm64.tar"), "./usr/bin/bash")
+		f, err := elf.NewFile(bytes.NewReader(files["./usr/bin/bash"]))
+		if err != nil || f.Machine != machine {
+			t.Errorf("linux_%s: bash for %v (%v), want %v", arch, f.Machine, err, machine)
+		}
+	}
+	// The arm64 half ran on the second node, from the shared cache: its
+	// bootstrap was not run again.
+	if du := run(t, 0, "buildctl", "--addr", second, "du"); !strings.Contains(du, "Total:") || strings.Contains(du, "Total:\t\t0B") {
+		t.Errorf("the second node holds nothing: it did not build the arm64 half\n%s", du)
+	}
+	if strings.Contains(log, "Setting up ") {
+		t.Errorf("a node ran a bootstrap the shared cache holds:\n%s", tail(log, 30))
 	}
 }
 

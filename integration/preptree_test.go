@@ -19,6 +19,7 @@ const preptreeRef = "debian/bookworm/x86_64/osbuildkit"
 // deployment boots: systemd reaches "running" with the root being the
 // deployment.
 func TestPreptreeCommitDeploysAndBoots(t *testing.T) {
+	bootsBesideAnother(t)
 	out := t.TempDir()
 	run(t, 0, cli, "build", "--progress", "plain", "--output-directory", out, "--export", "image-tree", manifestFile(t, "images/debian-bookworm-ostree.json"))
 	sysroot := filepath.Join(out, "image-tree")

@@ -127,7 +127,13 @@ func (v *vm) send(t *testing.T, line string) {
 // output between markers.
 func (v *vm) login(t *testing.T, user, password string) {
 	t.Helper()
-	v.expect(t, "login:", 5*time.Minute)
+	v.loginWithin(t, user, password, 5*time.Minute)
+}
+
+// loginWithin logs in once the login prompt appears within d.
+func (v *vm) loginWithin(t *testing.T, user, password string, d time.Duration) {
+	t.Helper()
+	v.expect(t, "login:", d)
 	v.send(t, user)
 	v.expect(t, "Password:", time.Minute)
 	v.send(t, password)
@@ -160,6 +166,7 @@ func checkQcow2(t *testing.T, image string, virtualSize string) {
 // nothing), boots under BIOS and UEFI, reaches a running system, and
 // mounts / from the filesystem the manifest names.
 func TestReferenceImageBoots(t *testing.T) {
+	bootsBesideAnother(t)
 	out := t.TempDir()
 	log := run(t, 0, cli, "build", "--progress", "plain", "--output-directory", out, filepath.Join(repo, "images/debian-bookworm-qcow2.json"))
 	if strings.Contains(log, "osbuildkit: warning:") || strings.Contains(log, "boot check (") {
@@ -220,6 +227,7 @@ func TestReferenceImageBoots(t *testing.T) {
 // boot under osbuildkit vm shows why: GRUB boots the kernel, which stops
 // in the initramfs, and vm fails there with those last lines.
 func TestUsersQcow2Example(t *testing.T) {
+	bootsBesideAnother(t)
 	out := t.TempDir()
 	log := run(t, 0, cli, "build", "--progress", "plain", "--output-directory", out, filepath.Join(repo, "images/debian-bootable-qcow2-fixed.json"))
 	wantContains(t, "build log", log, "osbuildkit: warning: [assembler] assembler 0 org.osbuild.qemu: ",
@@ -264,4 +272,13 @@ func TestUsersQcow2Example(t *testing.T) {
 	run(t, 0, cli, "build", "--output-directory", out, serial)
 	log = run(t, 1, cli, "vm", "--until", "login", "--timeout", "10m", filepath.Join(out, "assembler", "debian-bootable.qcow2"))
 	wantContains(t, "osbuildkit vm", log, `the boot stopped at "Target filesystem doesn't have requested"`, "the last lines seen:", "Target filesystem doesn't have requested /sbin/init")
+}
+
+// bootsBesideAnother runs a test that boots guests after the sequential
+// tests, beside one other such test (go test's -parallel is GOMAXPROCS: 2
+// on CI's machine). A TCG guest keeps one core busy for minutes while its
+// neighbour's build waits on downloads or its guest on one vCPU; run one
+// after another, they took most of make test's time.
+func bootsBesideAnother(t *testing.T) {
+	t.Parallel()
 }

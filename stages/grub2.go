@@ -15,9 +15,9 @@ import (
 // root is "rootfs" (by UUID or label), else root_fs_uuid; /boot the same
 // with "bootfs"/boot_fs_uuid. "legacy" (true, or a platform such as
 // "i386-pc") puts that platform's modules in /boot/grub/<platform>; with
-// "uefi" it builds GRUB for x86_64-efi into the ESP in the tree
-// (/boot/efi/EFI/<vendor>/grubx64.efi and the removable path
-// EFI/BOOT/BOOTX64.EFI; with "install", EFI binaries in efi_src_dir in the
+// "uefi" it builds GRUB for x86_64-efi (arm64-efi for an arm64 tree) into
+// the ESP in the tree (/boot/efi/EFI/<vendor>/grubx64.efi and the removable
+// path EFI/BOOT/BOOTX64.EFI; grubaa64.efi, BOOTAA64.EFI; with "install", EFI binaries in efi_src_dir in the
 // buildroot are copied instead, as osbuild does) with a small grub.cfg that
 // loads /boot/grub/grub.cfg, so BIOS and UEFI share one configuration.
 // "ignition" and "greenboot" add osbuild's grub.cfg snippets, which Debian

@@ -1,6 +1,7 @@
 package stages
 
 import (
+	"debug/elf"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,7 +19,7 @@ func grubModuleDir(rt *Runtime, platform string) (string, error) {
 			return dir, nil
 		}
 	}
-	pkg := map[string]string{"i386-pc": "grub-pc-bin", "x86_64-efi": "grub-efi-amd64-bin"}[platform]
+	pkg := map[string]string{"i386-pc": "grub-pc-bin", "x86_64-efi": "grub-efi-amd64-bin", "arm64-efi": "grub-efi-arm64-bin"}[platform]
 	if pkg == "" {
 		pkg = "GRUB's package for " + platform
 	}
@@ -89,21 +90,60 @@ func copyEFIData(rt *Runtime, u *grub2UEFI) (bool, error) {
 	return true, nil
 }
 
-// buildEFIImage builds GRUB for x86_64-efi into the vendor's directory and
-// the removable path EFI/BOOT/BOOTX64.EFI.
+// efiTarget is GRUB's EFI platform for a tree's architecture, the file
+// names of its image (the vendor's and the removable path's), and the
+// Debian package with its modules.
+type efiTarget struct {
+	platform, image, removable, pkg string
+}
+
+var efiTargets = map[elf.Machine]efiTarget{
+	elf.EM_X86_64:  {"x86_64-efi", "grubx64.efi", "BOOTX64.EFI", "grub-efi-amd64-bin"},
+	elf.EM_AARCH64: {"arm64-efi", "grubaa64.efi", "BOOTAA64.EFI", "grub-efi-arm64-bin"},
+}
+
+// treeEFITarget is the EFI target for the tree's architecture, read from
+// its dpkg's ELF header; a tree without dpkg is taken as amd64, the
+// builder's own.
+func treeEFITarget(rt *Runtime) (efiTarget, error) {
+	p, err := rt.Path("/usr/bin/dpkg")
+	if err != nil {
+		return efiTarget{}, err
+	}
+	f, err := elf.Open(p)
+	if err != nil {
+		return efiTargets[elf.EM_X86_64], nil
+	}
+	defer f.Close()
+	t, ok := efiTargets[f.Machine]
+	if !ok {
+		return efiTarget{}, fmt.Errorf("GRUB for EFI is built for amd64 and arm64 trees; this tree's programs are for %v", f.Machine)
+	}
+	return t, nil
+}
+
+// buildEFIImage builds GRUB for the tree's EFI platform (x86_64-efi or
+// arm64-efi) into the vendor's directory and the removable path
+// (EFI/BOOT/BOOTX64.EFI, BOOTAA64.EFI). The buildroot's grub-mkimage
+// builds any platform from that platform's modules, so an arm64 image is
+// made natively, from the tree's grub-efi-arm64-bin.
 func buildEFIImage(rt *Runtime, vendorDir, vendor string) error {
-	mods, err := grubModuleDir(rt, "x86_64-efi")
+	t, err := treeEFITarget(rt)
 	if err != nil {
 		return err
 	}
-	if err := copyGrubModules(rt, "x86_64-efi"); err != nil {
-		return err
-	}
-	image, err := rt.Path(vendorDir + "/grubx64.efi")
+	mods, err := grubModuleDir(rt, t.platform)
 	if err != nil {
 		return err
 	}
-	args := append([]string{"-O", "x86_64-efi", "-d", mods, "-p", "/EFI/" + vendor, "-o", image}, EFIModules...)
+	if err := copyGrubModules(rt, t.platform); err != nil {
+		return err
+	}
+	image, err := rt.Path(vendorDir + "/" + t.image)
+	if err != nil {
+		return err
+	}
+	args := append([]string{"-O", t.platform, "-d", mods, "-p", "/EFI/" + vendor, "-o", image}, EFIModules...)
 	if err := rt.Run("grub-mkimage", args...); err != nil {
 		return err
 	}
@@ -111,5 +151,5 @@ func buildEFIImage(rt *Runtime, vendorDir, vendor string) error {
 	if err != nil {
 		return err
 	}
-	return rt.WriteFile("/boot/efi/EFI/BOOT/BOOTX64.EFI", data, 0o644)
+	return rt.WriteFile("/boot/efi/EFI/BOOT/"+t.removable, data, 0o644)
 }

@@ -2,6 +2,7 @@ package vm
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -26,7 +27,8 @@ func run(ctx context.Context, o Options, args []string) (kvmFailed bool, err err
 		console = newWatcher(append([]string{o.Expect}, deadEnds...)...)
 	}
 	var qemuErr bytes.Buffer
-	cmd := exec.CommandContext(ctx, "qemu-system-x86_64", args...)
+	qemu := qemuSystem[cmp.Or(o.Arch, "amd64")]
+	cmd := exec.CommandContext(ctx, qemu[0], args...)
 	cmd.WaitDelay = time.Second // what qemu started may hold the console open
 	cmd.Stdout = io.MultiWriter(o.Stdout, console)
 	cmd.Stderr = io.MultiWriter(o.Stdout, &qemuErr)
@@ -34,7 +36,7 @@ func run(ctx context.Context, o Options, args []string) (kvmFailed bool, err err
 		cmd.Stdin = o.Stdin
 	}
 	if err := cmd.Start(); err != nil {
-		return false, fmt.Errorf("starting qemu-system-x86_64 (Debian's qemu-system-x86): %w", err)
+		return false, fmt.Errorf("starting %s (Debian's %s): %w", qemu[0], qemu[1], err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()

@@ -25,11 +25,24 @@ import (
 const (
 	OVMFCode = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 	OVMFVars = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+	// AAVMF is the arm64 UEFI firmware, as Debian's qemu-efi-aarch64
+	// installs it.
+	AAVMF = "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd"
 )
+
+// qemuSystem is the qemu that emulates an architecture, and the Debian
+// package with it.
+var qemuSystem = map[string][2]string{
+	"amd64": {"qemu-system-x86_64", "qemu-system-x86"},
+	"arm64": {"qemu-system-aarch64", "qemu-system-arm"},
+}
 
 // Options say how to boot.
 type Options struct {
 	Image string
+	// Arch is the guest's architecture: amd64 (default) or arm64, which
+	// boots a virt machine under UEFI (AAVMF), always with TCG here.
+	Arch string
 	// Format is the image's format; qemu-img finds it when empty.
 	Format string
 	// BIOS boots with SeaBIOS instead of UEFI.
@@ -62,6 +75,9 @@ var ErrNotSeen = errors.New("the expected text did not appear on the console")
 // qemuArgs is qemu's command line for o with accel ("kvm" or "tcg") and,
 // for UEFI, the copy of the variable store at vars.
 func qemuArgs(o Options, accel, vars string) []string {
+	if o.Arch == "arm64" {
+		return arm64Args(o)
+	}
 	args := []string{"-machine", "q35", "-accel", accel, "-m", fmt.Sprint(o.Memory), "-smp", fmt.Sprint(o.CPUs),
 		"-display", "none", "-serial", "mon:stdio", "-no-reboot", "-nic", "user,model=virtio-net-pci",
 		"-device", "virtio-rng-pci"}
@@ -92,6 +108,20 @@ func qemuArgs(o Options, accel, vars string) []string {
 	return args
 }
 
+// arm64Args is qemu-system-aarch64's command line: a virt machine with a
+// Cortex-A72 (TCG emulates it faster than "max", whose pointer
+// authentication is costly) under AAVMF, whose EFI variables are not kept,
+// so the firmware boots the disk's removable path (EFI/BOOT/BOOTAA64.EFI).
+func arm64Args(o Options) []string {
+	args := []string{"-machine", "virt", "-accel", "tcg", "-cpu", "cortex-a72", "-m", fmt.Sprint(o.Memory), "-smp", fmt.Sprint(o.CPUs),
+		"-display", "none", "-serial", "mon:stdio", "-no-reboot", "-nic", "user,model=virtio-net-pci",
+		"-device", "virtio-rng-pci", "-bios", AAVMF}
+	if o.CDROM {
+		return append(args, "-drive", "file="+o.Image+",if=none,id=cd,media=cdrom,readonly=on,format="+o.Format, "-device", "virtio-scsi-pci", "-device", "scsi-cd,drive=cd")
+	}
+	return append(args, "-drive", "file="+o.Image+",if=virtio,format="+o.Format+",snapshot=on")
+}
+
 // Boot boots the image as o says. With Expect it returns nil once the text
 // appears, or an error wrapping ErrNotSeen with the console's last lines.
 func Boot(ctx context.Context, o Options) error {
@@ -99,7 +129,7 @@ func Boot(ctx context.Context, o Options) error {
 		return err
 	}
 	vars := ""
-	if !o.BIOS {
+	if !o.BIOS && o.Arch == "amd64" {
 		dir, err := os.MkdirTemp("", "osbuildkit-vm-")
 		if err != nil {
 			return err
@@ -111,7 +141,7 @@ func Boot(ctx context.Context, o Options) error {
 		}
 	}
 	accels := []string{"tcg"}
-	if !o.NoKVM && kvmOpens() {
+	if !o.NoKVM && o.Arch == "amd64" && kvmOpens() {
 		accels = []string{"kvm", "tcg"}
 	}
 	var err error
@@ -135,6 +165,20 @@ func Boot(ctx context.Context, o Options) error {
 func (o *Options) defaults() error {
 	if o.Memory == 0 {
 		o.Memory = 1024
+	}
+	if o.Arch == "" {
+		o.Arch = "amd64"
+	}
+	if _, ok := qemuSystem[o.Arch]; !ok {
+		return fmt.Errorf("--arch %q: vm boots amd64 and arm64 images", o.Arch)
+	}
+	if o.Arch == "arm64" && (o.BIOS || o.Kernel != "") {
+		return errors.New("an arm64 guest boots under UEFI: --bios and --kernel are for amd64")
+	}
+	if o.Arch == "arm64" {
+		if _, err := os.Stat(AAVMF); err != nil {
+			return fmt.Errorf("an arm64 guest needs AAVMF (Debian's qemu-efi-aarch64): %w", err)
+		}
 	}
 	if o.CPUs == 0 {
 		o.CPUs = 2
@@ -166,6 +210,9 @@ func (o *Options) defaults() error {
 // firmware names how the machine boots, for the log.
 func firmware(o Options) string {
 	fw := "UEFI"
+	if o.Arch == "arm64" {
+		fw = "arm64 UEFI"
+	}
 	if o.BIOS {
 		fw = "BIOS"
 	}

@@ -148,3 +148,28 @@ func TestExpectTimesOutWithLastLines(t *testing.T) {
 		t.Errorf("the last lines lack OVMF's boot manager:\n%v", err)
 	}
 }
+
+// An arm64 guest: qemu-system-aarch64's virt machine under AAVMF, TCG,
+// with an RNG, the disk's writes discarded; --bios and --kernel are
+// refused for it before qemu starts.
+func TestQemuArgsArm64(t *testing.T) {
+	o := Options{Image: "/d.qcow2", Format: "qcow2", Memory: 1024, CPUs: 2, Arch: "arm64"}
+	args := strings.Join(qemuArgs(o, "kvm", ""), " ")
+	for _, want := range []string{"-machine virt", "-accel tcg", "-cpu cortex-a72", "-bios " + AAVMF, "-device virtio-rng-pci",
+		"file=/d.qcow2,if=virtio,format=qcow2,snapshot=on", "-serial mon:stdio"} {
+		if !strings.Contains(args, want) {
+			t.Errorf("arm64 args lack %q: %s", want, args)
+		}
+	}
+	if strings.Contains(args, "pflash") || strings.Contains(args, "q35") {
+		t.Errorf("arm64 args with amd64's machine: %s", args)
+	}
+	if qemuSystem["arm64"][0] != "qemu-system-aarch64" {
+		t.Errorf("arm64 runs %q", qemuSystem["arm64"][0])
+	}
+	for _, bad := range []Options{{Image: "/dev/null", Format: "raw", Arch: "arm64", BIOS: true}, {Image: "/dev/null", Format: "raw", Arch: "arm64", Kernel: "/dev/null"}, {Image: "/dev/null", Format: "raw", Arch: "riscv64"}} {
+		if err := bad.defaults(); err == nil {
+			t.Errorf("%+v: no error", bad)
+		}
+	}
+}

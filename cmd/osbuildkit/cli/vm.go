@@ -22,6 +22,7 @@ func init() {
 func runVM(e *env, args []string) int {
 	fs := newFlags(e, "vm", "IMAGE")
 	bios := fs.Bool("bios", false, "boot with SeaBIOS instead of UEFI (OVMF)")
+	arch := fs.String("arch", "amd64", "the image's `architecture`: amd64, or arm64 (qemu-system-aarch64, UEFI)")
 	until := fs.String("until", "", "`STATE` to wait for: login (the console's login prompt)")
 	expect := fs.String("expect", "", "`TEXT` to wait for on the console")
 	timeout := fs.Duration("timeout", 0, "`DURATION` to wait for --until or --expect (default 10m)")
@@ -39,7 +40,7 @@ func runVM(e *env, args []string) int {
 	if len(pos) != 1 {
 		return usageError(e, errors.New("vm takes one IMAGE"))
 	}
-	o := vm.Options{Image: pos[0], Format: *format, BIOS: *bios, Memory: *memory, Expect: *expect, Timeout: *timeout,
+	o := vm.Options{Image: pos[0], Arch: *arch, Format: *format, BIOS: *bios, Memory: *memory, Expect: *expect, Timeout: *timeout,
 		NoKVM: *noKVM, CDROM: *cdrom, Kernel: *kernel, Initrd: *initrd, Append: *cmdline, Stdin: e.stdin, Stdout: e.stdout, Log: e.stderr}
 	if o.Kernel == "" && (o.Initrd != "" || o.Append != "") {
 		return usageError(e, errors.New("--initrd and --append go with --kernel"))
@@ -58,6 +59,12 @@ func runVM(e *env, args []string) int {
 		if _, err := os.Stat(f); f != "" && err != nil {
 			return usageError(e, err)
 		}
+	}
+	if *arch != "amd64" && *arch != "arm64" {
+		return usageError(e, fmt.Errorf("--arch %q: vm boots amd64 and arm64 images", *arch))
+	}
+	if *arch == "arm64" && (o.BIOS || o.Kernel != "") {
+		return usageError(e, errors.New("an arm64 guest boots under UEFI: --bios and --kernel are for amd64"))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
