@@ -46,6 +46,11 @@ type Config struct {
 	// Platforms are the target platforms (buildx --platform); none is
 	// linux/amd64, the bootstraps' own default.
 	Platforms []ocispecs.Platform
+	// MultiPlatform asks for a result keyed by platform even for one
+	// (BuildKit's multi-platform option: buildx sets it when it spreads
+	// several platforms over the nodes of a builder, each node getting
+	// its own, so that each exports into its platform's directory).
+	MultiPlatform bool
 }
 
 // ParseConfig reads the options BuildKit hands the frontend.
@@ -78,6 +83,9 @@ func ParseConfig(opts map[string]string) (Config, error) {
 	var err error
 	if c.Platforms, err = ParsePlatforms(opts["platform"]); err != nil {
 		return c, fmt.Errorf("frontend option platform: %w", err)
+	}
+	if c.MultiPlatform, err = multiPlatform(opts, len(c.Platforms)); err != nil {
+		return c, err
 	}
 	if sbomRequested(opts) {
 		c.SBOM = llb.SBOMAttest

@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"encoding/json"
+	"github.com/containerd/platforms"
 
 	"github.com/moby/buildkit/exporter/containerimage/exptypes"
 	"github.com/moby/buildkit/frontend/gateway/client"
@@ -31,5 +32,14 @@ func addImageConfig(res *client.Result, p *ocispecs.Platform) error {
 		return err
 	}
 	res.AddMeta(exptypes.ExporterImageConfigKey, dt)
+	// The platform the result is for, as the Dockerfile frontend says it:
+	// an exporter asked to split by platform (buildx's platform-split,
+	// one node of a multi-node build) puts it in that platform's
+	// directory, not in the build platform's.
+	exp := exptypes.Platforms{Platforms: []exptypes.Platform{{ID: platforms.FormatAll(platforms.Normalize(platform)), Platform: platform}}}
+	if dt, err = json.Marshal(exp); err != nil {
+		return err
+	}
+	res.AddMeta(exptypes.ExporterPlatformsKey, dt)
 	return nil
 }

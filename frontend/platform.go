@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
@@ -90,6 +91,27 @@ func BuildPlatforms(ctx context.Context, c client.Client, in Input, load func() 
 	default:
 		return buildPlatforms(ctx, c, in, ps, load)
 	}
+}
+
+// multiPlatform reads BuildKit's multi-platform option (or its build
+// argument BUILDKIT_MULTI_PLATFORM); several platforms are multi-platform
+// whatever it says, unless it says false, which contradicts them.
+func multiPlatform(opts map[string]string, platforms int) (bool, error) {
+	v := opts["multi-platform"]
+	if a := opts["build-arg:BUILDKIT_MULTI_PLATFORM"]; a != "" {
+		v = a
+	}
+	if v == "" {
+		return platforms > 1, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("frontend option multi-platform: %q is not a boolean", v)
+	}
+	if !b && platforms > 1 {
+		return false, fmt.Errorf("frontend option multi-platform: false, with %d platforms", platforms)
+	}
+	return b, nil
 }
 
 // buildPlatforms builds the manifest once per platform, at once (load

@@ -228,6 +228,11 @@ func (a *aptRun) checkPackages() error {
 			continue
 		}
 		msg := fmt.Sprintf("unknown package %q", name)
+		if other := archInName(name); other != "" {
+			if arch, _ := treeArch(a.rt); arch != "" && arch != other {
+				msg = fmt.Sprintf("package %q is for %s, and this tree is %s", name, other, arch)
+			}
+		}
 		if s := manifest.Suggest(name, known); len(s) > 0 {
 			msg += fmt.Sprintf(" (did you mean %q?)", s[0])
 		}

@@ -1,7 +1,6 @@
 package stages
 
 import (
-	"debug/elf"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -97,27 +96,21 @@ type efiTarget struct {
 	platform, image, removable, pkg string
 }
 
-var efiTargets = map[elf.Machine]efiTarget{
-	elf.EM_X86_64:  {"x86_64-efi", "grubx64.efi", "BOOTX64.EFI", "grub-efi-amd64-bin"},
-	elf.EM_AARCH64: {"arm64-efi", "grubaa64.efi", "BOOTAA64.EFI", "grub-efi-arm64-bin"},
+var efiTargets = map[string]efiTarget{
+	"amd64": {"x86_64-efi", "grubx64.efi", "BOOTX64.EFI", "grub-efi-amd64-bin"},
+	"arm64": {"arm64-efi", "grubaa64.efi", "BOOTAA64.EFI", "grub-efi-arm64-bin"},
 }
 
-// treeEFITarget is the EFI target for the tree's architecture, read from
-// its dpkg's ELF header; a tree without dpkg is taken as amd64, the
-// builder's own.
+// treeEFITarget is the EFI target for the tree's architecture; a tree
+// without dpkg is taken as amd64, the builder's own.
 func treeEFITarget(rt *Runtime) (efiTarget, error) {
-	p, err := rt.Path("/usr/bin/dpkg")
+	arch, err := treeArch(rt)
 	if err != nil {
 		return efiTarget{}, err
 	}
-	f, err := elf.Open(p)
-	if err != nil {
-		return efiTargets[elf.EM_X86_64], nil
-	}
-	defer f.Close()
-	t, ok := efiTargets[f.Machine]
+	t, ok := efiTargets[cmp(arch, "amd64")]
 	if !ok {
-		return efiTarget{}, fmt.Errorf("GRUB for EFI is built for amd64 and arm64 trees; this tree's programs are for %v", f.Machine)
+		return efiTarget{}, fmt.Errorf("GRUB for EFI is built for amd64 and arm64 trees; this tree is %s", arch)
 	}
 	return t, nil
 }

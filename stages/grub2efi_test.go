@@ -50,3 +50,13 @@ func TestTreeEFITarget(t *testing.T) {
 		t.Errorf("a riscv64 tree: %v", err)
 	}
 }
+
+// A package name's architecture: its last or an inner "-ARCH" part.
+func TestArchInName(t *testing.T) {
+	for name, want := range map[string]string{"linux-image-amd64": "amd64", "grub-efi-arm64-bin": "arm64", "linux-image-cloud-arm64": "arm64",
+		"libc6": "", "sudo": "", "gcc-12-i386-linux-gnu": "i386", "grub-pc-bin": ""} {
+		if got := archInName(name); got != want {
+			t.Errorf("%s: %q, want %q", name, got, want)
+		}
+	}
+}
