@@ -78,13 +78,18 @@ func WithDefaultArch(m *manifest.Manifest, arch string) {
 // BuildPlatforms builds in for its Config.Platforms (buildx and the CLI's
 // --platform). None builds the manifest as written; one sets the default
 // architecture of its bootstraps and the image config's platform; several
-// build it once per platform, each from a fresh load (load reads the
-// manifest again), into one result with a ref per platform.
+// (or one with Config.MultiPlatform) build it once per platform, each from
+// a fresh load (load reads the manifest again), into one result with a ref
+// per platform.
 func BuildPlatforms(ctx context.Context, c client.Client, in Input, load func() (*manifest.Manifest, error)) (*client.Result, error) {
-	switch ps := in.Config.Platforms; len(ps) {
-	case 0:
+	ps := in.Config.Platforms
+	if len(ps) == 0 && in.Config.MultiPlatform {
+		ps = []ocispecs.Platform{{OS: "linux", Architecture: "amd64"}}
+	}
+	switch {
+	case len(ps) == 0:
 		return BuildManifest(ctx, c, in)
-	case 1:
+	case len(ps) == 1 && !in.Config.MultiPlatform:
 		in.Platform = &ps[0]
 		WithDefaultArch(in.Manifest, DebianArch(ps[0]))
 		return BuildManifest(ctx, c, in)

@@ -45,6 +45,31 @@ func TestMultiPlatformBuild(t *testing.T) {
 	if err := json.Unmarshal([]byte(raw), &sboms); err != nil {
 		t.Fatalf("imagetools inspect: %v\n%s", err, tail(raw, 5))
 	}
+	// One platform with BuildKit's multi-platform option is an index of
+	// one image, as the Dockerfile frontend makes it; without, an image.
+	for _, multi := range []string{"1", "0"} {
+		one := registry + "/debian-one-platform:" + multi
+		run(t, 0, "docker", "buildx", "build", "--progress", "plain", "-f", manifest, "--target", "tree", "--provenance=false",
+			"--platform", "linux/arm64", "--build-arg", "BUILDKIT_MULTI_PLATFORM="+multi, "--output", "type=image,name="+one+",push=true", dir)
+		var top struct {
+			MediaType string `json:"mediaType"`
+			Manifests []struct {
+				Platform struct{ Architecture string } `json:"platform"`
+			} `json:"manifests"`
+		}
+		raw := run(t, 0, "docker", "buildx", "imagetools", "inspect", "--raw", one)
+		if err := json.Unmarshal([]byte(raw), &top); err != nil {
+			t.Fatalf("%s: %v", one, err)
+		}
+		isIndex := strings.Contains(top.MediaType, "index")
+		if multi == "1" && (!isIndex || len(top.Manifests) != 1 || top.Manifests[0].Platform.Architecture != "arm64") {
+			t.Errorf("BUILDKIT_MULTI_PLATFORM=1 pushed %s", raw)
+		}
+		if multi == "0" && isIndex {
+			t.Errorf("BUILDKIT_MULTI_PLATFORM=0 pushed an index: %s", raw)
+		}
+	}
+
 	for _, arch := range []string{"amd64", "arm64"} {
 		s, ok := sboms["linux/"+arch]
 		if !ok {
