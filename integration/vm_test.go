@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -145,8 +146,12 @@ func (v *vm) run(t *testing.T, command string) string {
 	v.send(t, fmt.Sprintf("echo BEGIN-OUT; %s; echo END-OUT", command))
 	v.expect(t, "BEGIN-OUT\r\n", time.Minute)
 	out := v.expect(t, "END-OUT", 3*time.Minute)
-	return strings.TrimSpace(strings.ReplaceAll(out, "\r", ""))
+	return strings.TrimSpace(kernelMessage.ReplaceAllString(strings.ReplaceAll(out, "\r", ""), ""))
 }
+
+// kernelMessage is a line the kernel prints on the console while a command
+// runs (a guest still loading drivers on a busy host): not the command's.
+var kernelMessage = regexp.MustCompile(`(?m)^\[ *[0-9]+\.[0-9]+\] .*\n`)
 
 func checkQcow2(t *testing.T, image string, virtualSize string) {
 	t.Helper()
