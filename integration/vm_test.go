@@ -143,15 +143,24 @@ func (v *vm) loginWithin(t *testing.T, user, password string, d time.Duration) {
 
 func (v *vm) run(t *testing.T, command string) string {
 	t.Helper()
-	v.send(t, fmt.Sprintf("echo BEGIN-OUT; %s; echo END-OUT", command))
-	v.expect(t, "BEGIN-OUT\r\n", time.Minute)
-	out := v.expect(t, "END-OUT", 3*time.Minute)
-	return strings.TrimSpace(kernelMessage.ReplaceAllString(strings.ReplaceAll(out, "\r", ""), ""))
+	// The markers are typed split by quotes, so only the shell's output
+	// holds them whole.
+	v.send(t, fmt.Sprintf("echo BEGIN''-OUT; %s; echo END''-OUT", command))
+	v.expect(t, "BEGIN-OUT", time.Minute)
+	return commandOutput(v.expect(t, "END-OUT", 3*time.Minute))
 }
 
-// kernelMessage is a line the kernel prints on the console while a command
-// runs (a guest still loading drivers on a busy host): not the command's.
-var kernelMessage = regexp.MustCompile(`(?m)^\[ *[0-9]+\.[0-9]+\] .*\n`)
+// commandOutput is what a command printed between the markers, without
+// carriage returns and without the kernel's console messages, which a
+// guest still loading drivers on a busy host prints anywhere, even in
+// the middle of a line.
+func commandOutput(s string) string {
+	return strings.TrimSpace(kernelMessage.ReplaceAllString(strings.ReplaceAll(s, "\r", ""), ""))
+}
+
+// kernelMessage is one kernel console message: a timestamp, the text, the
+// line's end.
+var kernelMessage = regexp.MustCompile(`\[ *[0-9]+\.[0-9]+\] [^\n]*(\n|$)`)
 
 func checkQcow2(t *testing.T, image string, virtualSize string) {
 	t.Helper()
