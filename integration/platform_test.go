@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,13 +28,7 @@ func TestMultiPlatformBuild(t *testing.T) {
 	run(t, 0, "docker", "buildx", "build", "--progress", "plain", "-f", manifest, "--target", "tar",
 		"--platform", "linux/amd64,linux/arm64", "--cache-to", "type=registry,mode=max,ref="+multiPlatformCache,
 		"--output", "type=local,dest="+out, dir)
-	for arch, machine := range map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64} {
-		files := tarFiles(t, filepath.Join(out, "linux_"+arch, "arm64.tar"), "./usr/bin/bash")
-		f, err := elf.NewFile(bytes.NewReader(files["./usr/bin/bash"]))
-		if err != nil || f.Machine != machine {
-			t.Errorf("linux_%s: bash for %v (%v), want %v", arch, f.Machine, err, machine)
-		}
-	}
+	checkBashPerPlatform(t, filepath.Join(out, "linux_%s", "arm64.tar"))
 
 	image := registry + "/debian-multi:1"
 	run(t, 0, "docker", "buildx", "build", "--progress", "plain", "-f", manifest, "--target", "tree", "--sbom=true",
@@ -123,13 +118,7 @@ func TestTwoNodeBuilder(t *testing.T) {
 	log := run(t, 0, "docker", "buildx", "build", "--builder", name, "--progress", "plain", "-f", manifest, "--target", "tar",
 		"--platform", "linux/amd64,linux/arm64", "--cache-from", "type=registry,ref="+multiPlatformCache,
 		"--output", "type=local,dest="+out+",platform-split=true", filepath.Dir(manifest))
-	for arch, machine := range map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64} {
-		files := tarFiles(t, filepath.Join(out, "linux_"+arch, "arm64.tar"), "./usr/bin/bash")
-		f, err := elf.NewFile(bytes.NewReader(files["./usr/bin/bash"]))
-		if err != nil || f.Machine != machine {
-			t.Errorf("linux_%s: bash for %v (%v), want %v", arch, f.Machine, err, machine)
-		}
-	}
+	checkBashPerPlatform(t, filepath.Join(out, "linux_%s", "arm64.tar"))
 	// The arm64 half ran on the second node, from the shared cache: its
 	// bootstrap was not run again.
 	if du := run(t, 0, "buildctl", "--addr", second, "du"); !strings.Contains(du, "Total:") || strings.Contains(du, "Total:\t\t0B") {
@@ -150,15 +139,10 @@ func TestPlatformFlag(t *testing.T) {
 	})
 	out := t.TempDir()
 	stdout := run(t, 0, cli, "build", "--progress", "plain", "--platform", "linux/amd64,linux/arm64", "--export", "tar", "--output-directory", out, manifest)
-	for arch, machine := range map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64} {
-		dir := filepath.Join(out, "linux_"+arch, "tar")
-		wantContains(t, "the build's report", stdout, "tar (linux/"+arch+"): "+dir)
-		files := tarFiles(t, filepath.Join(dir, "arm64.tar"), "./usr/bin/bash")
-		f, err := elf.NewFile(bytes.NewReader(files["./usr/bin/bash"]))
-		if err != nil || f.Machine != machine {
-			t.Errorf("linux_%s: bash for %v (%v), want %v", arch, f.Machine, err, machine)
-		}
+	for _, arch := range []string{"amd64", "arm64"} {
+		wantContains(t, "the build's report", stdout, "tar (linux/"+arch+"): "+filepath.Join(out, "linux_"+arch, "tar"))
 	}
+	checkBashPerPlatform(t, filepath.Join(out, "linux_%s", "tar", "arm64.tar"))
 	if _, err := os.Stat(filepath.Join(out, "tar")); err == nil {
 		t.Errorf("a multi-platform build also wrote %s/tar", out)
 	}
@@ -167,4 +151,18 @@ func TestPlatformFlag(t *testing.T) {
 	wantContains(t, "an unknown platform", bad, `--platform "linux/sparc64"`, "linux/arm64")
 	bad = run(t, 2, cli, "build", "--platform", "linux/amd64,linux/arm64", "--export", "tar", "--push", registry+"/multi:1", manifest)
 	wantContains(t, "a push of two platforms", bad, "--push takes one platform")
+}
+
+// checkBashPerPlatform reads /usr/bin/bash from the tar at tarPattern
+// (its %s the architecture) for amd64 and arm64: each is that
+// architecture's ELF.
+func checkBashPerPlatform(t *testing.T, tarPattern string) {
+	t.Helper()
+	for arch, machine := range map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64} {
+		files := tarFiles(t, fmt.Sprintf(tarPattern, arch), "./usr/bin/bash")
+		f, err := elf.NewFile(bytes.NewReader(files["./usr/bin/bash"]))
+		if err != nil || f.Machine != machine {
+			t.Errorf("linux_%s: bash for %v (%v), want %v", arch, f.Machine, err, machine)
+		}
+	}
 }

@@ -169,11 +169,8 @@ func (o *Options) defaults() error {
 	if o.Arch == "" {
 		o.Arch = "amd64"
 	}
-	if _, ok := qemuSystem[o.Arch]; !ok {
-		return fmt.Errorf("--arch %q: vm boots amd64 and arm64 images", o.Arch)
-	}
-	if o.Arch == "arm64" && (o.BIOS || o.Kernel != "") {
-		return errors.New("an arm64 guest boots under UEFI: --bios and --kernel are for amd64")
+	if err := o.CheckArch(); err != nil {
+		return err
 	}
 	if o.Arch == "arm64" {
 		if _, err := os.Stat(AAVMF); err != nil {
@@ -203,6 +200,22 @@ func (o *Options) defaults() error {
 			return err
 		}
 		o.Format = f
+	}
+	return nil
+}
+
+// CheckArch refuses an architecture vm cannot boot, and amd64's ways of
+// booting (BIOS, a kernel given) for arm64.
+func (o Options) CheckArch() error {
+	arch := o.Arch
+	if arch == "" {
+		arch = "amd64"
+	}
+	if _, ok := qemuSystem[arch]; !ok {
+		return fmt.Errorf("--arch %q: vm boots amd64 and arm64 images", arch)
+	}
+	if arch == "arm64" && (o.BIOS || o.Kernel != "") {
+		return errors.New("an arm64 guest boots under UEFI: --bios and --kernel are for amd64")
 	}
 	return nil
 }

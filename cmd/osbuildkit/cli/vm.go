@@ -60,11 +60,8 @@ func runVM(e *env, args []string) int {
 			return usageError(e, err)
 		}
 	}
-	if *arch != "amd64" && *arch != "arm64" {
-		return usageError(e, fmt.Errorf("--arch %q: vm boots amd64 and arm64 images", *arch))
-	}
-	if *arch == "arm64" && (o.BIOS || o.Kernel != "") {
-		return usageError(e, errors.New("an arm64 guest boots under UEFI: --bios and --kernel are for amd64"))
+	if err := o.CheckArch(); err != nil {
+		return usageError(e, err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
