@@ -1,6 +1,6 @@
 # The osbuildkit frontend image: a scratch image holding one static binary,
 # which is the BuildKit frontend and the helper that runs stages in the
-# sandbox. Build it with `make frontend` (docker buildx bake).
+# sandbox, and its small companion osbuildkit-native (package standin). Build it with `make frontend` (docker buildx bake).
 ARG GO_VERSION=1.26
 
 FROM golang:${GO_VERSION}-bookworm AS build
@@ -13,7 +13,7 @@ RUN --mount=type=cache,target=/go/pkg/mod \
     go mod download
 COPY . .
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
-    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/usr/bin/osbuildkit ./cmd/osbuildkit
+    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/usr/bin/ ./cmd/osbuildkit ./cmd/osbuildkit-native
 
 FROM scratch AS frontend
 COPY --from=build /out/ /

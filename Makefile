@@ -9,8 +9,9 @@ BIN := $(CURDIR)/bin
 
 all: build
 
+# osbuildkit-native, beside osbuildkit, is mounted with it into builds.
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/osbuildkit ./cmd/osbuildkit
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./cmd/osbuildkit ./cmd/osbuildkit-native
 
 # Unit tests: no daemon; the disk tests run the host's disk tools, which
 # hack/host-packages.sh installs from Debian's apt when they are missing.

@@ -143,6 +143,9 @@ func (c *compiler) sandbox(st *manifest.Stage, ex *stages.Exec) []bkllb.RunOptio
 	if ex.Certs {
 		opts = append(opts, bkllb.AddMount(stages.CertsDir, c.bootstrapBuildroot(), bkllb.SourcePath("/etc/ssl/certs"), bkllb.Readonly))
 	}
+	if ex.NativeShell {
+		opts = append(opts, bkllb.AddMount(stages.BuildrootDir, c.bootstrapBuildroot(), bkllb.Readonly, noContentHash))
+	}
 	if ex.Scratch {
 		opts = append(opts, bkllb.AddMount(stages.ScratchDir, bkllb.Scratch(), bkllb.Tmpfs()))
 	}

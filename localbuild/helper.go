@@ -18,11 +18,15 @@ import (
 // build as the stage helper when there is no frontend image (CLI mode).
 const helperLocalName = "osbuildkit-helper"
 
+// helperFiles are the helper and, when it was built beside it, its
+// stand-ins' interpreter (stages.NativeHelper).
+var helperFiles = []string{"osbuildkit", "osbuildkit-native"}
+
 // helperState is the helper as an LLB state: the local source holding
-// "osbuildkit". BuildKit keys its cache on the binary's content.
+// helperFiles. BuildKit keys its cache on their content.
 func helperState() llb.Helper {
 	st := bkllb.Local(helperLocalName,
-		bkllb.IncludePatterns([]string{"osbuildkit"}),
+		bkllb.IncludePatterns(helperFiles),
 		bkllb.SharedKeyHint(helperLocalName),
 		bkllb.WithCustomName("[helper] osbuildkit"),
 		// A stable ID (BuildKit's default is random per process) keeps the
@@ -33,8 +37,9 @@ func helperState() llb.Helper {
 }
 
 // localHelper returns a filesystem holding this executable as
-// "osbuildkit". It must be statically linked to run in any buildroot; the
-// Makefile builds it with CGO_ENABLED=0.
+// "osbuildkit", and the osbuildkit-native beside it if there is one. Both
+// must be statically linked to run in any buildroot; the Makefile builds
+// them with CGO_ENABLED=0.
 func localHelper() (fsutil.FS, func(), error) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -54,6 +59,13 @@ func localHelper() (fsutil.FS, func(), error) {
 		if err := copyExecutable(exe, filepath.Join(tmp, "osbuildkit")); err != nil {
 			cleanup()
 			return nil, nil, err
+		}
+		native := filepath.Join(dir, helperFiles[1])
+		if _, err := os.Stat(native); err == nil {
+			if err := copyExecutable(native, filepath.Join(tmp, helperFiles[1])); err != nil {
+				cleanup()
+				return nil, nil, err
+			}
 		}
 		dir = tmp
 	}

@@ -52,12 +52,13 @@ type aptPin struct {
 
 func planApt(c *Context, _ *aptOptions) (*Plan, error) {
 	if c.Input("packages") != nil {
-		return &Plan{Exec: &Exec{Root: RootTree, Scratch: true}}, nil
+		return &Plan{Exec: &Exec{Root: RootTree, Scratch: true, NativeShell: true}}, nil
 	}
 	return &Plan{Exec: &Exec{
-		Root:    RootTree,
-		Network: true,
-		Certs:   true,
+		Root:        RootTree,
+		Network:     true,
+		Certs:       true,
+		NativeShell: true,
 		Caches: []Cache{
 			{ID: "apt-archives", Target: "/var/cache/apt/archives", Locked: true},
 			{ID: "apt-lists", Target: "/var/lib/apt/lists", Locked: true},
@@ -111,12 +112,15 @@ func (a *aptRun) run() error {
 	if err := a.checkPackages(); err != nil {
 		return err
 	}
-	if a.o.Upgrade {
-		if err := a.aptGet("dist-upgrade"); err != nil {
-			return err
+	err = withNativeTools(a.rt, dpkgStandIns, "while packages are unpacked", func() error {
+		if a.o.Upgrade {
+			if err := a.aptGet("dist-upgrade"); err != nil {
+				return err
+			}
 		}
-	}
-	if err := a.aptGet(append([]string{"install"}, a.o.Packages...)...); err != nil {
+		return a.aptGet(append([]string{"install"}, a.o.Packages...)...)
+	})
+	if err != nil {
 		return err
 	}
 	if len(a.o.Hold) > 0 {
@@ -202,7 +206,8 @@ func (a *aptRun) buildInitramfs() error {
 		if _, err := os.Stat("/boot/vmlinuz-" + v); err != nil {
 			continue
 		}
-		if err := a.rt.Run("update-initramfs", mode, "-k", v); err != nil {
+		err := withNativeTools(a.rt, initramfsStandIns(), "while its initramfs is made", func() error { return a.rt.Run("update-initramfs", mode, "-k", v) })
+		if err != nil {
 			return err
 		}
 	}

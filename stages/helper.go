@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/osbuildkit/osbuildkit/internal/standin"
 	"github.com/osbuildkit/osbuildkit/manifest"
 )
 
@@ -50,6 +51,8 @@ const (
 	// ScratchDir is a tmpfs a stage whose plan asks for it (Exec.Scratch)
 	// may write to; nothing in it is kept.
 	ScratchDir = "/run/osbuild/scratch"
+	// BuildrootDir is where Exec.NativeShell mounts the host buildroot.
+	BuildrootDir = standin.BuildrootDir
 	// ExecPath is the PATH a stage runs with.
 	ExecPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 )

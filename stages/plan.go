@@ -62,6 +62,10 @@ type Exec struct {
 	Tools []string
 	// Scratch mounts a tmpfs at ScratchDir.
 	Scratch bool
+	// NativeShell mounts the host buildroot, read-only, at BuildrootDir:
+	// in a foreign tree, its dash runs the tree's shell scripts that fork
+	// thousands of times (package standin).
+	NativeShell bool
 	// ResolveKeys are URLs whose content decides what the stage resolves
 	// to for osbuildkit lock (a mirror's signed index): the resolve is
 	// cached by them and runs again when one changes. Without any, it

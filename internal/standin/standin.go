@@ -1,0 +1,105 @@
+package standin
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Original is where the tree's program p waits while its stand-in is in
+// place: beside it, so that setting it aside is a rename.
+func Original(p string) string { return path.Join(path.Dir(p), ".osbuildkit-native-"+path.Base(p)) }
+
+// errNotMine is a stand-in's answer for arguments it leaves to the tree's
+// own program: it has changed nothing yet.
+var errNotMine = errors.New("not a stand-in's case")
+
+// commands do, natively, what the tree's program does for the arguments
+// initramfs-tools and dpkg give it; anything else is errNotMine.
+var commands = map[string]func(args []string, out io.Writer) error{
+	"cp": nativeCp, "mkdir": nativeMkdir, "realpath": nativeRealpath,
+	"readlink": nativeReadlink, "modinfo": nativeModinfo,
+	"dpkg-deb": nativeDpkgDeb, "dpkg-split": nativeDpkgSplit,
+}
+
+// exitStatus is a stand-in's quiet exit with a status other than 0.
+type exitStatus int
+
+func (e exitStatus) Error() string { return "exit status " + strconv.Itoa(int(e)) }
+
+// Run runs the stand-in the kernel started for script (through its "#!"
+// line) with the command's arguments, and returns its exit status.
+// Arguments it does not handle go, unchanged, to the tree's own program.
+func Run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "osbuildkit-native: the interpreter of native stand-ins for a foreign tree's programs, inside a build")
+		return 2
+	}
+	script, args := args[0], args[1:]
+	name := path.Base(script)
+	if run, ok := commands[name]; ok {
+		err := run(args, stdout)
+		if err == nil {
+			return 0
+		}
+		var quiet exitStatus
+		if errors.As(err, &quiet) {
+			return int(quiet)
+		}
+		if err != errNotMine {
+			fmt.Fprintf(stderr, "%s: %v\n", name, err)
+			return 1
+		}
+	}
+	if shell := NativeShell(); shellScripts[name] && shell != nil {
+		argv := append(append(shell, Original(script)), args...)
+		err := unix.Exec(argv[0], argv, os.Environ())
+		fmt.Fprintf(stderr, "%s: running it with the buildroot's shell: %v\n", name, err)
+		return 126
+	}
+	prog := treeProgram(script)
+	if prog == "" {
+		fmt.Fprintf(stderr, "%s: the tree has no such program besides its native stand-in\n", name)
+		return 127
+	}
+	err := unix.Exec(prog, append([]string{name}, args...), os.Environ())
+	fmt.Fprintf(stderr, "%s: running the tree's %s: %v\n", name, prog, err)
+	return 126
+}
+
+// treeProgram is the tree's own program a stand-in replaced: set aside
+// beside it, or (modinfo) further on mkinitramfs's PATH.
+func treeProgram(script string) string {
+	candidates := []string{Original(script)}
+	for _, dir := range []string{"/usr/sbin", "/sbin", "/bin"} {
+		candidates = append(candidates, path.Join(dir, path.Base(script)))
+	}
+	for _, c := range candidates {
+		if st, err := os.Stat(c); err == nil && st.Mode().IsRegular() && c != script {
+			return c
+		}
+	}
+	return ""
+}
+
+// flagsAndOperands splits args, accepting only the flags in allowed.
+func flagsAndOperands(args []string, allowed ...string) (map[string]bool, []string, bool) {
+	flags := map[string]bool{}
+	for i, a := range args {
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			return flags, args[i:], true
+		}
+		if !slices.Contains(allowed, a) {
+			return nil, nil, false
+		}
+		flags[a] = true
+	}
+	return flags, nil, true
+}
