@@ -8,7 +8,7 @@ import (
 // The buildroot's dash runs through its own loader and libraries, found
 // inside the buildroot (here the host's root); no buildroot, no shell.
 func TestNativeShell(t *testing.T) {
-	shell := nativeShell("/")
+	shell := nativeProgram("/", "/usr/bin/dash")
 	if shell == nil {
 		t.Skip("this host has no dash")
 	}
@@ -16,7 +16,7 @@ func TestNativeShell(t *testing.T) {
 	if err != nil || string(out) != "42 sub\n" {
 		t.Errorf("%q: %q, %v", shell, out, err)
 	}
-	if got := nativeShell(t.TempDir()); got != nil {
+	if got := nativeProgram(t.TempDir(), "/usr/bin/dash"); got != nil {
 		t.Errorf("an empty buildroot: %q", got)
 	}
 }

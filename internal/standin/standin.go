@@ -58,11 +58,16 @@ func Run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	if shell := NativeShell(); shellScripts[name] && shell != nil {
-		argv := append(append(shell, Original(script)), args...)
-		err := unix.Exec(argv[0], argv, os.Environ())
-		fmt.Fprintf(stderr, "%s: running it with the buildroot's shell: %v\n", name, err)
-		return 126
+	if b, ok := buildrootPrograms[name]; ok {
+		if argv := BuildrootProgram(b.path); argv != nil {
+			if b.script {
+				argv = append(argv, Original(script))
+			}
+			argv = append(argv, args...)
+			err := unix.Exec(argv[0], argv, os.Environ())
+			fmt.Fprintf(stderr, "%s: running the buildroot's %s: %v\n", name, b.path, err)
+			return 126
+		}
 	}
 	prog := treeProgram(script)
 	if prog == "" {
