@@ -30,7 +30,7 @@ integration: build
 	@eval "$$(hack/env.sh print)"; $(GO) test -tags integration -count=1 -timeout 75m -v ./integration/...
 
 # Tests too slow for make test on a 2-core CI machine (build tag slow): the
-# arm64 reference image, built under emulation (about 25 minutes cold) and
+# arm64 reference image, built under emulation (about 6 minutes cold) and
 # booted under qemu-system-aarch64.
 SLOW_TESTS ?= TestArm64ImageBoots
 test-slow: build

@@ -181,3 +181,35 @@ func fatOnWholeFiles(st *manifest.Stage) bool {
 	}
 	return true
 }
+
+// An apt step, which may run a foreign tree, gets the bootstrap buildroot
+// read-only at BuildrootDir for its native shell; a stage that does not
+// ask for it (truncate) does not.
+func TestNativeShellMount(t *testing.T) {
+	for _, tc := range []struct {
+		file, step string
+		want       bool
+	}{
+		{"../images/debian-bookworm-arm64-qcow2.json", "[os] org.osbuild.apt", true},
+		{"../images/debian-bookworm-qcow2.json", "[os] org.osbuild.apt", true},
+		{"../manifest/testdata/osbuild-docs/doc-1.json", "[tree] org.osbuild.truncate", false},
+	} {
+		_, _, ops := compile(t, load(t, tc.file), Options{})
+		got := byName(ops, tc.step)
+		if len(got) != 1 || got[0].pb.GetExec() == nil {
+			t.Fatalf("%s: want one ExecOp %s, got %v", tc.file, tc.step, got)
+		}
+		var found *pb.Mount
+		for _, m := range got[0].pb.GetExec().GetMounts() {
+			if m.GetDest() == stages.BuildrootDir {
+				found = m
+			}
+		}
+		if (found != nil) != tc.want {
+			t.Errorf("%s: %s mounts the buildroot: %v, want %v", tc.file, tc.step, found != nil, tc.want)
+		}
+		if found != nil && !found.GetReadonly() {
+			t.Errorf("%s: the buildroot is mounted writable", tc.file)
+		}
+	}
+}
