@@ -62,94 +62,117 @@ func withNativeTools(rt *Runtime, programs []string, what string, fn func() erro
 	if !foreignTree(rt) {
 		return fn()
 	}
-	restore, err := installNativeTools(rt, programs, what)
-	if err != nil {
-		return fmt.Errorf("putting native stand-ins in the foreign tree: %w", errors.Join(err, restore()))
-	}
-	err = fn()
-	return errors.Join(err, restore())
-}
-
-func installNativeTools(rt *Runtime, programs []string, what string) (func() error, error) {
-	script := standInScript()
-	var undo []func() error
-	dirs := map[string]*dirTimes{}
-	restore := func() error {
-		for _, d := range dirs {
-			d.check()
-		}
-		var errs []error
-		for i := len(undo) - 1; i >= 0; i-- {
-			errs = append(errs, undo[i]())
-		}
-		undo = nil
-		for _, d := range dirs {
-			errs = append(errs, d.restore())
-		}
-		dirs = nil
-		return errors.Join(errs...)
-	}
+	var paths []string
 	for _, name := range programs {
 		p, err := rt.Path(name)
 		if err != nil {
-			return restore, err
+			return err
 		}
-		if dir := filepath.Dir(p); dirs[dir] == nil {
-			d := &dirTimes{dir: dir}
-			if err := unix.Lstat(dir, &d.before); err != nil {
-				return restore, err
-			}
-			dirs[dir] = d
-		}
-		orig := standin.Original(p)
-		if _, err := os.Lstat(p); err == nil {
-			if err := os.Rename(p, orig); err != nil {
-				return restore, err
-			}
-			undo = append(undo, func() error {
-				if _, err := os.Lstat(p); err == nil {
-					return os.Remove(orig) // a package installed its own
-				}
-				return os.Rename(orig, p)
-			})
-		}
-		if err := os.WriteFile(p, script, 0o755); err != nil {
-			return restore, err
-		}
-		undo = append(undo, func() error {
-			if b, err := os.ReadFile(p); err != nil || !bytes.Equal(b, script) {
-				return nil
-			}
-			return os.Remove(p)
-		})
+		paths = append(paths, p)
 	}
-	for _, d := range dirs {
-		if err := unix.Lstat(d.dir, &d.installed); err != nil {
-			return restore, err
-		}
+	s, err := installStandIns(paths, standInScript())
+	if err != nil {
+		return fmt.Errorf("putting native stand-ins in the foreign tree: %w", err)
 	}
 	rt.Logf("osbuildkit: %s of the foreign tree run natively %s", strings.Join(programs, ", "), what)
-	return restore, nil
+	err = fn()
+	return errors.Join(err, s.restore())
+}
+
+// standIns are stand-ins in place: what restore needs.
+type standIns struct {
+	Paths  []string
+	Script []byte
+	Dirs   []dirTimes
 }
 
 // dirTimes puts a directory's times back after the stand-ins in it are
 // gone, unless something else changed it meanwhile (a package's files).
 type dirTimes struct {
-	dir               string
-	before, installed unix.Stat_t
-	changed           bool
+	Dir       string
+	Before    [2]unix.Timespec
+	Installed unix.Timespec
 }
 
-func (d *dirTimes) check() {
-	var now unix.Stat_t
-	d.changed = unix.Lstat(d.dir, &now) != nil || now.Mtim != d.installed.Mtim
-}
-
-func (d *dirTimes) restore() error {
-	if d.changed {
-		return nil
+// installStandIns replaces each of paths (set aside at standin.Original)
+// with script. On failure it undoes itself.
+func installStandIns(paths []string, script []byte) (*standIns, error) {
+	s := &standIns{Script: script}
+	seen := map[string]bool{}
+	for _, p := range paths {
+		if dir := filepath.Dir(p); !seen[dir] {
+			seen[dir] = true
+			s.Dirs = append(s.Dirs, dirTimes{Dir: dir})
+		}
 	}
-	return unix.UtimesNanoAt(unix.AT_FDCWD, d.dir, []unix.Timespec{d.before.Atim, d.before.Mtim}, unix.AT_SYMLINK_NOFOLLOW)
+	for i := range s.Dirs {
+		var st unix.Stat_t
+		if err := unix.Lstat(s.Dirs[i].Dir, &st); err != nil {
+			return nil, err
+		}
+		s.Dirs[i].Before = [2]unix.Timespec{st.Atim, st.Mtim}
+	}
+	for _, p := range paths {
+		_, err := os.Lstat(p)
+		setAside := err == nil
+		if setAside {
+			if err := os.Rename(p, standin.Original(p)); err != nil {
+				return nil, errors.Join(err, s.restore())
+			}
+		}
+		if err := os.WriteFile(p, script, 0o755); err != nil {
+			if setAside {
+				err = errors.Join(err, os.Rename(standin.Original(p), p))
+			}
+			return nil, errors.Join(err, s.restore())
+		}
+		s.Paths = append(s.Paths, p)
+	}
+	return s, s.markInstalled()
+}
+
+// markInstalled records the directories' times with everything in place.
+func (s *standIns) markInstalled() error {
+	for i := range s.Dirs {
+		var st unix.Stat_t
+		if err := unix.Lstat(s.Dirs[i].Dir, &st); err != nil {
+			return errors.Join(err, s.restore())
+		}
+		s.Dirs[i].Installed = st.Mtim
+	}
+	return nil
+}
+
+// restore puts the tree's programs back: a stand-in still in place goes
+// and the program set aside returns; where a package installed its own
+// program meanwhile, the one set aside goes.
+func (s *standIns) restore() error {
+	changed := make([]bool, len(s.Dirs))
+	for i, d := range s.Dirs {
+		var st unix.Stat_t
+		changed[i] = unix.Lstat(d.Dir, &st) != nil || st.Mtim != d.Installed
+	}
+	var errs []error
+	for _, p := range s.Paths {
+		orig := standin.Original(p)
+		if b, err := os.ReadFile(p); err != nil || !bytes.Equal(b, s.Script) {
+			// A package's program (or its removal) stands.
+			if err := os.Remove(orig); err != nil && !errors.Is(err, os.ErrNotExist) {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		errs = append(errs, os.Remove(p))
+		if err := os.Rename(orig, p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	for i, d := range s.Dirs {
+		if !changed[i] {
+			errs = append(errs, unix.UtimesNanoAt(unix.AT_FDCWD, d.Dir, d.Before[:], unix.AT_SYMLINK_NOFOLLOW))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // standInScript is the content of every stand-in.
