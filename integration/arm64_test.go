@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -109,4 +110,26 @@ func TestArm64TreeWithAmd64Package(t *testing.T) {
 	})
 	out := run(t, 1, cli, "build", "--progress", "plain", "--export", "tree", "--output-directory", t.TempDir(), manifest)
 	wantContains(t, "the build", out, `package "linux-image-amd64" is for amd64, and this tree is arm64`, "[tree] stage 1 org.osbuild.apt")
+}
+
+// A package of another architecture than the tree's (libc6:i386 in an
+// amd64 tree) installs: the stage adds the architecture to dpkg first,
+// and the i386 libc lands beside the tree's own.
+func TestForeignArchitecturePackage(t *testing.T) {
+	manifest := manifestFile(t, "integration/testdata/arm64-tar.json", func(s string) string {
+		return strings.Replace(s, `, "arch": "arm64"}}`, `}}, {"type": "org.osbuild.apt", "options": {"packages": ["libc6:i386"]}}`, 1)
+	})
+	out := t.TempDir()
+	log := run(t, 0, cli, "build", "--progress", "plain", "--export", "tar", "--output-directory", out, manifest)
+	wantContains(t, "the build", log, "dpkg --add-architecture i386")
+	files := tarFiles(t, filepath.Join(out, "tar", "arm64.tar"), "./usr/lib/i386-linux-gnu/libc.so.6", "./var/lib/dpkg/arch", "./usr/bin/bash")
+	if f, err := elf.NewFile(bytes.NewReader(files["./usr/lib/i386-linux-gnu/libc.so.6"])); err != nil || f.Machine != elf.EM_386 {
+		t.Errorf("/usr/lib/i386-linux-gnu/libc.so.6 is not an i386 ELF: %v", err)
+	}
+	if f, err := elf.NewFile(bytes.NewReader(files["./usr/bin/bash"])); err != nil || f.Machine != elf.EM_X86_64 {
+		t.Errorf("/usr/bin/bash is not amd64's: %v", err)
+	}
+	if arches := strings.Fields(string(files["./var/lib/dpkg/arch"])); !slices.Equal(arches, []string{"amd64", "i386"}) {
+		t.Errorf("dpkg's architectures: %q", arches)
+	}
 }

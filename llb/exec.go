@@ -140,11 +140,14 @@ func (c *compiler) sandbox(st *manifest.Stage, ex *stages.Exec) []bkllb.RunOptio
 		opts = append(opts, bkllb.Security(bkllb.SecurityModeInsecure))
 		c.result.Insecure = append(c.result.Insecure, st)
 	}
-	if ex.Certs {
-		opts = append(opts, bkllb.AddMount(stages.CertsDir, c.bootstrapBuildroot(), bkllb.SourcePath("/etc/ssl/certs"), bkllb.Readonly))
-	}
+	// One mount of the buildroot per step: BuildKit releases a result
+	// mounted twice twice when the step fails ("releasing already released
+	// reference"), and that error hides the stage's own. With the whole
+	// buildroot mounted, the helper finds the certificates in it.
 	if ex.NativeShell {
 		opts = append(opts, bkllb.AddMount(stages.BuildrootDir, c.bootstrapBuildroot(), bkllb.Readonly, noContentHash))
+	} else if ex.Certs {
+		opts = append(opts, bkllb.AddMount(stages.CertsDir, c.bootstrapBuildroot(), bkllb.SourcePath("/etc/ssl/certs"), bkllb.Readonly))
 	}
 	if ex.Scratch {
 		opts = append(opts, bkllb.AddMount(stages.ScratchDir, bkllb.Scratch(), bkllb.Tmpfs()))

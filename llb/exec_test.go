@@ -213,3 +213,34 @@ func TestNativeShellMount(t *testing.T) {
 		}
 	}
 }
+
+// No step mounts one result twice: BuildKit then releases it twice when
+// the step fails, and its "releasing already released reference" hides
+// the stage's error (seen with the apt step's certificates and buildroot).
+func TestNoResultMountedTwice(t *testing.T) {
+	execs := 0
+	for f, m := range loadedExamples(t) {
+		_, _, ops := compile(t, m, Options{})
+		for _, o := range ops {
+			ex := o.pb.GetExec()
+			if ex == nil {
+				continue
+			}
+			execs++
+			seen := map[int64]string{}
+			for _, mnt := range ex.GetMounts() {
+				in := mnt.GetInput()
+				if in < 0 || mnt.GetMountType() != pb.MountType_BIND {
+					continue
+				}
+				if other, ok := seen[in]; ok {
+					t.Errorf("%s: %s mounts input %d at %s and %s", f, o.name(), in, other, mnt.GetDest())
+				}
+				seen[in] = mnt.GetDest()
+			}
+		}
+	}
+	if execs == 0 {
+		t.Error("no exec step checked")
+	}
+}

@@ -19,7 +19,10 @@ import (
 // shared across builds and never part of the tree. Services are not
 // started (policy-rc.d), and the initramfs is built once at the end rather
 // than once per trigger. Unknown package names fail before anything is
-// installed, with the closest names the archive has.
+// installed, with the closest names the archive has. A package of another
+// architecture (libc6:i386) has that architecture added to dpkg first. In
+// a foreign tree, dpkg's and mkinitramfs's busiest programs run natively
+// (nativetools.go).
 func init() {
 	Define(Definition[aptOptions]{Type: "org.osbuild.apt", Plan: planApt, Run: runApt, Resolve: resolveApt})
 }

@@ -3,6 +3,7 @@ package stages
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -65,5 +66,22 @@ func TestDeferHostKeys(t *testing.T) {
 		if err != nil || target != "/etc/systemd/system/"+hostKeysUnit {
 			t.Errorf("%s.wants: %q %v", by, target, err)
 		}
+	}
+}
+
+// A package naming another architecture (libc6:i386) makes the stage add
+// it to dpkg first, once, unless it is the tree's or already there.
+func TestForeignArchitectures(t *testing.T) {
+	for p, want := range map[string]string{
+		"libc6:i386": "i386", "libc6:i386=2.36-9": "i386", "libc6:armhf/bookworm": "armhf",
+		"libc6": "", "libc6=2.36": "", "python3:any": "", "foo:all": "", "foo:native": "", "foo:I386": "",
+	} {
+		if got := packageArch(p); got != want {
+			t.Errorf("packageArch(%q) = %q, want %q", p, got, want)
+		}
+	}
+	got := missingArchitectures([]string{"i386", "amd64", "armhf", "i386", "arm64"}, "amd64", []string{"arm64"})
+	if !slices.Equal(got, []string{"i386", "armhf"}) {
+		t.Errorf("missing %q", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -20,8 +21,11 @@ func (a *aptRun) aptArgs(args ...string) []string {
 		"-o", fmt.Sprintf("APT::Install-Recommends=%v", a.o.InstallRecommends),
 		"-o", "APT::Keep-Downloaded-Packages=true",
 	}
-	if _, err := os.Stat(filepath.Join(CertsDir, "ca-certificates.crt")); err == nil {
-		opts = append(opts, "-o", "Acquire::https::CaInfo="+filepath.Join(CertsDir, "ca-certificates.crt"))
+	for _, ca := range []string{filepath.Join(CertsDir, "ca-certificates.crt"), filepath.Join(BuildrootDir, "etc/ssl/certs/ca-certificates.crt")} {
+		if _, err := os.Stat(ca); err == nil {
+			opts = append(opts, "-o", "Acquire::https::CaInfo="+ca)
+			break
+		}
 	}
 	if a.o.AptProxy != "" {
 		opts = append(opts, "-o", "Acquire::http::Proxy="+a.o.AptProxy)
@@ -63,5 +67,70 @@ func (a *aptRun) configure() error {
 			return err
 		}
 	}
+	return a.addArchitectures()
+}
+
+// addArchitectures enables in dpkg the architectures the packages name
+// (libc6:i386) besides the tree's own, as a user would with `dpkg
+// --add-architecture` before apt-get update.
+func (a *aptRun) addArchitectures() error {
+	var names []string
+	for _, p := range a.o.Packages {
+		if arch := packageArch(p); arch != "" {
+			names = append(names, arch)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	native, err := a.rt.Output("dpkg", "--print-architecture")
+	if err != nil {
+		return err
+	}
+	foreign, err := a.rt.Output("dpkg", "--print-foreign-architectures")
+	if err != nil {
+		return err
+	}
+	for _, arch := range missingArchitectures(names, strings.TrimSpace(string(native)), strings.Fields(string(foreign))) {
+		a.rt.Logf("osbuildkit: dpkg --add-architecture %s (the packages name it)", arch)
+		if err := a.rt.Run("dpkg", "--add-architecture", arch); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// packageArch is the architecture a package argument names
+// (libc6:i386, libc6:i386=2.36-9, libc6:i386/bookworm), or "" for none
+// and for apt's own qualifiers (all, any, native).
+func packageArch(p string) string {
+	_, arch, ok := strings.Cut(p, ":")
+	if !ok {
+		return ""
+	}
+	if i := strings.IndexAny(arch, "=/"); i >= 0 {
+		arch = arch[:i]
+	}
+	switch arch {
+	case "all", "any", "native":
+		return ""
+	}
+	for _, c := range arch {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+			return "" // not an architecture: apt says what is wrong
+		}
+	}
+	return arch
+}
+
+// missingArchitectures are the architectures of names that are neither
+// native nor among have, once each, in order.
+func missingArchitectures(names []string, native string, have []string) []string {
+	var missing []string
+	for _, n := range names {
+		if n != native && !slices.Contains(have, n) && !slices.Contains(missing, n) {
+			missing = append(missing, n)
+		}
+	}
+	return missing
 }

@@ -64,7 +64,8 @@ type Exec struct {
 	Scratch bool
 	// NativeShell mounts the host buildroot, read-only, at BuildrootDir:
 	// in a foreign tree, its dash runs the tree's shell scripts that fork
-	// thousands of times (package standin).
+	// thousands of times (package standin). Certs' certificates are then
+	// there, at BuildrootDir/etc/ssl/certs, not at CertsDir.
 	NativeShell bool
 	// ResolveKeys are URLs whose content decides what the stage resolves
 	// to for osbuildkit lock (a mirror's signed index): the resolve is
