@@ -120,8 +120,9 @@ func TestForeignArchitecturePackage(t *testing.T) {
 		return strings.Replace(s, `, "arch": "arm64"}}`, `}}, {"type": "org.osbuild.apt", "options": {"packages": ["libc6:i386"]}}`, 1)
 	})
 	out := t.TempDir()
-	log := run(t, 0, cli, "build", "--progress", "plain", "--export", "tar", "--output-directory", out, manifest)
-	wantContains(t, "the build", log, "dpkg --add-architecture i386")
+	// The tree's dpkg lists i386 (its step may come from the cache, so
+	// the tree says it, not the log).
+	run(t, 0, cli, "build", "--progress", "plain", "--export", "tar", "--output-directory", out, manifest)
 	files := tarFiles(t, filepath.Join(out, "tar", "arm64.tar"), "./usr/lib/i386-linux-gnu/libc.so.6", "./var/lib/dpkg/arch", "./usr/bin/bash")
 	if f, err := elf.NewFile(bytes.NewReader(files["./usr/lib/i386-linux-gnu/libc.so.6"])); err != nil || f.Machine != elf.EM_386 {
 		t.Errorf("/usr/lib/i386-linux-gnu/libc.so.6 is not an i386 ELF: %v", err)
