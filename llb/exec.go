@@ -24,7 +24,7 @@ func (c *compiler) exec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Ex
 	lock := c.opt.Lock != "" && c.opt.Lock == st.Path.String()
 	if lock {
 		resolve := *ex
-		resolve.Network, resolve.Certs, resolve.Scratch = true, true, true
+		resolve.Network, resolve.Scratch = true, true
 		ex = &resolve
 	}
 	opts := []bkllb.RunOption{
@@ -140,14 +140,11 @@ func (c *compiler) sandbox(st *manifest.Stage, ex *stages.Exec) []bkllb.RunOptio
 		opts = append(opts, bkllb.Security(bkllb.SecurityModeInsecure))
 		c.result.Insecure = append(c.result.Insecure, st)
 	}
-	// One mount of the buildroot per step: BuildKit releases a result
+	// The buildroot is mounted once per step: BuildKit releases a result
 	// mounted twice twice when the step fails ("releasing already released
-	// reference"), and that error hides the stage's own. With the whole
-	// buildroot mounted, the helper finds the certificates in it.
+	// reference"), and that error hides the stage's own.
 	if ex.NativeShell {
 		opts = append(opts, bkllb.AddMount(stages.BuildrootDir, c.bootstrapBuildroot(), bkllb.Readonly, noContentHash))
-	} else if ex.Certs {
-		opts = append(opts, bkllb.AddMount(stages.CertsDir, c.bootstrapBuildroot(), bkllb.SourcePath("/etc/ssl/certs"), bkllb.Readonly))
 	}
 	if ex.Scratch {
 		opts = append(opts, bkllb.AddMount(stages.ScratchDir, bkllb.Scratch(), bkllb.Tmpfs()))

@@ -60,7 +60,6 @@ func planApt(c *Context, _ *aptOptions) (*Plan, error) {
 	return &Plan{Exec: &Exec{
 		Root:        RootTree,
 		Network:     true,
-		Certs:       true,
 		NativeShell: true,
 		Caches: []Cache{
 			{ID: "apt-archives", Target: "/var/cache/apt/archives", Locked: true},

@@ -2,7 +2,6 @@ package stages
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -21,11 +20,8 @@ func (a *aptRun) aptArgs(args ...string) []string {
 		"-o", fmt.Sprintf("APT::Install-Recommends=%v", a.o.InstallRecommends),
 		"-o", "APT::Keep-Downloaded-Packages=true",
 	}
-	for _, ca := range []string{filepath.Join(CertsDir, "ca-certificates.crt"), filepath.Join(BuildrootDir, "etc/ssl/certs/ca-certificates.crt")} {
-		if _, err := os.Stat(ca); err == nil {
-			opts = append(opts, "-o", "Acquire::https::CaInfo="+ca)
-			break
-		}
+	if ca := filepath.Join(BuildrootDir, "etc/ssl/certs/ca-certificates.crt"); exists(ca) {
+		opts = append(opts, "-o", "Acquire::https::CaInfo="+ca)
 	}
 	if a.o.AptProxy != "" {
 		opts = append(opts, "-o", "Acquire::http::Proxy="+a.o.AptProxy)

@@ -27,8 +27,6 @@ const (
 	TreeDir = "/run/osbuild/tree"
 	// InputsDir/NAME is where input NAME is mounted, read-only.
 	InputsDir = "/run/osbuild/inputs"
-	// CertsDir is where Exec.Certs mounts the buildroot's /etc/ssl/certs.
-	CertsDir = "/run/osbuild/certs"
 	// MountRoot is where a privileged stage's mounts are assembled, each
 	// at its target below it, as osbuild does.
 	MountRoot = "/run/osbuild/mounts"

@@ -49,9 +49,6 @@ type Exec struct {
 	Caches []Cache
 	// Env is extra environment, KEY=VALUE, in a stable order.
 	Env []string
-	// Certs mounts the host buildroot's CA certificates at CertsDir, for
-	// downloads from inside the tree (apt over https).
-	Certs bool
 	// Bootstrap says the stage needs only llb.BootstrapTools of the host
 	// buildroot (mmdebstrap): it then starts before the other tools are
 	// installed.
@@ -64,8 +61,8 @@ type Exec struct {
 	Scratch bool
 	// NativeShell mounts the host buildroot, read-only, at BuildrootDir:
 	// in a foreign tree, its dash runs the tree's shell scripts that fork
-	// thousands of times (package standin). Certs' certificates are then
-	// there, at BuildrootDir/etc/ssl/certs, not at CertsDir.
+	// thousands of times (package standin), and its CA certificates serve
+	// downloads from inside the tree (apt over https).
 	NativeShell bool
 	// ResolveKeys are URLs whose content decides what the stage resolves
 	// to for osbuildkit lock (a mirror's signed index): the resolve is
