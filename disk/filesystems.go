@@ -37,7 +37,7 @@ func (d *Disk) makeFilesystem(r Runner, i int, tree, raw string, epoch *int64) e
 	if err != nil {
 		return err
 	}
-	r.Logf("partition %d: %s %s (UUID %s) at byte %d, %s", i+1, fs.Type, fs.Mountpoint, fs.UUID, p.Start, humanBytes(p.Size))
+	r.Logf("partition %d: %s %s (UUID %s) at byte %d, %s", i+1, fs.Type, fs.Mountpoint, fs.UUID, p.Start, HumanBytes(p.Size))
 	switch fs.Type {
 	case "ext4":
 		if err := makeExt4(r, p, src, raw, epoch); err != nil || src == "" {

@@ -92,13 +92,14 @@ func (d *Disk) fit() ([]*manifest.LocationError, error) {
 			}
 			over := end - lastUsable
 			p.Size = (lastUsable - p.Start) / Sector * Sector
-			warnings = append(warnings, &manifest.LocationError{Path: at.Key("size"), Err: fmt.Errorf("partition %d ends %s after the usable end of the disk; fitted it to the disk: %d bytes instead of %d", i+1, humanBytes(over), p.Size, p.Size+over)})
+			warnings = append(warnings, &manifest.LocationError{Path: at.Key("size"), Err: fmt.Errorf("partition %d ends %s after the usable end of the disk; fitted it to the disk: %d bytes instead of %d", i+1, HumanBytes(over), p.Size, p.Size+over)})
 		}
 	}
 	return warnings, nil
 }
 
-func humanBytes(n int64) string {
+// HumanBytes is n in bytes, KiB, MiB or GiB, for messages.
+func HumanBytes(n int64) string {
 	switch {
 	case n >= 1<<30:
 		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -81,7 +82,7 @@ func Build(ctx context.Context, m *manifest.Manifest, opt Options) (*Result, err
 	}
 	defer out.cleanup()
 	b := newBuild(m, opt, helperFS)
-	built, err := solve(ctx, c, b.solveOpt, b.buildFunc, b.execs, opt.Progress)
+	built, err := solve(ctx, c, b.solveOpt, b.buildFunc, b.execs, opt.Progress, nil)
 	res := &Result{Warnings: built.warnings}
 	if opt.Break != nil && opt.Break.Ended {
 		return res, nil
@@ -118,6 +119,10 @@ type build struct {
 	execs     *execSet
 	// failure is the stage failure the frontend returned, when it did.
 	failure *frontend.StageFailure
+	// copy, when set, copies the result's files out once it is built
+	// (the export solve of a few files), showing itself through status.
+	copy   *fileCopy
+	status statusSink
 }
 
 func newBuild(m *manifest.Manifest, opt Options, helperFS fsutil.FS) *build {
@@ -152,21 +157,26 @@ func newBuild(m *manifest.Manifest, opt Options, helperFS fsutil.FS) *build {
 		if sf := (*frontend.StageFailure)(nil); errors.As(err, &sf) {
 			b.failure = sf
 		}
+		if err == nil && b.copy != nil {
+			if err = b.copy.copy(ctx, res); errors.Is(err, errNotFiles) {
+				err = nil
+			}
+		}
 		return res, err
 	}
 	return b
 }
 
 // export solves again, this time exporting what the first solve left to
-// export; the second solve finds every step in the cache.
+// export; the second solve finds every step in the cache. A single
+// platform's few files are copied out by the build function (fileCopy);
+// anything else, or when they turn out not to be, BuildKit's tar exporter
+// writes.
 func (b *build) export(ctx context.Context, c *bkclient.Client, out *output, rebuilt bool, res *Result) error {
 	stamps := out.stamps(b.execs.definition())
 	opt := b.solveOpt
 	haveCacheTo := len(b.opt.CacheTo) > 0
 	d := decideExports(rebuilt, out.dir != "", stamps.current(), haveCacheTo, haveCacheTo && !rebuilt && cacheMissing(b.opt.CacheTo))
-	if d.outputs {
-		opt.Exports = out.exports()
-	}
 	if d.cache {
 		opt.CacheExports = b.opt.CacheTo
 	}
@@ -174,14 +184,43 @@ func (b *build) export(ctx context.Context, c *bkclient.Client, out *output, reb
 	if !d.outputs && !d.cache {
 		return nil
 	}
-	if _, err := solve(ctx, c, opt, b.buildFunc, b.execs, b.opt.Progress); err != nil {
+	if d.outputs && len(b.opt.Frontend.Platforms) < 2 && os.Getenv(exportEnv) != "tar" {
+		b.copy = &fileCopy{begin: out.begin, outDir: out.dir, status: b.status.vertex}
+		err := b.solveExport(ctx, c, opt, out)
+		copied := b.copy.copied
+		b.copy = nil
+		if err != nil || copied {
+			return b.committed(err, out, stamps, copied)
+		}
+		opt.CacheExports = nil // exported by the solve that tried to copy
+	}
+	if d.outputs {
+		opt.Exports = out.exports()
+	}
+	err := b.solveExport(ctx, c, opt, out)
+	return b.committed(err, out, stamps, d.outputs)
+}
+
+// exportEnv set to "tar" sends every export through BuildKit's tar
+// exporter (to compare, or should copying files out ever fail).
+const exportEnv = "OSBUILDKIT_EXPORT"
+
+// solveExport runs an export solve.
+func (b *build) solveExport(ctx context.Context, c *bkclient.Client, opt bkclient.SolveOpt, out *output) error {
+	if _, err := solve(ctx, c, opt, b.buildFunc, b.execs, b.opt.Progress, &b.status); err != nil {
 		if uerr := out.unpack.failed(); uerr != nil {
 			return uerr
 		}
 		return lostDaemon(b.opt.Addr, err, true)
 	}
-	if len(opt.Exports) == 0 {
-		return nil
+	return nil
+}
+
+// committed moves an export solve's outputs into place, when it wrote
+// them and succeeded.
+func (b *build) committed(err error, out *output, stamps *stamps, outputs bool) error {
+	if err != nil || !outputs {
+		return err
 	}
 	if err := out.commit(); err != nil {
 		return err

@@ -65,7 +65,7 @@ func Lock(ctx context.Context, name string, data []byte, opt Options) ([]byte, [
 		FrontendAttrs: map[string]string{buildNameAttr: "osbuildkit lock " + name},
 		CacheImports:  opt.CacheFrom,
 	}
-	built, err := solve(ctx, c, solveOpt, l.buildFunc, &execSet{}, opt.Progress)
+	built, err := solve(ctx, c, solveOpt, l.buildFunc, &execSet{}, opt.Progress, nil)
 	if err != nil {
 		err = lostDaemon(opt.Addr, err, built.connected)
 		if l.failure != nil {

@@ -117,8 +117,10 @@ func (o *output) commit() error {
 	if o.dir == "" {
 		return nil
 	}
-	if err := o.unpack.wait(); err != nil {
-		return err
+	if o.unpack != nil { // else the files were copied (fileCopy)
+		if err := o.unpack.wait(); err != nil {
+			return err
+		}
 	}
 	for _, n := range o.names {
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(o.dir, n)), 0o755); err != nil {

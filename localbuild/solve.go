@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	bkclient "github.com/moby/buildkit/client"
 	bkllb "github.com/moby/buildkit/client/llb"
@@ -87,11 +88,43 @@ func (e *execSet) has(d digest.Digest) bool {
 	return e.set[d]
 }
 
-// solve runs the build once, handing its progress to the ProgressFunc.
-func solve(ctx context.Context, c *bkclient.Client, opt bkclient.SolveOpt, build gateway.BuildFunc, execs *execSet, progress ProgressFunc) (solveStats, error) {
+// statusSink lets the build function show work of its own in the
+// progress of the solve it runs in (solve sets it for the solve's length).
+type statusSink struct {
+	mu sync.Mutex
+	ch chan<- *bkclient.SolveStatus
+}
+
+func (s *statusSink) set(ch chan<- *bkclient.SolveStatus) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ch = ch
+}
+
+// vertex shows a step of the CLI's own, started, or done when done is set.
+func (s *statusSink) vertex(name string, started time.Time, done *time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ch == nil {
+		return
+	}
+	s.ch <- &bkclient.SolveStatus{Vertexes: []*bkclient.Vertex{{
+		Digest: digest.FromString("osbuildkit cli: " + name), Name: name, Started: &started, Completed: done,
+	}}}
+}
+
+// solve runs the build once, handing its progress to the ProgressFunc;
+// the build function can add its own to it through sink (nil: none).
+func solve(ctx context.Context, c *bkclient.Client, opt bkclient.SolveOpt, build gateway.BuildFunc, execs *execSet, progress ProgressFunc, sink *statusSink) (solveStats, error) {
 	var stats solveStats
 	statusCh := make(chan *bkclient.SolveStatus)
 	displayCh := make(chan *bkclient.SolveStatus)
+	if sink != nil {
+		// The build function returns before BuildKit closes statusCh,
+		// and so before displayCh closes.
+		sink.set(displayCh)
+		defer sink.set(nil)
+	}
 	// Not errgroup.WithContext: when the build fails or is interrupted,
 	// the display must go on reading until BuildKit closes the status
 	// channel, or the forwarder below blocks and the build never returns.

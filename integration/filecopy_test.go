@@ -1,0 +1,55 @@
+//go:build integration
+
+package integration
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// The CLI copies an export of a few files out of BuildKit itself; the
+// files are the bytes, mode and time BuildKit's tar exporter gives
+// (OSBUILDKIT_EXPORT=tar), and a raw disk image's zeros are holes.
+func TestCopiedExportIsTarExport(t *testing.T) {
+	manifest := manifestFile(t, "integration/testdata/small-disk.json", func(s string) string {
+		// 512 MiB: BuildKit's tar exporter sends every zero.
+		s = strings.Replace(s, `"size": "2G"`, `"size": "512M"`, 1)
+		s = strings.Replace(s, `"size": 4190208`, `"size": 1046528`, 1)
+		s = strings.Replace(s, `"filename": "disk.qcow2"`, `"filename": "disk.raw"`, 1)
+		return strings.Replace(s, `"format": {"type": "qcow2"}`, `"format": {"type": "raw"}`, 1)
+	})
+	dirs := map[string]string{}
+	for _, export := range []string{"tar", ""} {
+		t.Setenv("OSBUILDKIT_EXPORT", export)
+		dirs[export] = filepath.Join(t.TempDir(), "out")
+		out := run(t, 0, cli, "build", "--progress", "plain", "--export", "disk", "--output-directory", dirs[export], manifest)
+		if copied := strings.Contains(out, "copying 1 file"); copied != (export == "") {
+			t.Errorf("OSBUILDKIT_EXPORT=%q: copied by the CLI: %v\n%s", export, copied, tail(out, 20))
+		}
+	}
+	var st [2]syscall.Stat_t
+	var data [2][]byte
+	for i, export := range []string{"tar", ""} {
+		p := filepath.Join(dirs[export], "disk", "disk.raw")
+		if err := syscall.Stat(p, &st[i]); err != nil {
+			t.Fatal(err)
+		}
+		var err error
+		if data[i], err = os.ReadFile(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(data[0], data[1]) {
+		t.Error("the copied disk image differs from the tar export's")
+	}
+	if st[0].Mode != st[1].Mode || st[0].Uid != st[1].Uid || st[0].Mtim.Sec != st[1].Mtim.Sec {
+		t.Errorf("mode, owner or time differ: tar %o %d %d, copied %o %d %d", st[0].Mode, st[0].Uid, st[0].Mtim.Sec, st[1].Mode, st[1].Uid, st[1].Mtim.Sec)
+	}
+	if size := int64(len(data[1])); st[1].Blocks*512 > size/4 {
+		t.Errorf("the copied raw image of %d bytes has %d allocated: its zeros should be holes (tar's has %d)", size, st[1].Blocks*512, st[0].Blocks*512)
+	}
+}
