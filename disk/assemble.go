@@ -2,7 +2,6 @@ package disk
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -15,15 +14,7 @@ import (
 // pipeline's source-epoch), the times ext4 records of itself are fixed.
 func (d *Disk) Assemble(r Runner, tree, raw string, epoch *int64) error {
 	d.fillIdentities()
-	f, err := os.OpenFile(raw, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	if err := f.Truncate(d.Size); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
+	if err := newSparse(raw, d.Size); err != nil {
 		return err
 	}
 	if err := d.WriteTable(r, raw); err != nil {

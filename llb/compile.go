@@ -121,10 +121,13 @@ type Download struct {
 }
 
 type compiler struct {
-	ctx    context.Context
-	m      *manifest.Manifest
-	opt    Options
-	trees  map[string]bkllb.State
+	ctx   context.Context
+	m     *manifest.Manifest
+	opt   Options
+	trees map[string]bkllb.State
+	// bases are pipelines' trees after their last Bulk stage, for those
+	// that other stages changed after it (stages.Exec.Incremental).
+	bases  map[string]bkllb.State
 	host   *bkllb.State
 	boot   *bkllb.State
 	tools  map[string]toolsRoot
@@ -146,7 +149,7 @@ func Compile(ctx context.Context, m *manifest.Manifest, opt Options) (*Result, e
 			return nil, fmt.Errorf("cannot export %q: the manifest has no such pipeline (pipelines: %s)", e, strings.Join(m.Names(), ", "))
 		}
 	}
-	c := &compiler{ctx: ctx, m: m, opt: opt, trees: map[string]bkllb.State{}, steps: newSteps(), result: &Result{}}
+	c := &compiler{ctx: ctx, m: m, opt: opt, trees: map[string]bkllb.State{}, bases: map[string]bkllb.State{}, steps: newSteps(), result: &Result{}}
 	for _, pl := range m.Order(exports...) {
 		if err := c.pipeline(pl); err != nil {
 			return nil, c.locate(err)
@@ -187,6 +190,8 @@ func (c *compiler) pipeline(pl *manifest.Pipeline) error {
 	tree := bkllb.Scratch()
 	written := map[string]*manifest.Stage{}
 	last := -1
+	var base *bkllb.State // after the last Bulk stage
+	changed := false      // by a stage after it
 	for _, st := range pl.Stages {
 		impl, err := stages.For(st)
 		if err != nil {
@@ -208,7 +213,15 @@ func (c *compiler) pipeline(pl *manifest.Pipeline) error {
 		}
 		if plan.Exec != nil || len(plan.Files) > 0 {
 			last = c.steps.add("["+pl.Name+"] "+st.Type, tree, c.steps.take(last))
+			changed = true
 		}
+		if plan.Exec != nil && plan.Exec.Bulk {
+			b := tree
+			base, changed = &b, false
+		}
+	}
+	if base != nil && changed {
+		c.bases[pl.Name] = *base
 	}
 	if last >= 0 {
 		c.steps.last[pl.Name] = last

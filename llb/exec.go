@@ -20,7 +20,51 @@ const (
 	InputsDir = stages.InputsDir
 )
 
+// stepVariant is how one exec step of a stage differs from the stage's
+// plain step: the two steps of an incremental disk assembly.
+type stepVariant struct {
+	// inputs replace the states of the named inputs.
+	inputs map[string]bkllb.State
+	// base makes the step write the base of the assembly (Spec.Base).
+	base bool
+	// baseDisk and baseTree are that base and the tree it was made of.
+	baseDisk, baseTree *bkllb.State
+}
+
 func (c *compiler) exec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Exec, tree bkllb.State) (bkllb.State, error) {
+	locking := c.opt.Lock != "" && c.opt.Lock == st.Path.String()
+	baseTree, ok := c.incrementalBase(st, ex)
+	if !ok || locking {
+		return c.execStep(pl, st, ex, tree, stepVariant{})
+	}
+	first := *ex
+	first.Report = nil
+	baseDisk, err := c.execStep(pl, st, &first, tree, stepVariant{inputs: map[string]bkllb.State{ex.Incremental: baseTree}, base: true})
+	if err != nil {
+		return tree, err
+	}
+	return c.execStep(pl, st, ex, tree, stepVariant{baseDisk: &baseDisk, baseTree: &baseTree})
+}
+
+// incrementalBase is the tree an incremental disk assembly starts from:
+// the tree of the pipeline ex.Incremental names, as it was after its last
+// Bulk stage, when stages changed it after that.
+func (c *compiler) incrementalBase(st *manifest.Stage, ex *stages.Exec) (bkllb.State, bool) {
+	if ex.Incremental == "" {
+		return bkllb.State{}, false
+	}
+	for _, in := range st.Inputs {
+		if in.Name != ex.Incremental || in.Origin != manifest.OriginPipeline || len(in.References) != 1 {
+			continue
+		}
+		name, _ := in.References[0].PipelineName()
+		base, ok := c.bases[name]
+		return base, ok
+	}
+	return bkllb.State{}, false
+}
+
+func (c *compiler) execStep(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Exec, tree bkllb.State, v stepVariant) (bkllb.State, error) {
 	lock := c.opt.Lock != "" && c.opt.Lock == st.Path.String()
 	if lock {
 		resolve := *ex
@@ -42,7 +86,7 @@ func (c *compiler) exec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Ex
 	if pl.SourceEpoch != nil {
 		opts = append(opts, bkllb.AddEnv("SOURCE_DATE_EPOCH", strconv.FormatInt(*pl.SourceEpoch, 10)))
 	}
-	specOpts, err := c.spec(pl, st, ex, lock)
+	specOpts, err := c.spec(pl, st, ex, lock, v)
 	if err != nil {
 		return tree, err
 	}
@@ -50,6 +94,17 @@ func (c *compiler) exec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Ex
 	opts = append(opts, c.sandbox(st, ex)...)
 	for _, co := range c.constraints(pl, st) {
 		opts = append(opts, co)
+	}
+	switch {
+	case v.base:
+		// The base is this builder's shortcut, not a result: a registry
+		// cache does without its hundreds of MB.
+		opts = append(opts, bkllb.WithCustomNamef("[%s] %s (base filesystems)", pl.Name, st.Type), bkllb.WithoutExportCache())
+		tree = bkllb.Scratch()
+	case v.baseDisk != nil:
+		opts = append(opts,
+			bkllb.AddMount(stages.BaseDiskDir, *v.baseDisk, bkllb.Readonly, noContentHash),
+			bkllb.AddMount(stages.BaseTreeDir, *v.baseTree, bkllb.Readonly, noContentHash))
 	}
 	if lock {
 		opts = append(opts, resolveKeys(pl, st, ex)...)
@@ -92,8 +147,11 @@ func resolveKeys(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Exec) []b
 
 // spec hands the helper the stage (stages.Spec): its options, inputs,
 // devices and mounts, in the environment or, when large, in a file.
-func (c *compiler) spec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Exec, lock bool) ([]bkllb.RunOption, error) {
-	spec := stages.Spec{Type: st.Type, Kind: string(st.Kind), Tree: TreeDir, SourceEpoch: pl.SourceEpoch}
+func (c *compiler) spec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Exec, lock bool, v stepVariant) ([]bkllb.RunOption, error) {
+	spec := stages.Spec{Type: st.Type, Kind: string(st.Kind), Tree: TreeDir, SourceEpoch: pl.SourceEpoch, Base: v.base}
+	if v.baseDisk != nil {
+		spec.BaseDisk, spec.BaseTree = stages.BaseDiskDir+"/"+stages.BaseFile, stages.BaseTreeDir
+	}
 	if lock {
 		spec.Lock = stages.LockDir
 	}
@@ -109,7 +167,7 @@ func (c *compiler) spec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Ex
 		return nil, err
 	}
 	spec.Options = raw
-	opts, err := c.execInputs(st, &spec)
+	opts, err := c.execInputs(st, &spec, v.inputs)
 	if err != nil {
 		return nil, err
 	}
@@ -168,13 +226,17 @@ func (c *compiler) sandbox(st *manifest.Stage, ex *stages.Exec) []bkllb.RunOptio
 var noContentHash = bkllb.ContentCache(bkllb.MountContentCacheOff)
 
 // execInputs mounts a stage's inputs read-only where osbuild puts them and
-// describes them (and devices and mounts) in the spec.
-func (c *compiler) execInputs(st *manifest.Stage, spec *stages.Spec) ([]bkllb.RunOption, error) {
+// describes them (and devices and mounts) in the spec; replace gives some
+// of them other states.
+func (c *compiler) execInputs(st *manifest.Stage, spec *stages.Spec, replace map[string]bkllb.State) ([]bkllb.RunOption, error) {
 	var opts []bkllb.RunOption
 	for _, in := range st.Inputs {
 		state, err := c.input(st, in)
 		if err != nil {
 			return nil, err
+		}
+		if r, ok := replace[in.Name]; ok {
+			state = r
 		}
 		path := InputsDir + "/" + in.Name
 		mopts := []bkllb.MountOption{bkllb.Readonly}

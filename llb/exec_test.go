@@ -131,7 +131,7 @@ func TestTreesAreNotContentHashed(t *testing.T) {
 			for _, mnt := range ex.GetMounts() {
 				wantOff := false
 				switch {
-				case mnt.GetDest() == TreeDir, mnt.GetDest() == stages.BuildrootDir:
+				case mnt.GetDest() == TreeDir, mnt.GetDest() == stages.BuildrootDir, mnt.GetDest() == stages.BaseTreeDir, mnt.GetDest() == stages.BaseDiskDir:
 					wantOff = true
 					trees++
 				case strings.HasPrefix(mnt.GetDest(), InputsDir+"/"):

@@ -55,12 +55,13 @@ type aptPin struct {
 
 func planApt(c *Context, _ *aptOptions) (*Plan, error) {
 	if c.Input("packages") != nil {
-		return &Plan{Exec: &Exec{Root: RootTree, Scratch: true, NativeShell: true}}, nil
+		return &Plan{Exec: &Exec{Root: RootTree, Scratch: true, NativeShell: true, Bulk: true}}, nil
 	}
 	return &Plan{Exec: &Exec{
 		Root:        RootTree,
 		Network:     true,
 		NativeShell: true,
+		Bulk:        true,
 		Caches: []Cache{
 			{ID: "apt-archives", Target: "/var/cache/apt/archives", Locked: true},
 			{ID: "apt-lists", Target: "/var/lib/apt/lists", Locked: true},

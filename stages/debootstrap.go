@@ -69,7 +69,7 @@ func planDebootstrap(c *Context, o *debootstrapOptions) (*Plan, error) {
 	}
 	// mmdebstrap runs in the bootstrap buildroot, which the other host
 	// tools are installed beside.
-	ex.Bootstrap = true
+	ex.Bootstrap, ex.Bulk = true, true
 	return &Plan{
 		Exec: ex,
 		Files: []FileAction{

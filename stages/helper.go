@@ -51,6 +51,12 @@ const (
 	ScratchDir = "/run/osbuild/scratch"
 	// BuildrootDir is where Exec.NativeShell mounts the host buildroot.
 	BuildrootDir = standin.BuildrootDir
+	// BaseDiskDir/BaseFile is the base of an incremental disk assembly
+	// (Exec.Incremental), which its own step wrote to BaseFile in its
+	// tree; BaseTreeDir is the tree it was made of.
+	BaseDiskDir = "/run/osbuild/base-disk"
+	BaseFile    = "base.raw"
+	BaseTreeDir = "/run/osbuild/base-tree"
 	// ExecPath is the PATH a stage runs with.
 	ExecPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 )
@@ -75,6 +81,14 @@ type Spec struct {
 	// Lock, when set, asks the stage to resolve rather than run: it
 	// writes what it would install to Lock/LockFile (Definition.Resolve).
 	Lock string `json:"lock,omitempty"`
+	// Base asks a disk stage (Exec.Incremental) for the base of an
+	// incremental assembly only: BaseFile in the tree, from the tree
+	// input as it was after its pipeline's last Bulk stage.
+	Base bool `json:"base,omitempty"`
+	// BaseDisk and BaseTree, when set, are that base and the tree it was
+	// made of: the disk stage assembles onto it.
+	BaseDisk string `json:"base-disk,omitempty"`
+	BaseTree string `json:"base-tree,omitempty"`
 }
 
 // Input is an input as the helper sees it.

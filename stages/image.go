@@ -60,6 +60,7 @@ func PlanDiskImage(c *Context, o *disk.Options, filename string) (*Plan, error) 
 		plan.Exec.Options = withOption(c.Options, "root_fs_uuid", uuid)
 	}
 	plan.Exec.Report = bootLocator(c)
+	plan.Exec.Incremental = "tree"
 	return plan, nil
 }
 
@@ -100,12 +101,24 @@ func BuildDiskImage(rt *Runtime, o *disk.Options, filename string, f disk.Format
 	if err != nil {
 		return err
 	}
+	if rt.Base {
+		base, err := rt.Path("/" + BaseFile)
+		if err != nil {
+			return err
+		}
+		return d.AssembleBase(rt, tree, base, rt.SourceEpoch)
+	}
 	out, err := rt.Path("/" + filename)
 	if err != nil {
 		return err
 	}
 	raw := out + ".raw.partial"
-	if err := d.Assemble(rt, tree, raw, rt.SourceEpoch); err != nil {
+	if rt.BaseDisk != "" {
+		err = d.AssembleOnto(rt, rt.BaseDisk, rt.BaseTree, tree, raw, rt.SourceEpoch)
+	} else {
+		err = d.Assemble(rt, tree, raw, rt.SourceEpoch)
+	}
+	if err != nil {
 		return err
 	}
 	if err := rt.Report(d.BootChecks(tree)); err != nil {

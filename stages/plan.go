@@ -59,6 +59,15 @@ type Exec struct {
 	Tools []string
 	// Scratch mounts a tmpfs at ScratchDir.
 	Scratch bool
+	// Bulk says the stage writes most of a tree (packages, a bootstrap).
+	Bulk bool
+	// Incremental names the input, a pipeline's tree, a disk stage makes
+	// filesystems of. When other stages changed that tree after its
+	// pipeline's last Bulk stage, the filesystems of the tree as it was
+	// then are a step of their own (Spec.Base), cached apart, and the
+	// stage brings a copy of them up to date (Spec.BaseDisk): a late
+	// change re-runs seconds, not a mkfs.ext4 of the whole tree.
+	Incremental string
 	// NativeShell mounts the host buildroot, read-only, at BuildrootDir:
 	// in a foreign tree, its dash runs the tree's shell scripts that fork
 	// thousands of times (package standin), and its CA certificates serve

@@ -68,7 +68,7 @@ func planRPM(c *Context, o *rpmOptions) (*Plan, error) {
 			return nil, err
 		}
 	}
-	return &Plan{Exec: &Exec{Root: RootBuildroot, Tools: []string{"rpm"}}}, nil
+	return &Plan{Exec: &Exec{Root: RootBuildroot, Tools: []string{"rpm"}, Bulk: true}}, nil
 }
 
 // rpmEnv is the environment generic_env and kernel_install_env add; a
