@@ -17,7 +17,7 @@ var HostTools = []string{
 	"e2fsprogs", "dosfstools", "mtools", "fdisk", "gdisk", "xfsprogs", "btrfs-progs",
 	"qemu-utils", "grub-common", "grub-pc-bin", "grub-efi-amd64-bin",
 	"ostree", "tar", "xz-utils", "zstd", "pigz", "pbzip2", "bzip2", "lzip", "lzop", "acl", "attr",
-	"util-linux", "mount",
+	"util-linux", "mount", "eatmydata",
 }
 
 // BootstrapTools are the HostTools a bootstrap needs (mmdebstrap, the CA

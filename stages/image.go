@@ -106,7 +106,7 @@ func BuildDiskImage(rt *Runtime, o *disk.Options, filename string, f disk.Format
 		if err != nil {
 			return err
 		}
-		return d.AssembleBase(rt, tree, base, rt.SourceEpoch)
+		return d.AssembleBase(withoutSync(rt), tree, base, rt.SourceEpoch)
 	}
 	out, err := rt.Path("/" + filename)
 	if err != nil {
@@ -114,9 +114,9 @@ func BuildDiskImage(rt *Runtime, o *disk.Options, filename string, f disk.Format
 	}
 	raw := out + ".raw.partial"
 	if rt.BaseDisk != "" {
-		err = d.AssembleOnto(rt, rt.BaseDisk, rt.BaseTree, tree, raw, rt.SourceEpoch)
+		err = d.AssembleOnto(withoutSync(rt), rt.BaseDisk, rt.BaseTree, tree, raw, rt.SourceEpoch)
 	} else {
-		err = d.Assemble(rt, tree, raw, rt.SourceEpoch)
+		err = d.Assemble(withoutSync(rt), tree, raw, rt.SourceEpoch)
 	}
 	if err != nil {
 		return err
@@ -124,7 +124,7 @@ func BuildDiskImage(rt *Runtime, o *disk.Options, filename string, f disk.Format
 	if err := rt.Report(d.BootChecks(tree)); err != nil {
 		return err
 	}
-	return disk.Convert(rt, raw, out, f)
+	return disk.Convert(withoutSync(rt), raw, out, f)
 }
 
 // obj is v as a JSON object, or nil.

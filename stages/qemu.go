@@ -34,5 +34,5 @@ func runQemu(rt *Runtime, o *qemuOptions) error {
 	if o.Format.Type == "raw" {
 		return rt.Run("cp", "--sparse=always", src, out)
 	}
-	return disk.Convert(rt, src, out, o.Format.OsbuildDefaults())
+	return disk.Convert(withoutSync(rt), src, out, o.Format.OsbuildDefaults())
 }
