@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"time"
 )
 
 // Format is how a raw disk image is delivered, with osbuild's qemu stage
@@ -59,9 +60,11 @@ func Convert(r Runner, raw, out string, f Format) error {
 			return fmt.Errorf("compressing with xz: %w", err)
 		}
 	case "qcow2", "vmdk", "vdi", "vpc", "vhdx":
+		started := time.Now()
 		if err := run(r, "qemu-img", append(append([]string{"convert", "-f", "raw", "-O", f.Type}, f.qemuImgArgs()...), raw, tmp)...); err != nil {
 			return err
 		}
+		r.Logf("converted to %s in %.1f s", f.Type, time.Since(started).Seconds())
 	default:
 		return fmt.Errorf("unknown image format %q", f.Type)
 	}
