@@ -256,3 +256,29 @@ func readFile(t *testing.T, p string) []byte {
 	}
 	return b
 }
+
+// The commands follow from the trees' contents, not from how they are
+// stored: a changed tree sharing its unchanged files' inodes with the base
+// (overlay layers) and a full copy of it give the same script.
+func TestTreeDiffSameOnAnyStorage(t *testing.T) {
+	base, _ := baseAndChangedTrees(t, nil)
+	shared := filepath.Join(t.TempDir(), "shared")
+	mustRun(t, "cp", "-al", base, shared)
+	// Changes that replace files, as a copy-up does, never edit in place.
+	os.Remove(filepath.Join(shared, "etc/hostname"))
+	writeTree(t, shared, []treeFile{{"etc/hostname", "changed\n", 0o644}, {"etc/new", "new", 0o600}})
+	os.RemoveAll(filepath.Join(shared, "etc/gone"))
+	copied := filepath.Join(t.TempDir(), "copied")
+	mustRun(t, "cp", "-a", shared, copied)
+	a, n, err := diffTrees(base, shared, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := diffTrees(base, copied, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 || string(a) != strings.ReplaceAll(string(b), copied, shared) {
+		t.Errorf("%d changes; shared inodes:\n%s\nfull copy:\n%s", n, a, b)
+	}
+}

@@ -8,7 +8,7 @@ pkgs=(
 	e2fsprogs dosfstools mtools fdisk gdisk xfsprogs btrfs-progs
 	ostree skopeo xz-utils zstd pigz socat util-linux
 	grub-common grub-pc-bin grub-efi-amd64-bin gnupg debian-archive-keyring time gnuplot-nox bc
-	policycoreutils rpm
+	policycoreutils rpm eatmydata
 	xorriso isomd5sum erofs-utils
 	qemu-user-static binfmt-support
 )
