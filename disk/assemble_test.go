@@ -48,18 +48,7 @@ func TestAssembleGPTDisk(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var o Options
-	if err := json.Unmarshal([]byte(`{"size": "64M", "bootloader": {"type": "grub2", "platform": "i386-pc"},
-		"root_fs_uuid": "6e4ff95f-f662-45ee-a82a-bdf44a2d0b75", "partitions": [
-		{"start": 2048, "size": 2048, "type": "21686148-6449-6E6F-744E-656564454649"},
-		{"start": 4096, "size": 40960, "filesystem": {"type": "vfat", "mountpoint": "/boot/efi"}},
-		{"start": 45056, "size": 85976, "filesystem": {"type": "ext4", "mountpoint": "/"}}]}`), &o); err != nil {
-		t.Fatal(err)
-	}
-	d, warnings, err := o.Layout()
-	if err != nil || len(warnings) != 0 {
-		t.Fatalf("layout: %v %v", err, warnings)
-	}
+	d := gptTestDisk(t)
 	raw := filepath.Join(t.TempDir(), "disk.raw")
 	r := &testRunner{}
 	if err := d.Assemble(r, tree, raw, nil); err != nil {

@@ -15,8 +15,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// incrementalDisk is a GPT disk with an ESP below an ext4 root.
-func incrementalDisk(t *testing.T) *Disk {
+// gptTestDisk is a 64 MiB GPT disk: a BIOS boot partition, an ESP below
+// an ext4 root, GRUB's BIOS boot code.
+func gptTestDisk(t *testing.T) *Disk {
 	t.Helper()
 	var o Options
 	if err := json.Unmarshal([]byte(`{"size": "64M", "bootloader": {"type": "grub2", "platform": "i386-pc"},
@@ -26,9 +27,9 @@ func incrementalDisk(t *testing.T) *Disk {
 		{"start": 45056, "size": 85976, "filesystem": {"type": "ext4", "mountpoint": "/"}}]}`), &o); err != nil {
 		t.Fatal(err)
 	}
-	d, _, err := o.Layout()
-	if err != nil {
-		t.Fatal(err)
+	d, warnings, err := o.Layout()
+	if err != nil || len(warnings) != 0 {
+		t.Fatalf("layout: %v %v", err, warnings)
 	}
 	return d
 }
@@ -119,15 +120,15 @@ func assembleBoth(t *testing.T, base, cur string, epoch *int64) (full, inc strin
 	dir := t.TempDir()
 	full, inc = filepath.Join(dir, "full.raw"), filepath.Join(dir, "inc.raw")
 	r := &testRunner{}
-	if err := incrementalDisk(t).Assemble(r, cur, full, epoch); err != nil {
+	if err := gptTestDisk(t).Assemble(r, cur, full, epoch); err != nil {
 		t.Fatalf("%v\n%s", err, &r.log)
 	}
 	baseRaw := filepath.Join(dir, "base.raw")
-	if err := incrementalDisk(t).AssembleBase(r, base, baseRaw, epoch); err != nil {
+	if err := gptTestDisk(t).AssembleBase(r, base, baseRaw, epoch); err != nil {
 		t.Fatalf("%v\n%s", err, &r.log)
 	}
 	r.log.Reset()
-	if err := incrementalDisk(t).AssembleOnto(r, baseRaw, base, cur, inc, epoch); err != nil {
+	if err := gptTestDisk(t).AssembleOnto(r, baseRaw, base, cur, inc, epoch); err != nil {
 		t.Fatalf("%v\n%s", err, &r.log)
 	}
 	return full, inc, r.log.String()

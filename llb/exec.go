@@ -32,9 +32,8 @@ type stepVariant struct {
 }
 
 func (c *compiler) exec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Exec, tree bkllb.State) (bkllb.State, error) {
-	locking := c.opt.Lock != "" && c.opt.Lock == st.Path.String()
 	baseTree, ok := c.incrementalBase(st, ex)
-	if !ok || locking {
+	if !ok || c.locking(st) {
 		return c.execStep(pl, st, ex, tree, stepVariant{})
 	}
 	first := *ex
@@ -64,8 +63,13 @@ func (c *compiler) incrementalBase(st *manifest.Stage, ex *stages.Exec) (bkllb.S
 	return bkllb.State{}, false
 }
 
+// locking says whether st is the stage resolved for osbuildkit lock.
+func (c *compiler) locking(st *manifest.Stage) bool {
+	return c.opt.Lock != "" && c.opt.Lock == st.Path.String()
+}
+
 func (c *compiler) execStep(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Exec, tree bkllb.State, v stepVariant) (bkllb.State, error) {
-	lock := c.opt.Lock != "" && c.opt.Lock == st.Path.String()
+	lock := c.locking(st)
 	if lock {
 		resolve := *ex
 		resolve.Network, resolve.Scratch = true, true
