@@ -4,8 +4,10 @@ package integration
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -55,5 +57,36 @@ func TestCopiedExportIsTarExport(t *testing.T) {
 	}
 	if size := int64(len(data[1])); st[1].Blocks*512 > size/4 {
 		t.Errorf("the copied raw image of %d bytes has %d allocated: its zeros should be holes (tar's has %d)", size, st[1].Blocks*512, st[0].Blocks*512)
+	}
+}
+
+// A late change (the hostname) rebuilds the disk onto the filesystems of
+// the tree as it was after debootstrap, which stay cached: the disk step
+// writes the change with debugfs, and the image holds the new hostname.
+func TestLateChangeReusesBaseFilesystems(t *testing.T) {
+	host := fmt.Sprintf("late-%d", time.Now().UnixNano())
+	variant := func(hostname string) string {
+		return manifestFile(t, "integration/testdata/small-disk.json", func(s string) string {
+			s = strings.Replace(s, `"variant": "minbase"}}`, `"variant": "minbase"}},
+        {"type": "org.osbuild.hostname", "options": {"hostname": "`+hostname+`"}}`, 1)
+			s = strings.Replace(s, `"size": "2G"`, `"size": "512M"`, 1)
+			s = strings.Replace(s, `"size": 4190208`, `"size": 1046528`, 1)
+			s = strings.Replace(s, `"filename": "disk.qcow2"`, `"filename": "disk.raw"`, 1)
+			return strings.Replace(s, `"format": {"type": "qcow2"}`, `"format": {"type": "raw"}`, 1)
+		})
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	run(t, 0, cli, "build", "--progress", "plain", "--export", "disk", "--output-directory", out, variant(host+"-a"))
+	log := run(t, 0, cli, "build", "--progress", "plain", "--export", "disk", "--output-directory", out, variant(host+"-b"))
+	base := regexp.MustCompile(`(?m)^(#\d+) \[disk\] org\.osbuild\.image \(base filesystems\)$`).FindStringSubmatch(log)
+	if base == nil || !strings.Contains(log, "\n"+base[1]+" CACHED\n") {
+		t.Errorf("the base filesystems step did not come from the cache:\n%s", tail(log, 40))
+	}
+	if !regexp.MustCompile(`ext4 / \(UUID [0-9a-f-]+\) from the base image, \d+ changes`).MatchString(log) {
+		t.Errorf("the disk step did not write the change onto the base:\n%s", tail(log, 40))
+	}
+	got := run(t, 0, "debugfs", "-R", "cat /etc/hostname", filepath.Join(out, "disk", "disk.raw")+"?offset=1048576")
+	if !strings.Contains(got, host+"-b") {
+		t.Errorf("/etc/hostname in the image: %q, want %s-b", got, host)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -26,6 +25,10 @@ type Options struct {
 	// OutputDir receives each export as OutputDir/PIPELINE; empty builds
 	// without exporting.
 	OutputDir string
+	// TarExport sends every export through BuildKit's tar exporter, never
+	// copying a few files out (fileCopy): to compare, or should the copy
+	// ever fail.
+	TarExport bool
 	// Frontend says what to build and how: Config.Exports must name the
 	// pipelines (the manifest's exports by default, as the caller
 	// chooses); the layout is this package's.
@@ -184,7 +187,7 @@ func (b *build) export(ctx context.Context, c *bkclient.Client, out *output, reb
 	if !d.outputs && !d.cache {
 		return nil
 	}
-	if d.outputs && len(b.opt.Frontend.Platforms) < 2 && os.Getenv(exportEnv) != "tar" {
+	if d.outputs && len(b.opt.Frontend.Platforms) < 2 && !b.opt.TarExport {
 		b.copy = &fileCopy{begin: out.begin, outDir: out.dir, status: b.status.vertex}
 		err := b.solveExport(ctx, c, opt, out)
 		copied := b.copy.copied
@@ -200,10 +203,6 @@ func (b *build) export(ctx context.Context, c *bkclient.Client, out *output, reb
 	err := b.solveExport(ctx, c, opt, out)
 	return b.committed(err, out, stamps, d.outputs)
 }
-
-// exportEnv set to "tar" sends every export through BuildKit's tar
-// exporter (to compare, or should copying files out ever fail).
-const exportEnv = "OSBUILDKIT_EXPORT"
 
 // solveExport runs an export solve.
 func (b *build) solveExport(ctx context.Context, c *bkclient.Client, opt bkclient.SolveOpt, out *output) error {

@@ -92,6 +92,10 @@ func buildAndReport(e *env, f *buildFlags, m *manifest.Manifest, opt localbuild.
 	return exitOK
 }
 
+// exportEnv=tar sends every export through BuildKit's tar exporter
+// (localbuild.Options.TarExport).
+const exportEnv = "OSBUILDKIT_EXPORT"
+
 // options turns the flags into the build's options, rejecting before any
 // work what cannot build: bad flags, unknown exports, missing entitlements.
 func (f *buildFlags) options(e *env, m *manifest.Manifest) (localbuild.Options, int) {
@@ -101,6 +105,13 @@ func (f *buildFlags) options(e *env, m *manifest.Manifest) (localbuild.Options, 
 	}
 	if len(opt.Frontend.Exports) == 0 {
 		opt.Frontend.Exports = m.Exports
+	}
+	switch v := os.Getenv(exportEnv); v {
+	case "":
+	case "tar":
+		opt.TarExport = true
+	default:
+		return opt, usageError(e, fmt.Errorf("%s=%q: set it to tar (every export through BuildKit's tar exporter) or leave it unset", exportEnv, v))
 	}
 	if f.push != "" && len(opt.Frontend.Exports) != 1 {
 		return opt, usageError(e, fmt.Errorf("--push takes one export, not %d", len(opt.Frontend.Exports)))

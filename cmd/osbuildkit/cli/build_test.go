@@ -36,6 +36,7 @@ func TestBuildRejectsBadInputBeforeWork(t *testing.T) {
 		args []string
 		want string
 	}{
+		{"export variable", []string{manifest}, `OSBUILDKIT_EXPORT="tarball": set it to tar`},
 		{"stage timeout", []string{"--stage-timeout", "soon", manifest}, `--stage-timeout "soon": use a positive duration`},
 		{"source timeout", []string{"--source-timeout", "-1s", manifest}, `--source-timeout "-1s": use a positive duration`},
 		{"cache option", []string{"--cache-to", "type=registry,ref", manifest}, `--cache-to: invalid value ref`},
@@ -50,6 +51,8 @@ func TestBuildRejectsBadInputBeforeWork(t *testing.T) {
 		{"break without a terminal", []string{"--break", "a", manifest}, "--break opens a shell, so it needs a terminal on standard input"},
 		{"break on-error without a terminal", []string{"--break", "on-error", manifest}, "--break opens a shell, so it needs a terminal on standard input"},
 	} {
+		value := map[string]string{"export variable": "tarball"}[tc.name]
+		t.Setenv(exportEnv, value)
 		var out, errs bytes.Buffer
 		dir := t.TempDir()
 		args := append([]string{"build", "--addr", "unix:///nonexistent/buildkitd.sock", "--output-directory", dir}, tc.args...)
