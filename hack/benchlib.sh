@@ -43,21 +43,27 @@ daemon() {
 	echo "unix://$d/buildkitd.sock"
 }
 
-# timed LABEL ADDR ARGS… runs a CLI build (or the command $cmd names), records seconds and the CLI's peak RSS.
+# measure LABEL CMD… runs CMD, records its seconds and peak RSS.
 declare -A secs rss
-timed() {
-	local label=$1 addr=$2; shift 2
+measure() {
+	local label=$1; shift
 	local start end
 	# Write back what the previous measurement left dirty (a cold build
 	# leaves gigabytes), so it is not charged to this one.
 	sync
 	start=$(date +%s.%N)
-	/usr/bin/time -f %M -o "$work/$label.rss" "$cli" "${cmd:-build}" --progress plain --addr "$addr" "$@" >"$work/$label.log" 2>&1 ||
+	/usr/bin/time -f %M -o "$work/$label.rss" "$@" >"$work/$label.log" 2>&1 ||
 		{ log "$label failed, see $work/$label.log"; tail -20 "$work/$label.log" >&2; exit 1; }
 	end=$(date +%s.%N)
 	secs[$label]=$(echo "$end - $start" | bc)
 	rss[$label]=$(tail -1 "$work/$label.rss")
 	log "$label: ${secs[$label]} s"
+}
+
+# timed LABEL ADDR ARGS… measures a CLI build (or the command $cmd names).
+timed() {
+	local label=$1 addr=$2; shift 2
+	measure "$label" "$cli" "${cmd:-build}" --progress plain --addr "$addr" "$@"
 }
 
 trap cleanup EXIT
