@@ -13,20 +13,21 @@ const HostBuildrootImage = "docker.io/library/debian:bookworm"
 
 // HostTools are the Debian packages the host buildroot adds for our stages.
 var HostTools = []string{
-	"mmdebstrap", "debootstrap", "ca-certificates", "gnupg", "arch-test",
+	"mmdebstrap", "debootstrap", "ca-certificates", "gpg", "arch-test",
 	"e2fsprogs", "dosfstools", "mtools", "fdisk", "gdisk", "xfsprogs", "btrfs-progs",
 	"qemu-utils", "grub-common", "grub-pc-bin", "grub-efi-amd64-bin",
 	"ostree", "tar", "xz-utils", "zstd", "pigz", "pbzip2", "bzip2", "lzip", "lzop", "acl", "attr",
 	"util-linux", "mount", "eatmydata",
 }
 
-// BootstrapTools are the HostTools a bootstrap needs (mmdebstrap, the CA
-// certificates apt's https sources read, and arch-test, with which
+// BootstrapTools are the HostTools a bootstrap needs (mmdebstrap; gpg, with
+// which it reads keyrings; the CA certificates apt's https sources read;
+// and arch-test, with which
 // mmdebstrap checks it can run a foreign architecture's binaries through
 // binfmt_misc): they are installed first, in
 // a layer of their own, so org.osbuild.debootstrap starts while the other
 // tools install, in parallel with it.
-var BootstrapTools = []string{"mmdebstrap", "ca-certificates", "gnupg", "arch-test"}
+var BootstrapTools = []string{"mmdebstrap", "ca-certificates", "gpg", "arch-test"}
 
 // bootstrapBuildroot is debian:bookworm with BootstrapTools installed.
 func (c *compiler) bootstrapBuildroot() bkllb.State {
@@ -61,14 +62,18 @@ func (c *compiler) hostBuildroot() bkllb.State {
 }
 
 // aptInstall installs Debian packages into root, without recommends, and
-// drops the package lists.
+// drops the package lists. Neither translations nor dpkg's fsync calls are
+// wanted: BuildKit commits the step's snapshot itself (dpkg's unsafe-io, as
+// the apt stage uses; 4–5 s less on the bootstrap tools, which every cold
+// build waits for).
 func (c *compiler) aptInstall(root bkllb.State, pkgs []string, name string) bkllb.State {
-	script := "set -e; apt-get update -qq; apt-get install -y -qq --no-install-recommends " +
+	script := "set -e; apt-get update -qq -o Acquire::Languages=none; apt-get install -y -qq --no-install-recommends " +
 		strings.Join(pkgs, " ") + " >/dev/null; rm -rf /var/lib/apt/lists/*"
 	opts := []bkllb.RunOption{
 		bkllb.Args([]string{"/bin/sh", "-c", script}),
 		bkllb.AddEnv("PATH", stages.ExecPath),
 		bkllb.AddEnv("DEBIAN_FRONTEND", "noninteractive"),
+		bkllb.AddEnv("DPKG_FORCE", "unsafe-io"),
 		bkllb.WithCustomName(name),
 	}
 	if c.opt.Proxy != nil {
