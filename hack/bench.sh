@@ -171,20 +171,28 @@ cat >"$work/plot.dat" <<DAT
 "+1 package" ${secs[package]}
 "2nd builder" ${secs[registry]}
 "floor" ${secs[floor]}
-"Dockerfile cold" ${secs[hw_cold]}
-"Dockerfile hostname" ${secs[hw_hostname]}
+"DF cold" ${secs[hw_cold]}
+"DF hostname" ${secs[hw_hostname]}
 DAT
 gnuplot <<GP
 set terminal png size 960,450
 set output "$results/results.png"
-set title "osbuildkit: reference image build times (s)"
+set title "osbuildkit: reference image build times (s); DF: the hand-written Dockerfile"
 set style fill solid
 set boxwidth 0.6
 set yrange [0:*]
 set ylabel "seconds"
 plot "$work/plot.dat" using 0:2:xtic(1) with boxes notitle, "" using 0:2:(sprintf("%.1f",\$2)) with labels offset 0,1 notitle
 GP
-log "wrote $results/results.md and $results/results.png"
+# Where the time goes: each step of the builds above, from their progress.
+{
+	echo "# Where the time goes: the reference image by step ($(date -u +%Y-%m-%d), $(nproc) cores)"
+	echo
+	echo "From BuildKit's plain progress of the runs in \`results.md\` (same run of \`make bench\`): seconds per step, \`cached\` when BuildKit took the step from its cache, — when the step is not in that build. Steps of one build overlap: BuildKit runs independent steps in parallel. hw_*: the hand-written Dockerfile (\`bench/handwritten\`)."
+	echo
+	(cd "$work" && "$top/hack/steps.sh" cold.log hostname.log package.log registry.log hw_cold.log hw_hostname.log hw_package.log)
+} >"$results/steps.md"
+log "wrote $results/results.md, $results/results.png and $results/steps.md"
 
 # 9: locked builds, on daemons of their own.
 cleanup
