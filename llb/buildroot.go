@@ -22,11 +22,10 @@ var HostTools = []string{
 
 // BootstrapTools are the HostTools a bootstrap needs (mmdebstrap; gpg, with
 // which it reads keyrings; the CA certificates apt's https sources read;
-// and arch-test, with which
-// mmdebstrap checks it can run a foreign architecture's binaries through
-// binfmt_misc): they are installed first, in
-// a layer of their own, so org.osbuild.debootstrap starts while the other
-// tools install, in parallel with it.
+// and arch-test, with which mmdebstrap checks it can run a foreign
+// architecture's binaries through binfmt_misc): they are installed first,
+// in a layer of their own, so org.osbuild.debootstrap starts while the
+// other tools install, in parallel with it.
 var BootstrapTools = []string{"mmdebstrap", "ca-certificates", "gpg", "arch-test"}
 
 // bootstrapBuildroot is debian:bookworm with BootstrapTools installed.
