@@ -29,11 +29,17 @@ hostname_variant() {
 	echo "$work/variant-$2.json"
 }
 
+# step_secs LOG NAME: the seconds of the step NAME in the plain progress
+# LOG (empty when it was cached or is not there).
+step_secs() {
+	"$top/hack/steps.sh" --tsv "$1" | awk -F'\t' -v s="$2" '$1 == s && $2 != "cached" {print $2}'
+}
+
 rm -rf "$work"/out*  # builds into fresh directories send their output
 a=$(daemon builder-a)
 timed cold "$a" --output-directory "$work/out" --cache-to "type=registry,ref=$cache_ref,mode=max,compression=zstd" "$ref"
 # The registry cache export is part of the cold run; the floor has none.
-cache_export=$(awk '/exporting cache to registry/ {n=$1} n && $1 == n && / DONE / {print $3}' "$work/cold.log" | tr -d s | tail -1)
+cache_export=$(step_secs "$work/cold.log" "exporting cache to registry")
 cache_export=${cache_export:-0}
 timed nochange "$a" --output-directory "$work/out" "$ref"
 timed hostname "$a" --output-directory "$work/out" "$(hostname_variant "$ref" 1)"
@@ -43,7 +49,7 @@ timed package "$a" --output-directory "$work/out" "$work/variant-pkg.json"
 # 10: the SBOM: the same image with --sbom on the warm builder (only the
 # SBOM step runs; its own time from the progress), then again unchanged.
 timed sbom "$a" --sbom --output-directory "$work/out-sbom" "$(hostname_variant "$ref" 1)"
-sbom_step=$(awk '/\] sbom$/ {n=$1} n && $1 == n && / DONE / {print $3}' "$work/sbom.log" | tr -d s | tail -1)
+sbom_step=$(step_secs "$work/sbom.log" "[assembler] sbom")
 timed sbom_nochange "$a" --sbom --output-directory "$work/out-sbom" "$(hostname_variant "$ref" 1)"
 bk_rss=$(grep VmHWM "/proc/$(cat "$work/builder-a/pid")/status" | awk '{print $2}')
 
@@ -99,9 +105,6 @@ arm=$top/images/debian-bookworm-arm64-qcow2.json
 declare -A step
 e=$(daemon builder-e)
 timed arm64_cold "$e" --output-directory "$work/out-arm64" "$arm"
-step_secs() {
-	awk -v s="$2" 'index($0, s) && /^#[0-9]+ \[/ {n=$1; next} n && $1 == n && / DONE / {print $3; n=""}' "$1" | tr -d s | sort -g | tail -1
-}
 for st in debootstrap apt; do
 	step[amd64_$st]=$(step_secs "$work/cold.log" "[os] org.osbuild.$st")
 	step[arm64_$st]=$(step_secs "$work/arm64_cold.log" "[os] org.osbuild.$st")
@@ -188,7 +191,7 @@ GP
 {
 	echo "# Where the time goes: the reference image by step ($(date -u +%Y-%m-%d), $(nproc) cores)"
 	echo
-	echo "From BuildKit's plain progress of the runs in \`results.md\` (same run of \`make bench\`): seconds per step, \`cached\` when BuildKit took the step from its cache, — when the step is not in that build. Steps of one build overlap: BuildKit runs independent steps in parallel. hw_*: the hand-written Dockerfile (\`bench/handwritten\`)."
+	echo "From BuildKit's plain progress of the runs in \`results.md\` (same run of \`make bench\`): seconds per step (its longest DONE), \`cached\` when BuildKit only took the step from its cache, — when the step is not in that build. Steps of one build overlap: BuildKit runs independent steps in parallel. hw_*: the hand-written Dockerfile (\`bench/handwritten\`)."
 	echo
 	(cd "$work" && "$top/hack/steps.sh" cold.log hostname.log package.log registry.log hw_cold.log hw_hostname.log hw_package.log)
 } >"$results/steps.md"
