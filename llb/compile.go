@@ -170,7 +170,7 @@ func Compile(ctx context.Context, m *manifest.Manifest, opt Options) (*Result, e
 			c.result.SBOMs[e] = st
 		}
 	}
-	c.result.Output = c.output(exports)
+	c.result.Output = c.withReports(c.output(exports))
 	return c.result, nil
 }
 

@@ -59,3 +59,21 @@ func (c *compiler) report(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.
 	out := run.AddMount(stages.ReportDir, bkllb.Scratch())
 	c.result.Reports = append(c.result.Reports, Report{Pipeline: pl.Name, Stage: st, State: out, Locate: ex.Report})
 }
+
+// withReports makes out depend on the report outputs without changing its
+// content: out merged with each report's diff against itself, which is
+// empty (BuildKit's merge of one layer chain is that chain). A registry
+// cache exported with mode=max then holds the findings beside the result,
+// so a second builder reads them from the cache; without them there, it
+// re-ran the disk step (and what that step needs) only to read its
+// findings.
+func (c *compiler) withReports(out bkllb.State) bkllb.State {
+	if len(c.result.Reports) == 0 {
+		return out
+	}
+	in := []bkllb.State{out}
+	for _, r := range c.result.Reports {
+		in = append(in, bkllb.Diff(r.State, r.State, bkllb.WithCustomNamef("[%s] %s (findings kept in the cache)", r.Pipeline, r.Stage.Type)))
+	}
+	return bkllb.Merge(in, bkllb.WithCustomName("[export] the output, with the findings in its cache"))
+}

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	bkllb "github.com/moby/buildkit/client/llb"
+	digest "github.com/opencontainers/go-digest"
+
 	"github.com/osbuildkit/osbuildkit/manifest"
 	"github.com/osbuildkit/osbuildkit/stages"
 )
@@ -81,5 +83,59 @@ func TestBootReportsAreLocated(t *testing.T) {
 	}
 	if _, err := res.Reports[0].Warnings(m, []byte("not json")); err == nil {
 		t.Error("a garbled report reads without error")
+	}
+}
+
+// The output depends on the report's output (a merge with its empty diff
+// against itself), so a registry cache of the output carries the findings
+// and a second builder need not run the disk step to read them; an output
+// without reports is not wrapped.
+func TestOutputCarriesReports(t *testing.T) {
+	m := load(t, "../images/debian-bootable-qcow2-fixed.json")
+	res, _, ops := compile(t, m, Options{})
+	if len(res.Reports) != 1 {
+		t.Fatalf("%d reports, want the disk step's", len(res.Reports))
+	}
+	byDigest := map[digest.Digest]op{}
+	used := map[digest.Digest]bool{}
+	for _, o := range ops {
+		byDigest[o.digest] = o
+		for _, in := range o.pb.Inputs {
+			used[digest.Digest(in.Digest)] = true
+		}
+	}
+	var merge op
+	for _, o := range ops {
+		if !used[o.digest] {
+			merge = o // the output: what no other step takes
+		}
+	}
+	if merge.pb.GetMerge() == nil {
+		t.Fatalf("the output is %q, not a merge", merge.name())
+	}
+	var diff op
+	for _, in := range merge.pb.Inputs {
+		if o := byDigest[digest.Digest(in.Digest)]; o.pb.GetDiff() != nil {
+			diff = o
+		}
+	}
+	if diff.pb == nil {
+		t.Fatalf("the output's merge has no diff: %+v", merge.pb)
+	}
+	for _, in := range diff.pb.Inputs {
+		src := byDigest[digest.Digest(in.Digest)]
+		if src.name() != "[assembler] org.osbuild.qemu" || in.Index == 0 {
+			t.Errorf("the diff is of %q output %d, want the disk step's report output", src.name(), in.Index)
+		}
+	}
+
+	plain, _, plainOps := compile(t, load(t, "../images/user-basic-tar.json"), Options{})
+	if len(plain.Reports) != 0 {
+		t.Fatalf("the tar manifest has reports: %+v", plain.Reports)
+	}
+	for _, o := range plainOps {
+		if o.pb.GetMerge() != nil || o.pb.GetDiff() != nil {
+			t.Errorf("an output without reports has %q", o.name())
+		}
 	}
 }
