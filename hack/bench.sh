@@ -41,7 +41,10 @@ timed cold "$a" --output-directory "$work/out" --cache-to "type=registry,ref=$ca
 # The registry cache export is part of the cold run; the floor has none.
 cache_export=$(step_secs "$work/cold.log" "exporting cache to registry")
 cache_export=${cache_export:-0}
-timed nochange "$a" --output-directory "$work/out" "$ref"
+# 2: a fifth of a second is at the mercy of one slow moment of the
+# machine: three no-change rebuilds, the median counts.
+for i in 1 2 3; do timed "nochange$i" "$a" --output-directory "$work/out" "$ref"; done
+secs[nochange]=$(printf '%s\n' "${secs[nochange1]}" "${secs[nochange2]}" "${secs[nochange3]}" | sort -n | sed -n 2p)
 timed hostname "$a" --output-directory "$work/out" "$(hostname_variant "$ref" 1)"
 # 3a: one more package (less) in the apt stage, the hostname kept.
 jq '(.pipelines[0].stages[] | select(.name == "org.osbuild.apt") | .options.packages) += ["less"]' "$work/variant-1.json" >"$work/variant-pkg.json"
@@ -146,7 +149,7 @@ cold_local=$(echo "$cold - $cache_export" | bc)
 	echo "|---|---|---|---|"
 	echo "| 1 cold build (empty cache), registry cache export included | ${secs[cold]} | 1.000 of cold | — |"
 	echo "| 1a … of which exporting the registry cache | ${cache_export} | $(ratio "$cache_export" "$cold") of cold | — |"
-	echo "| 2 no-change rebuild | ${secs[nochange]} | $(ratio "${secs[nochange]}" "$cold") of cold | ≤ 0.2 s |"
+	echo "| 2 no-change rebuild (median of 3: ${secs[nochange1]}, ${secs[nochange2]}, ${secs[nochange3]}) | ${secs[nochange]} | $(ratio "${secs[nochange]}" "$cold") of cold | ≤ 0.2 s |"
 	echo "| 3 rebuild after a hostname change | ${secs[hostname]} | $(ratio "${secs[hostname]}" "$cold") of cold | ≤ 0.05 of cold |"
 	echo "| 3a rebuild after adding one package (less) to apt | ${secs[package]} | $(ratio "${secs[package]}" "$cold") of cold | ≤ 0.35 of cold |"
 	echo "| 4 second empty builder, registry cache | ${secs[registry]} | $(ratio "${secs[registry]}" "$cold") of cold | ≤ 0.08 of cold |"
