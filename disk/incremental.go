@@ -46,7 +46,8 @@ func (d *Disk) AssembleBase(r Runner, tree, raw string, epoch *int64) error {
 }
 
 // AssembleOnto writes to raw the disk Assemble would write of tree, from
-// base, which AssembleBase wrote of baseTree with the same options.
+// base, which AssembleBase wrote of baseTree with the same options. The
+// trees are compared while the base is copied.
 func (d *Disk) AssembleOnto(r Runner, base, baseTree, tree, raw string, epoch *int64) error {
 	d.fillIdentities()
 	fi, err := os.Stat(base)
@@ -56,19 +57,26 @@ func (d *Disk) AssembleOnto(r Runner, base, baseTree, tree, raw string, epoch *i
 	if fi.Size() != d.Size {
 		return fmt.Errorf("the base disk image has %d bytes, not the disk's %d", fi.Size(), d.Size)
 	}
-	cp := exec.Command("cp", "--sparse=always", "--reflink=auto", base, raw)
-	if err := r.Exec(cp); err != nil {
-		return fmt.Errorf("copying the base disk image: %w", err)
+	copied := make(chan error, 1)
+	go func() { copied <- copyBase(r, base, raw) }()
+	updates := map[int]*ext4Update{}
+	for i, p := range d.Partitions {
+		if p.FS != nil && p.FS.Type == "ext4" {
+			if updates[i], err = d.diffExt4(i, baseTree, tree, epoch); err != nil {
+				<-copied
+				return fmt.Errorf("partition %d: %w", i+1, err)
+			}
+		}
 	}
-	if err := os.Chmod(raw, 0o644); err != nil {
+	if err := <-copied; err != nil {
 		return err
 	}
 	for i, p := range d.Partitions {
 		if p.FS == nil {
 			continue
 		}
-		if p.FS.Type == "ext4" {
-			err = d.updateExt4(r, i, baseTree, tree, raw, epoch)
+		if u := updates[i]; u != nil {
+			err = d.applyExt4(r, i, u, tree, raw, epoch)
 		} else {
 			err = d.makeFilesystem(r, i, tree, raw, epoch)
 		}
@@ -79,50 +87,75 @@ func (d *Disk) AssembleOnto(r Runner, base, baseTree, tree, raw string, epoch *i
 	return d.installBIOSBoot(r, tree, raw)
 }
 
-// updateExt4 brings partition i's ext4 filesystem, made of baseTree, up to
-// date with tree; where debugfs cannot write a change as mkfs.ext4 would,
-// it makes the filesystem anew.
-func (d *Disk) updateExt4(r Runner, i int, baseTree, tree, raw string, epoch *int64) error {
+// copyBase copies the base disk image to raw, keeping its holes.
+func copyBase(r Runner, base, raw string) error {
+	cp := exec.Command("cp", "--sparse=always", "--reflink=auto", base, raw)
+	if err := r.Exec(cp); err != nil {
+		return fmt.Errorf("copying the base disk image: %w", err)
+	}
+	return os.Chmod(raw, 0o644)
+}
+
+// ext4Update is what brings an ext4 filesystem of the base up to date: a
+// debugfs script, or, where debugfs cannot write a change as mkfs.ext4
+// would, why the filesystem is made anew (remake).
+type ext4Update struct {
+	script   []byte
+	changes  int
+	compared time.Duration
+	remake   error
+}
+
+// diffExt4 compares partition i's part of baseTree, of which the base's
+// filesystem was made, with tree's.
+func (d *Disk) diffExt4(i int, baseTree, tree string, epoch *int64) (*ext4Update, error) {
 	p := d.Partitions[i]
 	old, err := sourceDir(baseTree, p.FS.Mountpoint)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cur, err := sourceDir(tree, p.FS.Mountpoint)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var skip []string
 	for _, m := range d.nestedMountpoints(i) {
 		rel, _ := filepath.Rel(path.Clean(p.FS.Mountpoint), m)
 		skip = append(skip, filepath.ToSlash(rel))
 	}
-	var script []byte
-	changes := 0
+	u := &ext4Update{}
 	started := time.Now()
 	if old != "" && cur != "" {
-		script, changes, err = diffTrees(old, cur, skip, epoch)
+		u.script, u.changes, err = diffTrees(old, cur, skip, epoch)
 	} else if old != cur {
 		err = fmt.Errorf("%w: the mountpoint is in only one of the trees", errNotIncremental)
 	}
+	u.compared = time.Since(started)
 	if errors.Is(err, errNotIncremental) {
-		r.Logf("partition %d: ext4 %s made anew (%v)", i+1, p.FS.Mountpoint, err)
+		u.remake, err = err, nil
+	}
+	return u, err
+}
+
+// applyExt4 brings partition i's ext4 filesystem in raw up to date with
+// tree, as u says.
+func (d *Disk) applyExt4(r Runner, i int, u *ext4Update, tree, raw string, epoch *int64) error {
+	p := d.Partitions[i]
+	if u.remake != nil {
+		r.Logf("partition %d: ext4 %s made anew (%v)", i+1, p.FS.Mountpoint, u.remake)
 		if err := punch(raw, p.Start, p.Size); err != nil {
 			return err
 		}
 		return d.makeFilesystem(r, i, tree, raw, epoch)
 	}
-	if err != nil {
-		return err
-	}
-	compared := time.Since(started)
-	if len(script) > 0 {
-		if err := debugfs(r, raw, p.Start, script, epoch, "writing the tree's late changes"); err != nil {
+	started := time.Now()
+	if len(u.script) > 0 {
+		if err := debugfs(r, raw, p.Start, u.script, epoch, "writing the tree's late changes"); err != nil {
 			return err
 		}
 	}
 	r.Logf("partition %d: ext4 %s (UUID %s) from the base image, %d changes (trees compared in %.1f s, written in %.1f s)",
-		i+1, p.FS.Mountpoint, p.FS.UUID, changes, compared.Seconds(), (time.Since(started) - compared).Seconds())
+		i+1, p.FS.Mountpoint, p.FS.UUID, u.changes, u.compared.Seconds(), time.Since(started).Seconds())
 	return nil
 }
 
