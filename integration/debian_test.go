@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -273,5 +274,36 @@ func TestBadDebianOptionsFailBeforeBuilding(t *testing.T) {
 				t.Errorf("the error does not name the stage:\n%s", out)
 			}
 		})
+	}
+}
+
+// On an empty builder, the apt stage after a bootstrap downloads no
+// package list again: the bootstrap left the lists it downloaded in the
+// apt stage's lists cache. (On the shared builder the lists are there
+// from earlier builds anyway, so only a fresh one shows it.)
+func TestAptTakesTheBootstrapsLists(t *testing.T) {
+	hosts, err := os.ReadFile("/etc/hosts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := isolatedBuildkitd(t, string(hosts))
+	log := run(t, 0, cli, "build", "--addr", addr, "--progress", "plain", "--export", "tree", "--output-directory", t.TempDir(),
+		manifestFile(t, "integration/testdata/lock-small.json"))
+	step := regexp.MustCompile(`(?m)^#(\d+) \[tree\] org\.osbuild\.apt$`).FindStringSubmatch(log)
+	if step == nil {
+		t.Fatalf("no apt step in the log:\n%s", tail(log, 30))
+	}
+	lines := regexp.MustCompile(`(?m)^#` + step[1] + ` [0-9.]+ ((Get|Hit):\d+ .*)$`).FindAllStringSubmatch(log, -1)
+	release := false
+	for _, l := range lines {
+		if strings.Contains(l[1], "InRelease") {
+			release = true
+		}
+		if strings.Contains(l[1], "Packages") || strings.Contains(l[1], "Translation") {
+			t.Errorf("the apt stage downloaded a package list again: %s", l[1])
+		}
+	}
+	if !release {
+		t.Errorf("the apt stage's update was not seen (no InRelease line):\n%s", tail(log, 40))
 	}
 }

@@ -28,6 +28,15 @@ var HostTools = []string{
 // other tools install, in parallel with it.
 var BootstrapTools = []string{"mmdebstrap", "ca-certificates", "gpg", "arch-test"}
 
+// unpackedTools are the BootstrapTools the buildroot only unpacks (dpkg-deb
+// -x), never installs: mmdebstrap declares a dependency on python3, which
+// only its mmtarfilter and an apt solver dump run (a bootstrap into a
+// directory runs neither). Installing python3 put ~4.5 s on every cold
+// build's critical path, or, with the stage tools, slowed the bootstrap
+// running beside them. dpkg does not know the unpacked files, so apt stays
+// consistent for the installs after it.
+var unpackedTools = []string{"mmdebstrap"}
+
 // bootstrapBuildroot is debian:bookworm with BootstrapTools installed.
 func (c *compiler) bootstrapBuildroot() bkllb.State {
 	if c.opt.Buildroot != nil {
@@ -35,7 +44,7 @@ func (c *compiler) bootstrapBuildroot() bkllb.State {
 	}
 	if c.boot == nil {
 		base := bkllb.Image(HostBuildrootImage, bkllb.WithCustomName("[buildroot] "+HostBuildrootImage))
-		st := c.aptInstall(base, BootstrapTools, "[buildroot] install bootstrap tools")
+		st := c.aptInstall(base, BootstrapTools, unpackedTools, "[buildroot] install bootstrap tools")
 		c.boot = &st
 		c.steps.boot = c.steps.add("[buildroot] install bootstrap tools", st, nil)
 	}
@@ -52,7 +61,7 @@ func (c *compiler) hostBuildroot() bkllb.State {
 	if c.host == nil {
 		boot := c.bootstrapBuildroot()
 		rest := slices.DeleteFunc(slices.Clone(HostTools), func(t string) bool { return slices.Contains(BootstrapTools, t) })
-		st := c.aptInstall(boot, rest, "[buildroot] install stage tools")
+		st := c.aptInstall(boot, rest, nil, "[buildroot] install stage tools")
 		c.host = &st
 		c.steps.host = c.steps.add("[buildroot] install stage tools", st, []int{c.steps.boot})
 	}
@@ -61,13 +70,19 @@ func (c *compiler) hostBuildroot() bkllb.State {
 }
 
 // aptInstall installs Debian packages into root, without recommends, and
-// drops the package lists. Neither translations nor dpkg's fsync calls are
-// wanted: BuildKit commits the step's snapshot itself (dpkg's unsafe-io, as
-// the apt stage uses; 4–5 s less on the bootstrap tools, which every cold
-// build waits for).
-func (c *compiler) aptInstall(root bkllb.State, pkgs []string, name string) bkllb.State {
-	script := "set -e; apt-get update -qq -o Acquire::Languages=none; apt-get install -y -qq --no-install-recommends " +
-		strings.Join(pkgs, " ") + " >/dev/null; rm -rf /var/lib/apt/lists/*"
+// drops the package lists; those of pkgs in unpack are only unpacked
+// (unpackedTools). Neither translations nor dpkg's fsync calls are wanted:
+// BuildKit commits the step's snapshot itself (dpkg's unsafe-io, as the apt
+// stage uses; 4–5 s less on the bootstrap tools, which every cold build
+// waits for).
+func (c *compiler) aptInstall(root bkllb.State, pkgs, unpack []string, name string) bkllb.State {
+	install := slices.DeleteFunc(slices.Clone(pkgs), func(t string) bool { return slices.Contains(unpack, t) })
+	script := "set -e; apt-get update -qq -o Acquire::Languages=none; "
+	if len(unpack) > 0 {
+		script += "cd /tmp; apt-get download -qq " + strings.Join(unpack, " ") +
+			"; for d in ./*.deb; do dpkg-deb -x \"$d\" /; done; rm ./*.deb; cd /; "
+	}
+	script += "apt-get install -y -qq --no-install-recommends " + strings.Join(install, " ") + " >/dev/null; rm -rf /var/lib/apt/lists/*"
 	opts := []bkllb.RunOption{
 		bkllb.Args([]string{"/bin/sh", "-c", script}),
 		bkllb.AddEnv("PATH", stages.ExecPath),
@@ -99,7 +114,7 @@ func (c *compiler) toolsBuildroot(tools []string) bkllb.State {
 		return t.state
 	}
 	name := "[buildroot] install " + key
-	st := c.aptInstall(root, tools, name)
+	st := c.aptInstall(root, tools, nil, name)
 	var after []int
 	if c.steps.host >= 0 {
 		after = []int{c.steps.host}

@@ -63,3 +63,48 @@ func TestToolsTheHostBuildrootHasAreNotInstalledAgain(t *testing.T) {
 		t.Errorf("install steps %q, want %q", installs, want)
 	}
 }
+
+// mmdebstrap is unpacked in the bootstrap buildroot and installed by
+// neither buildroot step: installed, it brings python3 (its declared
+// dependency, which a bootstrap into a directory never runs) onto every
+// cold build's critical path.
+func TestMmdebstrapIsOnlyUnpacked(t *testing.T) {
+	_, _, ops := compile(t, load(t, "../images/debian-bookworm-qcow2.json"), Options{})
+	for name, unpacks := range map[string]bool{"[buildroot] install bootstrap tools": true, "[buildroot] install stage tools": false} {
+		o := byName(ops, name)
+		if len(o) != 1 || o[0].pb.GetExec() == nil {
+			t.Fatalf("%d exec ops named %q", len(o), name)
+		}
+		script := strings.Join(o[0].pb.GetExec().Meta.Args, " ")
+		install := script[strings.Index(script, "apt-get install"):]
+		if strings.Contains(install, "mmdebstrap") {
+			t.Errorf("%s installs mmdebstrap: %s", name, script)
+		}
+		if got := strings.Contains(script, "apt-get download -qq mmdebstrap") && strings.Contains(script, "dpkg-deb -x"); got != unpacks {
+			t.Errorf("%s unpacks mmdebstrap: %v, want %v: %s", name, got, unpacks, script)
+		}
+	}
+}
+
+// The bootstrap and the apt stage after it share the package lists'
+// cache, where the bootstrap leaves the lists it downloaded.
+func TestBootstrapSharesAptLists(t *testing.T) {
+	_, _, ops := compile(t, load(t, "../images/debian-bookworm-qcow2.json"), Options{})
+	cacheIDs := func(name string) map[string]string {
+		o := slices.DeleteFunc(byName(ops, name), func(o op) bool { return o.pb.GetExec() == nil })
+		if len(o) != 1 {
+			t.Fatalf("%d exec ops named %q", len(o), name)
+		}
+		ids := map[string]string{}
+		for _, m := range o[0].pb.GetExec().Mounts {
+			if m.CacheOpt != nil {
+				ids[m.CacheOpt.ID] = m.Dest
+			}
+		}
+		return ids
+	}
+	boot, apt := cacheIDs("[os] org.osbuild.debootstrap"), cacheIDs("[os] org.osbuild.apt")
+	if boot["osbuildkit-apt-lists"] == "" || apt["osbuildkit-apt-lists"] != "/var/lib/apt/lists" {
+		t.Errorf("the package lists' cache: bootstrap %v, apt %v", boot, apt)
+	}
+}

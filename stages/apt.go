@@ -64,9 +64,15 @@ func planApt(c *Context, _ *aptOptions) (*Plan, error) {
 		Bulk:        true,
 		Caches: []Cache{
 			{ID: "apt-archives", Target: "/var/cache/apt/archives", Locked: true},
-			{ID: "apt-lists", Target: "/var/lib/apt/lists", Locked: true},
+			aptListsCache("/var/lib/apt/lists"),
 		},
 	}}, nil
+}
+
+// aptListsCache is the package lists' cache mount at target, which the
+// apt stages and the bootstrap share.
+func aptListsCache(target string) Cache {
+	return Cache{ID: "apt-lists", Target: target, Locked: true}
 }
 
 func runApt(rt *Runtime, o *aptOptions) error {

@@ -19,6 +19,9 @@ func (a *aptRun) aptArgs(args ...string) []string {
 		"-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold",
 		"-o", fmt.Sprintf("APT::Install-Recommends=%v", a.o.InstallRecommends),
 		"-o", "APT::Keep-Downloaded-Packages=true",
+		// The package lists are a cache mount, never part of the tree,
+		// and nothing installed reads their translated descriptions.
+		"-o", "Acquire::Languages=none",
 	}
 	if ca := filepath.Join(BuildrootDir, "etc/ssl/certs/ca-certificates.crt"); exists(ca) {
 		opts = append(opts, "-o", "Acquire::https::CaInfo="+ca)

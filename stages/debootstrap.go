@@ -18,6 +18,9 @@ import (
 // packages that apt would install (mmdebstrap's "pkg-"); Essential
 // packages cannot be excluded.
 //
+// The package lists mmdebstrap downloaded are handed to the apt stage's
+// lists cache, so an apt stage after it does not download them again.
+//
 // Afterwards /etc/hosts and /etc/resolv.conf are written with file
 // operations (inside the sandbox they are BuildKit's) and the build
 // sandbox's /etc/hostname is removed.
@@ -63,7 +66,8 @@ func planDebootstrap(c *Context, o *debootstrapOptions) (*Plan, error) {
 	// What mmdebstrap installs follows from the options and the suite's
 	// signed index.
 	ex := &Exec{Root: RootBuildroot, Network: true,
-		ResolveKeys: []string{strings.TrimSuffix(o.mirror(), "/") + "/dists/" + o.Suite + "/InRelease"}}
+		ResolveKeys: []string{strings.TrimSuffix(o.mirror(), "/") + "/dists/" + o.Suite + "/InRelease"},
+		Caches:      []Cache{aptListsCache(listsHandOver)}}
 	if c.Input("packages") != nil {
 		ex = &Exec{Root: RootBuildroot, Scratch: true}
 	}
@@ -150,7 +154,7 @@ func bootstrap(rt *Runtime, o *debootstrapOptions) error {
 		return err
 	}
 	if len(debs) == 0 {
-		return rt.Run("mmdebstrap", mmdebstrapArgs(o, rt.Tree, o.mirror())...)
+		return rt.Run("mmdebstrap", append([]string{handOverLists}, mmdebstrapArgs(o, rt.Tree, o.mirror())...)...)
 	}
 	repo := filepath.Join(ScratchDir, "debs")
 	if err := writeLocalRepo(repo, o.Suite, debs); err != nil {
@@ -165,6 +169,16 @@ func bootstrap(rt *Runtime, o *debootstrapOptions) error {
 	list := fmt.Sprintf("deb %s %s %s\n", o.mirror(), o.Suite, strings.Join(o.components(), " "))
 	return rt.WriteFile("/etc/apt/sources.list", []byte(list), 0o644)
 }
+
+// listsHandOver is where the bootstrap leaves the package lists it
+// downloaded: the apt stage's lists cache (aptListsCache), so that the
+// apt stage's update finds them current and downloads none again.
+const listsHandOver = "/run/osbuild/apt-lists"
+
+// handOverLists is mmdebstrap's hook that copies its package lists to
+// listsHandOver before it cleans them out of the tree (the tree is the
+// same as without it).
+var handOverLists = "--customize-hook=find \"$1/var/lib/apt/lists\" -maxdepth 1 -type f -name '*_*' -exec cp -p -t " + listsHandOver + " {} +"
 
 // resolveDebootstrap bootstraps the tree from the mirror, keeping apt's
 // package lists, and reads back what was installed and where each
