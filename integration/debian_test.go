@@ -293,7 +293,7 @@ func TestAptTakesTheBootstrapsLists(t *testing.T) {
 	if step == nil {
 		t.Fatalf("no apt step in the log:\n%s", tail(log, 30))
 	}
-	lines := regexp.MustCompile(`(?m)^#` + step[1] + ` [0-9.]+ ((Get|Hit):\d+ .*)$`).FindAllStringSubmatch(log, -1)
+	lines := regexp.MustCompile(`(?m)^#`+step[1]+` [0-9.]+ ((Get|Hit):\d+ .*)$`).FindAllStringSubmatch(log, -1)
 	release := false
 	for _, l := range lines {
 		if strings.Contains(l[1], "InRelease") {
