@@ -37,7 +37,8 @@ var BootstrapTools = []string{"mmdebstrap", "ca-certificates", "gpg", "arch-test
 // consistent for the installs after it.
 var unpackedTools = []string{"mmdebstrap"}
 
-// bootstrapBuildroot is debian:bookworm with BootstrapTools installed.
+// bootstrapBuildroot is debian:bookworm with BootstrapTools installed (those
+// in unpackedTools only unpacked).
 func (c *compiler) bootstrapBuildroot() bkllb.State {
 	if c.opt.Buildroot != nil {
 		return *c.opt.Buildroot

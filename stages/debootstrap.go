@@ -178,7 +178,7 @@ const listsHandOver = "/run/osbuild/apt-lists"
 // handOverLists is mmdebstrap's hook that copies its package lists to
 // listsHandOver before it cleans them out of the tree (the tree is the
 // same as without it).
-var handOverLists = "--customize-hook=find \"$1/var/lib/apt/lists\" -maxdepth 1 -type f -name '*_*' -exec cp -p -t " + listsHandOver + " {} +"
+const handOverLists = "--customize-hook=find \"$1/var/lib/apt/lists\" -maxdepth 1 -type f -name '*_*' -exec cp -p -t " + listsHandOver + " {} +"
 
 // resolveDebootstrap bootstraps the tree from the mirror, keeping apt's
 // package lists, and reads back what was installed and where each
