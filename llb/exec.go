@@ -29,6 +29,8 @@ type stepVariant struct {
 	base bool
 	// baseDisk and baseTree are that base and the tree it was made of.
 	baseDisk, baseTree *bkllb.State
+	// bare is execStep's: the step runs in a bare root (Exec.BareRoot).
+	bare bool
 }
 
 func (c *compiler) exec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Exec, tree bkllb.State) (bkllb.State, error) {
@@ -90,6 +92,9 @@ func (c *compiler) execStep(pl *manifest.Pipeline, st *manifest.Stage, ex *stage
 	if pl.SourceEpoch != nil {
 		opts = append(opts, bkllb.AddEnv("SOURCE_DATE_EPOCH", strconv.FormatInt(*pl.SourceEpoch, 10)))
 	}
+	// A bare root only where the step's tree starts empty: a tree with
+	// content is an overlayfs mount whatever the root is.
+	v.bare = ex.BareRoot && ex.Root == stages.RootBuildroot && (v.base || tree.Output() == nil)
 	specOpts, err := c.spec(pl, st, ex, lock, v)
 	if err != nil {
 		return tree, err
@@ -123,6 +128,10 @@ func (c *compiler) execStep(pl *manifest.Pipeline, st *manifest.Stage, ex *stage
 		if err != nil {
 			return tree, err
 		}
+		if v.bare {
+			opts = append(opts, bkllb.AddMount(stages.BareRootDir, root, bkllb.Readonly, noContentHash))
+			root = bkllb.Scratch()
+		}
 		run = root.Run(opts...)
 		out = run.AddMount(TreeDir, tree, noContentHash)
 	}
@@ -155,6 +164,9 @@ func (c *compiler) spec(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.Ex
 	spec := stages.Spec{Type: st.Type, Kind: string(st.Kind), Tree: TreeDir, SourceEpoch: pl.SourceEpoch, Base: v.base}
 	if v.baseDisk != nil {
 		spec.BaseDisk, spec.BaseTree = stages.BaseDiskDir+"/"+stages.BaseFile, stages.BaseTreeDir
+	}
+	if v.bare {
+		spec.BareRoot = stages.BareRootDir
 	}
 	if lock {
 		spec.Lock = stages.LockDir

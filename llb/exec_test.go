@@ -131,7 +131,7 @@ func TestTreesAreNotContentHashed(t *testing.T) {
 			for _, mnt := range ex.GetMounts() {
 				wantOff := false
 				switch {
-				case mnt.GetDest() == TreeDir, mnt.GetDest() == stages.BuildrootDir, mnt.GetDest() == stages.BaseTreeDir, mnt.GetDest() == stages.BaseDiskDir:
+				case mnt.GetDest() == TreeDir, mnt.GetDest() == stages.BuildrootDir, mnt.GetDest() == stages.BareRootDir, mnt.GetDest() == stages.BaseTreeDir, mnt.GetDest() == stages.BaseDiskDir:
 					wantOff = true
 					trees++
 				case strings.HasPrefix(mnt.GetDest(), InputsDir+"/"):
@@ -242,5 +242,50 @@ func TestNoResultMountedTwice(t *testing.T) {
 	}
 	if execs == 0 {
 		t.Error("no exec step checked")
+	}
+}
+
+// A stage that writes only its tree, which starts empty (a disk image, an
+// archive), runs in a bare root: BuildKit mounts no overlayfs for the
+// step (no writable mount has a parent), so none syncs the disk when it
+// is unmounted. The buildroot is there read-only and the helper is told
+// where; a stage whose tree has content runs in the buildroot as before.
+func TestOutputStagesRunInABareRoot(t *testing.T) {
+	bare := map[string]bool{}
+	for f, m := range loadedExamples(t) {
+		_, _, ops := compile(t, m, Options{})
+		for i := range ops {
+			ex := ops[i].pb.GetExec()
+			if ex == nil {
+				continue
+			}
+			spec := stageSpecOf(ex)
+			ro := mountOf(&ops[i], stages.BareRootDir)
+			if (ro != nil) != (spec.BareRoot == stages.BareRootDir) {
+				t.Errorf("%s: %s: buildroot mounted at %s %v, spec's bare-root %q", f, ops[i].name(), stages.BareRootDir, ro != nil, spec.BareRoot)
+			}
+			if ro == nil {
+				continue
+			}
+			bare[ops[i].name()] = true
+			if !ro.GetReadonly() || ro.GetInput() < 0 {
+				t.Errorf("%s: %s: the buildroot is not mounted read-only: %v", f, ops[i].name(), ro)
+			}
+			for _, mnt := range ex.GetMounts() {
+				if mnt.GetMountType() == pb.MountType_BIND && !mnt.GetReadonly() && mnt.GetInput() >= 0 {
+					t.Errorf("%s: %s: %s is a writable mount of a result (an overlayfs)", f, ops[i].name(), mnt.GetDest())
+				}
+			}
+		}
+	}
+	for _, want := range []string{"[assembler] org.osbuild.qemu (base filesystems)", "[assembler] org.osbuild.qemu", "[assembler] org.osbuild.tar", "[oci] org.osbuild.oci-archive"} {
+		if !bare[want] {
+			t.Errorf("%s does not run in a bare root", want)
+		}
+	}
+	for _, not := range []string{"[os] org.osbuild.grub2", "[os] org.osbuild.debootstrap"} {
+		if bare[not] {
+			t.Errorf("%s runs in a bare root", not)
+		}
 	}
 }

@@ -214,6 +214,7 @@ func outputPlan(c *Context, filename string) (*Plan, error) {
 	}
 	plan := InBuildroot()
 	plan.Outputs = []string{name}
+	plan.Exec.BareRoot = true
 	return plan, nil
 }
 

@@ -89,6 +89,10 @@ type Spec struct {
 	// made of: the disk stage assembles onto it.
 	BaseDisk string `json:"base-disk,omitempty"`
 	BaseTree string `json:"base-tree,omitempty"`
+	// BareRoot, when set, is where the buildroot is mounted read-only in
+	// an otherwise empty root (Exec.BareRoot): the helper links the root
+	// to it before the stage runs.
+	BareRoot string `json:"bare-root,omitempty"`
 }
 
 // Input is an input as the helper sees it.
@@ -176,6 +180,12 @@ func RunHelper(stdout, stderr io.Writer) int {
 	if !ok || !m.Runs() {
 		fmt.Fprintf(stderr, "osbuildkit stage: %s %s has no helper implementation\n", spec.Kind, spec.Type)
 		return 1
+	}
+	if spec.BareRoot != "" {
+		if err := linkBareRoot("/", spec.BareRoot); err != nil {
+			fmt.Fprintf(stderr, "osbuildkit stage: %v\n", err)
+			return 1
+		}
 	}
 	rt := &Runtime{Spec: spec, Stdout: stdout, Stderr: stderr}
 	if os.Getenv(BreakShellEnv) == "1" {
