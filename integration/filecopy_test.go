@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -89,4 +90,20 @@ func TestLateChangeReusesBaseFilesystems(t *testing.T) {
 	if !strings.Contains(got, host+"-b") {
 		t.Errorf("/etc/hostname in the image: %q, want %s-b", got, host)
 	}
+	// The disk came out as a delta of the one before: a few blocks fetched,
+	// the rest copied from the old file, and the same bytes as a whole copy
+	// into an empty directory.
+	delta := regexp.MustCompile(`disk\.raw: ([0-9.]+) (KiB|MiB) of 512\.0 MiB fetched, the rest taken from the previous output`).FindStringSubmatch(log)
+	if delta == nil {
+		t.Fatalf("the disk was not copied as a delta of the previous output:\n%s", tail(log, 30))
+	}
+	if n, _ := strconv.ParseFloat(delta[1], 64); delta[2] == "MiB" && n > 16 {
+		t.Errorf("a hostname change fetched %s %s of the disk", delta[1], delta[2])
+	}
+	whole := filepath.Join(t.TempDir(), "out")
+	again := run(t, 0, cli, "build", "--progress", "plain", "--export", "disk", "--output-directory", whole, variant(host+"-b"))
+	if strings.Contains(again, "fetched, the rest") {
+		t.Errorf("a copy into an empty directory took a delta:\n%s", tail(again, 10))
+	}
+	run(t, 0, "cmp", filepath.Join(out, "disk", "disk.raw"), filepath.Join(whole, "disk", "disk.raw"))
 }

@@ -161,7 +161,7 @@ func newBuild(m *manifest.Manifest, opt Options, helperFS fsutil.FS) *build {
 			b.failure = sf
 		}
 		if err == nil && b.copy != nil {
-			if err = b.copy.copy(ctx, res); errors.Is(err, errNotFiles) {
+			if err = b.copy.copy(ctx, gc, res); errors.Is(err, errNotFiles) {
 				err = nil
 			}
 		}
@@ -188,7 +188,7 @@ func (b *build) export(ctx context.Context, c *bkclient.Client, out *output, reb
 		return nil
 	}
 	if d.outputs && len(b.opt.Frontend.Platforms) < 2 && !b.opt.TarExport {
-		b.copy = &fileCopy{begin: out.begin, outDir: out.dir, status: b.status.vertex}
+		b.copy = &fileCopy{begin: out.begin, outDir: out.dir, old: out.oldFile, status: b.status.vertex}
 		err := b.solveExport(ctx, c, opt, out)
 		copied := b.copy.copied
 		b.copy = nil

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/osbuildkit/osbuildkit/disk"
+	"github.com/osbuildkit/osbuildkit/internal/blocksum"
 )
 
 // A build whose export is a few files (a disk image, an ISO, an archive)
@@ -48,6 +49,9 @@ type fileCopy struct {
 	begin func() (string, error)
 	// outDir is the output directory, for messages.
 	outDir string
+	// old is the previous build's file that path, below a directory begin
+	// made, replaces (a delta copy's source), or nil.
+	old func(dir, path string) *oldFile
 	// status shows the copy in the build's progress, when set.
 	status func(name string, started time.Time, done *time.Time)
 	// copied is set once the files are in dir.
@@ -56,7 +60,7 @@ type fileCopy struct {
 
 // copy copies res (one platform's result) into the directory, or returns
 // errNotFiles, having written nothing, when it is not a few plain files.
-func (c *fileCopy) copy(ctx context.Context, res *gateway.Result) error {
+func (c *fileCopy) copy(ctx context.Context, gc gateway.Client, res *gateway.Result) error {
 	ref, err := singleRef(res)
 	if err != nil {
 		return err
@@ -83,7 +87,12 @@ func (c *fileCopy) copy(ctx context.Context, res *gateway.Result) error {
 		c.status(name, started, nil)
 	}
 	for _, e := range entries {
-		if err := copyEntry(ctx, ref, e, dir); err != nil {
+		var old *oldFile
+		if c.old != nil && e.Size >= deltaMin {
+			old = c.old(dir, filepath.FromSlash(e.Path))
+		}
+		sums := func() ([]blocksum.Sum, error) { return blockSums(ctx, gc, helperState(), ref, e) }
+		if err := copyEntry(ctx, ref, e, dir, old, sums, c.fetched); err != nil {
 			if errors.Is(err, syscall.ENOSPC) {
 				return fmt.Errorf("copying %s into %s: the filesystem is full (no space left on device); nothing was moved into place", e.Path, c.outDir)
 			}
@@ -105,6 +114,15 @@ func (c *fileCopy) copy(ctx context.Context, res *gateway.Result) error {
 		c.status(name, started, &done)
 	}
 	return nil
+}
+
+// fetched shows how much of a file a delta copy fetched; the rest came
+// from the previous build's.
+func (c *fileCopy) fetched(name string, n, size int64) {
+	if c.status != nil {
+		now := time.Now()
+		c.status(fmt.Sprintf("%s: %s of %s fetched, the rest taken from the previous output", name, disk.HumanBytes(n), disk.HumanBytes(size)), now, &now)
+	}
 }
 
 func singleRef(res *gateway.Result) (gateway.Reference, error) {
@@ -148,15 +166,17 @@ func listResult(ctx context.Context, ref gateway.Reference, dir string, out *[]*
 }
 
 // copyEntry writes one directory or file of the result below dir, with
-// the result's mode, owner (when running as root, as tar does) and time.
-func copyEntry(ctx context.Context, ref gateway.Reference, e *fstypes.Stat, dir string) error {
+// the result's mode, owner (when running as root, as tar does) and time;
+// a file that replaces old is copied as a delta of it (delta.go), sums
+// hashing the new one.
+func copyEntry(ctx context.Context, ref gateway.Reference, e *fstypes.Stat, dir string, old *oldFile, sums func() ([]blocksum.Sum, error), fetched func(string, int64, int64)) error {
 	target := filepath.Join(dir, filepath.FromSlash(e.Path))
 	m := os.FileMode(e.Mode)
 	if m.IsDir() {
 		if err := os.Mkdir(target, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
 			return err
 		}
-	} else if err := copyContent(ctx, ref, e, target); err != nil {
+	} else if err := copyFile(ctx, ref, e, target, old, sums, fetched); err != nil {
 		return err
 	}
 	if os.Geteuid() == 0 {
@@ -170,6 +190,22 @@ func copyEntry(ctx context.Context, ref gateway.Reference, e *fstypes.Stat, dir 
 	}
 	t := time.Unix(0, e.ModTime)
 	return os.Chtimes(target, t, t)
+}
+
+// copyFile copies a file as a delta of old, the previous build's, when
+// there is one and it has blocks to reuse, else whole.
+func copyFile(ctx context.Context, ref gateway.Reference, e *fstypes.Stat, target string, old *oldFile, sums func() ([]blocksum.Sum, error), fetched func(string, int64, int64)) error {
+	if old != nil {
+		n, err := copyDelta(ctx, sums, ref, e, old, target)
+		if err == nil {
+			fetched(e.Path, n, e.Size)
+			return nil
+		}
+		if !errors.Is(err, errNoDelta) {
+			return err
+		}
+	}
+	return copyContent(ctx, ref, e, target)
 }
 
 // copyContent writes the file's bytes by ranged reads, several at once,

@@ -34,6 +34,9 @@ type output struct {
 	dir, tmp string
 	names    []string
 	unpack   *unpacker
+	// old are the large files the directories had, hashed for delta
+	// copies (delta.go) from the build's start.
+	old map[string]*oldFile
 }
 
 // exportTempPrefix names the temporary export directories, followed by the
@@ -48,7 +51,13 @@ func newOutput(dir string, names []string) (*output, error) {
 		return nil, fmt.Errorf("creating the output directory: %w", err)
 	}
 	sweepStaleExports(dir)
-	return &output{dir: dir, names: names}, nil
+	o := &output{dir: dir, names: names}
+	var finals []string
+	for _, n := range names {
+		finals = append(finals, filepath.Join(dir, n))
+	}
+	o.old = oldFiles(finals)
+	return o, nil
 }
 
 // begin creates the temporary directory the export is unpacked into, once
@@ -69,6 +78,25 @@ func (o *output) begin() (string, error) {
 		return filepath.Join(tmp, o.names[0]), nil
 	}
 	return tmp, nil
+}
+
+// oldFile is the large file the output directory has where rel, below
+// dir (a directory begin made), is moved to, or nil.
+func (o *output) oldFile(dir, rel string) *oldFile {
+	within, err := filepath.Rel(o.tmp, dir)
+	if err != nil {
+		return nil
+	}
+	final := filepath.Join(o.dir, within, rel)
+	if f, ok := o.old[final]; ok {
+		return f
+	}
+	if !large(final) {
+		return nil
+	}
+	f := newOldFile(final)
+	go f.hash()
+	return f
 }
 
 // sweepStaleExports removes the temporary export directories of builds that

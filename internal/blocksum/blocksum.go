@@ -1,0 +1,125 @@
+// Package blocksum hashes a file in fixed-size blocks and plans a copy of
+// a new version of it from an old one: the blocks the old file already has
+// are copied locally, the rest fetched. It lets the CLI bring a rebuilt
+// disk image out of BuildKit by fetching only what changed: a qcow2's
+// clusters are whole blocks (64 KiB), and a cluster that moved within the
+// file is found wherever it is.
+package blocksum
+
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// Command is the helper's subcommand that writes a file's block digests
+// inside the build sandbox: osbuildkit blocksums FILE OUT.
+const Command = "blocksums"
+
+// Size is a block: a qcow2 cluster, at its default size.
+const Size = 64 << 10
+
+// Sum is a block's SHA-256.
+type Sum [sha256.Size]byte
+
+// Blocks is how many blocks a file of size bytes has (the last one may be
+// short).
+func Blocks(size int64) int { return int((size + Size - 1) / Size) }
+
+// Zero is the digest of a whole block of zeros, which a copy leaves as a
+// hole.
+var Zero = Sum(sha256.Sum256(make([]byte, Size)))
+
+// File hashes the blocks of the file at path, on every CPU.
+func File(path string) ([]Sum, error) { return FileOn(path, runtime.GOMAXPROCS(0)) }
+
+// FileOn hashes the blocks of the file at path on at most cpus CPUs.
+func FileOn(path string, cpus int) ([]Sum, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	sums := make([]Sum, Blocks(fi.Size()))
+	const stripe = 256 // blocks one goroutine reads at a time: 16 MiB
+	var g errgroup.Group
+	g.SetLimit(max(cpus, 1))
+	for first := 0; first < len(sums); first += stripe {
+		g.Go(func() error {
+			buf := make([]byte, Size)
+			for i := first; i < min(first+stripe, len(sums)); i++ {
+				n, err := f.ReadAt(buf, int64(i)*Size)
+				if err != nil && !errors.Is(err, io.EOF) {
+					return err
+				}
+				sums[i] = sha256.Sum256(buf[:n])
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("hashing %s: %w", path, err)
+	}
+	return sums, nil
+}
+
+// Encode is sums as the bytes WriteFile writes.
+func Encode(sums []Sum) []byte {
+	out := make([]byte, 0, len(sums)*sha256.Size)
+	for _, s := range sums {
+		out = append(out, s[:]...)
+	}
+	return out
+}
+
+// Decode reads Encode's bytes for a file of size bytes.
+func Decode(b []byte, size int64) ([]Sum, error) {
+	n := Blocks(size)
+	if len(b) != n*sha256.Size {
+		return nil, fmt.Errorf("%d bytes of block digests for %d blocks", len(b), n)
+	}
+	sums := make([]Sum, n)
+	for i := range sums {
+		copy(sums[i][:], b[i*sha256.Size:])
+	}
+	return sums, nil
+}
+
+// Plan says where each block of the new file comes from: Old[i] is the
+// offset of a block of the old file with the same digest, or -1 where the
+// block must be fetched.
+type Plan struct {
+	Old []int64
+	// Reused counts the blocks found in the old file.
+	Reused int
+}
+
+// NewPlan matches the new file's blocks to the old file's.
+func NewPlan(newSums, oldSums []Sum) Plan {
+	at := make(map[Sum]int64, len(oldSums))
+	for i, s := range oldSums {
+		if _, ok := at[s]; !ok {
+			at[s] = int64(i) * Size
+		}
+	}
+	p := Plan{Old: make([]int64, len(newSums))}
+	for i, s := range newSums {
+		off, ok := at[s]
+		if !ok {
+			off = -1
+		} else {
+			p.Reused++
+		}
+		p.Old[i] = off
+	}
+	return p
+}

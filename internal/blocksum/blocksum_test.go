@@ -1,0 +1,48 @@
+package blocksum
+
+import (
+	"crypto/sha256"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// File hashes every block, the short last one as it is, across stripes.
+func TestFile(t *testing.T) {
+	data := make([]byte, 600*Size+10) // more than two stripes
+	for i := range data {
+		data[i] = byte(i / Size)
+	}
+	path := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sums, err := File(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sums) != 601 {
+		t.Fatalf("%d digests, want 601", len(sums))
+	}
+	for i, s := range sums {
+		if want := Sum(sha256.Sum256(data[i*Size : min((i+1)*Size, len(data))])); s != want {
+			t.Fatalf("block %d: wrong digest", i)
+		}
+	}
+	back, err := Decode(Encode(sums), int64(len(data)))
+	if err != nil || len(back) != len(sums) || back[600] != sums[600] {
+		t.Errorf("Decode(Encode): %d digests, %v", len(back), err)
+	}
+	if _, err := Decode(Encode(sums), int64(len(data))+Size); err == nil {
+		t.Error("Decode took digests for another size")
+	}
+}
+
+// A block found anywhere in the old file is reused, at its old offset.
+func TestNewPlan(t *testing.T) {
+	a, b, c := Sum{1}, Sum{2}, Sum{3}
+	p := NewPlan([]Sum{c, a, b}, []Sum{a, b})
+	if p.Reused != 2 || p.Old[0] != -1 || p.Old[1] != 0 || p.Old[2] != Size {
+		t.Errorf("plan %+v", p)
+	}
+}
