@@ -197,12 +197,9 @@ func fetchMissing(ctx context.Context, f *os.File, ref gateway.Reference, e *fst
 		want := int64(last-1-first)*blocksum.Size + blockLen(last-1, e.Size)
 		fetched += want
 		g.Go(func() error {
-			b, err := ref.ReadFile(gctx, gateway.ReadRequest{Filename: "/" + e.Path, Range: &gateway.FileRange{Offset: int(off), Length: int(want)}})
+			b, err := readRange(gctx, ref, e, off, want)
 			if err != nil {
 				return err
-			}
-			if int64(len(b)) != want {
-				return fmt.Errorf("read %d bytes at %d, expected %d (did the file change?)", len(b), off, want)
 			}
 			for j := first; j < last; j++ {
 				blk := b[int64(j-first)*blocksum.Size:][:blockLen(j, e.Size)]

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 
+	fstypes "github.com/tonistiigi/fsutil/types"
+
 	"github.com/osbuildkit/osbuildkit/internal/blocksum"
 )
 
@@ -53,12 +55,7 @@ func deltaFiles(t *testing.T) (oldPath, newDir string, newData []byte) {
 
 func TestCopyDelta(t *testing.T) {
 	oldPath, newDir, want := deltaFiles(t)
-	ref := &dirRef{root: newDir}
-	e, err := ref.stat("disk.qcow2")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.Path = "disk.qcow2"
+	ref, e := newFileRef(t, newDir)
 	sums := func() ([]blocksum.Sum, error) { return blocksum.File(filepath.Join(newDir, "disk.qcow2")) }
 	target := filepath.Join(t.TempDir(), "disk.qcow2")
 	fetched, err := copyDelta(context.Background(), sums, ref, e, hashed(oldPath), target)
@@ -89,12 +86,7 @@ func TestCopyDelta(t *testing.T) {
 // is not what its digests say fails the copy.
 func TestCopyDeltaRefuses(t *testing.T) {
 	oldPath, newDir, _ := deltaFiles(t)
-	ref := &dirRef{root: newDir}
-	e, err := ref.stat("disk.qcow2")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.Path = "disk.qcow2"
+	ref, e := newFileRef(t, newDir)
 	other := filepath.Join(t.TempDir(), "other")
 	if err := os.WriteFile(other, bytes.Repeat([]byte{7}, 3*blocksum.Size), 0o644); err != nil {
 		t.Fatal(err)
@@ -136,6 +128,18 @@ func TestCopyDeltaRefuses(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "did the file change") {
 		t.Errorf("a fetched block that does not match its digest: %v, want an error", err)
 	}
+}
+
+// newFileRef is the result holding newDir's disk.qcow2, and its entry.
+func newFileRef(t *testing.T, newDir string) (*dirRef, *fstypes.Stat) {
+	t.Helper()
+	ref := &dirRef{root: newDir}
+	e, err := ref.stat("disk.qcow2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Path = "disk.qcow2"
+	return ref, e
 }
 
 // hashed is path as the output directory had it, hashed.

@@ -220,12 +220,9 @@ func copyContent(ctx context.Context, ref gateway.Reference, e *fstypes.Stat, ta
 	for off := int64(0); off < e.Size; off += fileCopyChunk {
 		want := min(int64(fileCopyChunk), e.Size-off)
 		g.Go(func() error {
-			b, err := ref.ReadFile(gctx, gateway.ReadRequest{Filename: "/" + e.Path, Range: &gateway.FileRange{Offset: int(off), Length: int(want)}})
+			b, err := readRange(gctx, ref, e, off, want)
 			if err != nil {
 				return err
-			}
-			if int64(len(b)) != want {
-				return fmt.Errorf("read %d bytes at %d, expected %d (did the file change?)", len(b), off, want)
 			}
 			return writeNonZero(f, b, off)
 		})
@@ -238,6 +235,18 @@ func copyContent(ctx context.Context, ref gateway.Reference, e *fstypes.Stat, ta
 		err = cerr
 	}
 	return err
+}
+
+// readRange reads want bytes of the file e at off, all of them.
+func readRange(ctx context.Context, ref gateway.Reference, e *fstypes.Stat, off, want int64) ([]byte, error) {
+	b, err := ref.ReadFile(ctx, gateway.ReadRequest{Filename: "/" + e.Path, Range: &gateway.FileRange{Offset: int(off), Length: int(want)}})
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) != want {
+		return nil, fmt.Errorf("read %d bytes at %d, expected %d (did the file change?)", len(b), off, want)
+	}
+	return b, nil
 }
 
 // holeBlock is the smallest run of zeros left as a hole.
