@@ -85,6 +85,7 @@ func Build(ctx context.Context, m *manifest.Manifest, opt Options) (*Result, err
 	}
 	defer out.cleanup()
 	b := newBuild(m, opt, helperFS)
+	b.execs.running = out.hashOld
 	built, err := solve(ctx, c, b.solveOpt, b.buildFunc, b.execs, opt.Progress, nil)
 	res := &Result{Warnings: built.warnings}
 	if opt.Break != nil && opt.Break.Ended {

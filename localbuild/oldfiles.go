@@ -65,25 +65,24 @@ func large(path string) bool {
 	return err == nil && fi.Mode().IsRegular() && fi.Size() >= deltaMin
 }
 
-// oldFiles starts hashing the regular files of at least deltaMin bytes in
-// dirs (where a build exports to, as they are before it), one after the
-// other on one CPU.
-func oldFiles(dirs []string) map[string]*oldFile {
-	out := map[string]*oldFile{}
-	var order []*oldFile
+// oldFiles are the regular files of at least deltaMin bytes in dirs
+// (where a build exports to, as they are before it), in a stable order.
+func oldFiles(dirs []string) []*oldFile {
+	var out []*oldFile
 	for _, dir := range dirs {
 		filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 			if err == nil && d.Type().IsRegular() && large(p) {
-				out[p] = newOldFile(p)
-				order = append(order, out[p])
+				out = append(out, newOldFile(p))
 			}
 			return nil
 		})
 	}
-	go func() {
-		for _, o := range order {
-			o.hash()
-		}
-	}()
 	return out
+}
+
+// hashAll hashes the files one after the other, on one CPU.
+func hashAll(files []*oldFile) {
+	for _, o := range files {
+		o.hash()
+	}
 }

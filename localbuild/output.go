@@ -34,9 +34,16 @@ type output struct {
 	dir, tmp string
 	names    []string
 	unpack   *unpacker
-	// old are the large files the directories had, hashed for delta
-	// copies (delta.go) from the build's start.
-	old map[string]*oldFile
+	// old are the large files the directories had, for delta copies
+	// (delta.go): hashOld hashes them, once a step runs (a build that
+	// runs nothing need not pay for it).
+	old      []*oldFile
+	hashOnce sync.Once
+}
+
+// hashOld starts hashing the old files.
+func (o *output) hashOld() {
+	o.hashOnce.Do(func() { go hashAll(o.old) })
 }
 
 // exportTempPrefix names the temporary export directories, followed by the
@@ -88,8 +95,11 @@ func (o *output) oldFile(dir, rel string) *oldFile {
 		return nil
 	}
 	final := filepath.Join(o.dir, within, rel)
-	if f, ok := o.old[final]; ok {
-		return f
+	for _, f := range o.old {
+		if f.path == final {
+			o.hashOld()
+			return f
+		}
 	}
 	if !large(final) {
 		return nil

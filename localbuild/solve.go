@@ -38,6 +38,17 @@ type execSet struct {
 	mu   sync.Mutex
 	set  map[digest.Digest]bool
 	defs []string
+	// running, when set, is called once, when an exec step starts to
+	// run rather than coming from the cache.
+	running func()
+	once    sync.Once
+}
+
+// ran says an exec step started to run.
+func (e *execSet) ran() {
+	if e.running != nil {
+		e.once.Do(e.running)
+	}
 }
 
 // reset forgets the previous call's definitions: a solve calls the
@@ -140,6 +151,9 @@ func solve(ctx context.Context, c *bkclient.Client, opt bkclient.SolveOpt, build
 			for _, v := range st.Vertexes {
 				if v.Completed != nil && !v.Cached && execs.has(v.Digest) {
 					stats.rebuilt = true
+				}
+				if v.Started != nil && !v.Cached && execs.has(v.Digest) {
+					execs.ran()
 				}
 			}
 			displayCh <- st
