@@ -129,10 +129,11 @@ func (d *Disk) firmwareChecks(t treeView) []BootFinding {
 			if len(t.globFold(p.FS.Mountpoint, "EFI/BOOT/BOOT*.EFI")) > 0 {
 				continue
 			}
-			msg := fmt.Sprintf("partition %d is an EFI system partition, but %s has no EFI/BOOT/BOOTX64.EFI, so UEFI firmware cannot boot the disk: set grub2's uefi option", i+1, p.FS.Mountpoint)
-			if other := t.globFold(p.FS.Mountpoint, "EFI/*/*.EFI"); len(other) > 0 {
-				msg = fmt.Sprintf("partition %d is an EFI system partition with %s but no EFI/BOOT/BOOTX64.EFI: firmware without a boot entry for it (every new machine) finds nothing to boot; set grub2's uefi option", i+1, other[0])
+			other := ""
+			if found := t.globFold(p.FS.Mountpoint, "EFI/*/*.EFI"); len(found) > 0 {
+				other = found[0]
 			}
+			msg := t.efiBinaryMissing(i+1, p.FS.Mountpoint, other)
 			out = append(out, BootFinding{Check: CheckEFI, Ref: p.FS.Mountpoint, Message: msg})
 		case strings.EqualFold(p.Type, GPTBIOSBoot) && !d.biosBoot:
 			out = append(out, BootFinding{Check: CheckBIOS, Message: fmt.Sprintf(
