@@ -44,11 +44,22 @@ type execSet struct {
 	once    sync.Once
 }
 
-// ran says an exec step started to run.
-func (e *execSet) ran() {
-	if e.running != nil {
-		e.once.Do(e.running)
+// observe reads a status update: it calls running once an exec step has
+// started without coming from the cache, and says whether one completed
+// that way (the build rebuilt something).
+func (e *execSet) observe(st *bkclient.SolveStatus) (rebuilt bool) {
+	for _, v := range st.Vertexes {
+		if v.Cached || !e.has(v.Digest) {
+			continue
+		}
+		if v.Started != nil && e.running != nil {
+			e.once.Do(e.running)
+		}
+		if v.Completed != nil {
+			rebuilt = true
+		}
 	}
+	return rebuilt
 }
 
 // reset forgets the previous call's definitions: a solve calls the
@@ -148,13 +159,8 @@ func solve(ctx context.Context, c *bkclient.Client, opt bkclient.SolveOpt, build
 		defer close(displayCh)
 		for st := range statusCh {
 			stats.connected = true
-			for _, v := range st.Vertexes {
-				if v.Completed != nil && !v.Cached && execs.has(v.Digest) {
-					stats.rebuilt = true
-				}
-				if v.Started != nil && !v.Cached && execs.has(v.Digest) {
-					execs.ran()
-				}
+			if execs.observe(st) {
+				stats.rebuilt = true
 			}
 			displayCh <- st
 		}
