@@ -15,26 +15,50 @@ import (
 	"github.com/osbuildkit/osbuildkit/schemas"
 )
 
+// The embedded schemas are parsed and compiled as a manifest needs them
+// (its top-level schema, and the modules it names, with what they refer
+// to), not all at once: compiling every schema took most of the time a
+// no-change rebuild spends before it reaches BuildKit.
 var (
-	compileOnce sync.Once
-	compiled    map[string]*jsonschema.Schema // by file path, e.g. "stages/org.osbuild.mkdir.json"
-	rawSchemas  map[string]any                // by URL, for suggestions
-	compileErr  error
+	schemaMu   sync.Mutex
+	compiler   *jsonschema.Compiler
+	compiled   = map[string]*jsonschema.Schema{} // by file path, e.g. "stages/org.osbuild.mkdir.json"
+	rawSchemas = map[string]any{}                // by URL, as parsed
 )
 
-// schemaFor returns the compiled schema of an embedded file.
-func schemaFor(file string) (*jsonschema.Schema, error) {
-	compileOnce.Do(compileAll)
-	if compileErr != nil {
-		return nil, compileErr
+// embedded loads the schemas' references from the embedded files.
+type embedded struct{}
+
+func (embedded) Load(url string) (any, error) {
+	f, ok := strings.CutPrefix(url, schemas.BaseURL)
+	if !ok {
+		return nil, fmt.Errorf("schema %s is not among the embedded ones", url)
 	}
-	return compiled[file], nil
+	return rawSchemaLocked(f)
 }
 
-func compileAll() {
+// rawSchemaLocked is the parsed embedded file f; schemaMu is held.
+func rawSchemaLocked(f string) (any, error) {
+	if doc, ok := rawSchemas[schemas.BaseURL+f]; ok {
+		return doc, nil
+	}
+	data, err := fs.ReadFile(schemas.FS(), f)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(string(data)))
+	if err != nil {
+		return nil, fmt.Errorf("parsing schema %s: %w", f, err)
+	}
+	rawSchemas[schemas.BaseURL+f] = doc
+	return doc, nil
+}
+
+func newCompiler() *jsonschema.Compiler {
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()
 	c.UseRegexpEngine(pythonRegexp)
+	c.UseLoader(embedded{})
 	for name, check := range formatCheckers {
 		check := check
 		c.RegisterFormat(&jsonschema.Format{Name: name, Validate: func(v any) error {
@@ -45,34 +69,25 @@ func compileAll() {
 			return check(s)
 		}})
 	}
-	files := schemas.Files()
-	rawSchemas = map[string]any{}
-	for _, f := range files {
-		data, err := fs.ReadFile(schemas.FS(), f)
-		if err != nil {
-			compileErr = err
-			return
-		}
-		doc, err := jsonschema.UnmarshalJSON(strings.NewReader(string(data)))
-		if err != nil {
-			compileErr = fmt.Errorf("parsing schema %s: %w", f, err)
-			return
-		}
-		rawSchemas[schemas.BaseURL+f] = doc
-		if err := c.AddResource(schemas.BaseURL+f, doc); err != nil {
-			compileErr = fmt.Errorf("adding schema %s: %w", f, err)
-			return
-		}
+	return c
+}
+
+// schemaFor returns the compiled schema of an embedded file.
+func schemaFor(file string) (*jsonschema.Schema, error) {
+	schemaMu.Lock()
+	defer schemaMu.Unlock()
+	if s, ok := compiled[file]; ok {
+		return s, nil
 	}
-	compiled = map[string]*jsonschema.Schema{}
-	for _, f := range files {
-		s, err := c.Compile(schemas.BaseURL + f)
-		if err != nil {
-			compileErr = fmt.Errorf("compiling schema %s: %w", f, err)
-			return
-		}
-		compiled[f] = s
+	if compiler == nil {
+		compiler = newCompiler()
 	}
+	s, err := compiler.Compile(schemas.BaseURL + file)
+	if err != nil {
+		return nil, fmt.Errorf("compiling schema %s: %w", file, err)
+	}
+	compiled[file] = s
+	return s, nil
 }
 
 // validateAgainst validates inst against an embedded schema file and records
@@ -257,7 +272,9 @@ func allowedProperties(url string) []string {
 // schemaNode is the raw schema at url (with a JSON pointer fragment).
 func schemaNode(url string) any {
 	base, frag, _ := strings.Cut(url, "#")
-	node := rawSchemas[base]
+	schemaMu.Lock()
+	node, _ := rawSchemaLocked(strings.TrimPrefix(base, schemas.BaseURL))
+	schemaMu.Unlock()
 	for _, tok := range strings.Split(strings.TrimPrefix(frag, "/"), "/") {
 		if tok == "" {
 			continue
