@@ -26,7 +26,8 @@ var (
 	rawSchemas = map[string]any{}                // by URL, as parsed
 )
 
-// embedded loads the schemas' references from the embedded files.
+// embedded loads the schemas' references from the embedded files; the
+// compiler calls it from schemaFor, with schemaMu held.
 type embedded struct{}
 
 func (embedded) Load(url string) (any, error) {
