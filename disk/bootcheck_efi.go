@@ -1,35 +1,30 @@
 package disk
 
 import (
-	"debug/elf"
 	"fmt"
+
+	"github.com/osbuildkit/osbuildkit/internal/elfarch"
 )
 
-// removableEFI are the removable-media paths UEFI firmware boots when it
-// has no boot entry, by the machine the tree's programs are built for.
-var removableEFI = map[elf.Machine]string{
-	elf.EM_X86_64:  "EFI/BOOT/BOOTX64.EFI",
-	elf.EM_AARCH64: "EFI/BOOT/BOOTAA64.EFI",
-	elf.EM_386:     "EFI/BOOT/BOOTIA32.EFI",
-	elf.EM_RISCV:   "EFI/BOOT/BOOTRISCV64.EFI",
+// removableEFI are the file names, in an ESP's EFI/BOOT, that UEFI
+// firmware boots when it has no boot entry, by Debian architecture.
+var removableEFI = map[string]string{
+	"amd64": "BOOTX64.EFI", "arm64": "BOOTAA64.EFI", "i386": "BOOTIA32.EFI", "riscv64": "BOOTRISCV64.EFI",
 }
 
+// RemovableEFI is the removable-media EFI binary's name for arch, or "".
+func RemovableEFI(arch string) string { return removableEFI[arch] }
+
 // treePrograms are programs nearly every bootable tree has, whose ELF
-// header says the tree's architecture.
-var treePrograms = []string{"/usr/lib/systemd/systemd", "/usr/bin/env", "/usr/bin/dash", "/bin/sh"}
+// header says the tree's architecture (dpkg first, as the stages read it).
+var treePrograms = []string{"/usr/bin/dpkg", "/usr/lib/systemd/systemd", "/usr/bin/env"}
 
 // removableEFIPath is the removable-media EFI binary's path for the
-// tree's architecture, or every known one when the tree does not say.
+// tree's architecture, or the common ones when the tree does not say.
 func (t treeView) removableEFIPath() string {
 	for _, p := range treePrograms {
-		f, err := elf.Open(t.path(p))
-		if err != nil {
-			continue
-		}
-		m := f.Machine
-		f.Close()
-		if name, ok := removableEFI[m]; ok {
-			return name
+		if name := RemovableEFI(elfarch.Of(t.path(p))); name != "" {
+			return "EFI/BOOT/" + name
 		}
 	}
 	return "EFI/BOOT/BOOTX64.EFI (BOOTAA64.EFI on arm64)"

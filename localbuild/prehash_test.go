@@ -8,6 +8,8 @@ import (
 
 	bkclient "github.com/moby/buildkit/client"
 	digest "github.com/opencontainers/go-digest"
+
+	"github.com/osbuildkit/osbuildkit/internal/blocksum"
 )
 
 // The running callback fires once, for the first exec step that starts
@@ -67,7 +69,7 @@ func TestOldOutputHashedOnlyWhenAsked(t *testing.T) {
 	o.hashOld()
 	o.hashOld()
 	sums, _, err := o.old[0].wait()
-	if err != nil || len(sums) != deltaMin/(64<<10) {
-		t.Fatalf("hashed into %d digests (%v), want %d", len(sums), err, deltaMin/(64<<10))
+	if err != nil || len(sums) != deltaMin/blocksum.Size {
+		t.Fatalf("hashed into %d digests (%v), want %d", len(sums), err, deltaMin/blocksum.Size)
 	}
 }

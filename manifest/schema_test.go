@@ -1,6 +1,8 @@
 package manifest
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -33,17 +35,9 @@ func TestSchemasCompiledAsNeeded(t *testing.T) {
 	schemaMu.Lock()
 	defer schemaMu.Unlock()
 	if compiled["stages/org.osbuild.mkdir.json"] == nil {
-		t.Errorf("the stage's schema was not compiled: %v", keys(compiled))
+		t.Errorf("the stage's schema was not compiled: %v", slices.Sorted(maps.Keys(compiled)))
 	}
 	if _, ok := compiled["stages/org.osbuild.apt.json"]; ok || len(compiled) > 3 {
-		t.Errorf("compiled %v, more than the manifest needs", keys(compiled))
+		t.Errorf("compiled %v, more than the manifest needs", slices.Sorted(maps.Keys(compiled)))
 	}
-}
-
-func keys[V any](m map[string]V) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }

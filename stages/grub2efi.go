@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/osbuildkit/osbuildkit/disk"
 )
 
 // grubModuleDir finds GRUB's modules for a platform: the tree's, else the
@@ -97,8 +99,8 @@ type efiTarget struct {
 }
 
 var efiTargets = map[string]efiTarget{
-	"amd64": {"x86_64-efi", "grubx64.efi", "BOOTX64.EFI", "grub-efi-amd64-bin"},
-	"arm64": {"arm64-efi", "grubaa64.efi", "BOOTAA64.EFI", "grub-efi-arm64-bin"},
+	"amd64": {"x86_64-efi", "grubx64.efi", disk.RemovableEFI("amd64"), "grub-efi-amd64-bin"},
+	"arm64": {"arm64-efi", "grubaa64.efi", disk.RemovableEFI("arm64"), "grub-efi-arm64-bin"},
 }
 
 // treeEFITarget is the EFI target for the tree's architecture; a tree

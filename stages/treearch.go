@@ -1,16 +1,10 @@
 package stages
 
 import (
-	"debug/elf"
 	"strings"
-)
 
-// elfArches are the Debian architectures of ELF machines (the 64-bit
-// little-endian ones where Debian has both widths).
-var elfArches = map[elf.Machine]string{
-	elf.EM_X86_64: "amd64", elf.EM_AARCH64: "arm64", elf.EM_386: "i386", elf.EM_ARM: "armhf",
-	elf.EM_PPC64: "ppc64el", elf.EM_S390: "s390x", elf.EM_RISCV: "riscv64", elf.EM_MIPS: "mips64el",
-}
+	"github.com/osbuildkit/osbuildkit/internal/elfarch"
+)
 
 // treeArch is the Debian architecture of the tree's programs, read from
 // the ELF header of its dpkg (running it could need emulation); "" for a
@@ -20,18 +14,13 @@ func treeArch(rt *Runtime) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	f, err := elf.Open(p)
-	if err != nil {
-		return "", nil
-	}
-	defer f.Close()
-	return elfArches[f.Machine], nil
+	return elfarch.Of(p), nil
 }
 
 // archInName is the Debian architecture a package's name is for
 // (linux-image-amd64, grub-efi-arm64-bin), or "".
 func archInName(name string) string {
-	for _, a := range elfArches {
+	for _, a := range elfarch.Arches {
 		if strings.HasSuffix(name, "-"+a) || strings.Contains(name, "-"+a+"-") {
 			return a
 		}
