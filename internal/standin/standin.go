@@ -44,19 +44,8 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	}
 	script, args := args[0], args[1:]
 	name := path.Base(script)
-	if run, ok := commands[name]; ok {
-		err := run(args, stdout)
-		if err == nil {
-			return 0
-		}
-		var quiet exitStatus
-		if errors.As(err, &quiet) {
-			return int(quiet)
-		}
-		if err != errNotMine {
-			fmt.Fprintf(stderr, "%s: %v\n", name, err)
-			return 1
-		}
+	if status, ok := Native(name, args, stdout, stderr); ok {
+		return status
 	}
 	if b, ok := buildrootPrograms[name]; ok {
 		if argv := BuildrootProgram(b.path); argv != nil {
@@ -107,4 +96,31 @@ func flagsAndOperands(args []string, allowed ...string) (map[string]bool, []stri
 		flags[a] = true
 	}
 	return flags, nil, true
+}
+
+// InitramfsCommands are the programs initramfs-tools calls once or more
+// per file it copies, which Native can run in-process.
+var InitramfsCommands = []string{"cp", "mkdir", "realpath", "readlink", "modinfo"}
+
+// Native runs the stand-in for the program name in this process: ok is
+// false, with nothing changed, for a program or arguments it leaves to
+// the real program; otherwise status is the program's exit status, a
+// failure having been written to stderr as the program's own message.
+func Native(name string, args []string, stdout, stderr io.Writer) (status int, ok bool) {
+	run, found := commands[name]
+	if !found {
+		return 0, false
+	}
+	err := run(args, stdout)
+	var quiet exitStatus
+	switch {
+	case err == nil:
+		return 0, true
+	case err == errNotMine:
+		return 0, false
+	case errors.As(err, &quiet):
+		return int(quiet), true
+	}
+	fmt.Fprintf(stderr, "%s: %v\n", name, err)
+	return 1, true
 }
