@@ -36,9 +36,7 @@ func updateInitramfs(rt *Runtime, args ...string) error {
 	var mu sync.Mutex // the script's programs write from goroutines
 	out := &lockedWriter{mu: &mu, w: io.MultiWriter(nonNil(rt.Stdout), &tail)}
 	errOut := &lockedWriter{mu: &mu, w: io.MultiWriter(nonNil(rt.Stderr), &tail)}
-	mask := unix.Umask(0) // the script's umask builtin sets this process's
-	unix.Umask(mask)
-	defer unix.Umask(mask)
+	defer unix.Umask(standin.Umask()) // the script's umask builtin sets this process's
 	before, _ := filepath.Glob("/var/tmp/mkinitramfs*")
 	status, err := shrun.Script(context.Background(), "/usr/sbin/update-initramfs", args, shrun.Options{
 		Env: rt.Env, Dir: "/", Stdout: out, Stderr: errOut, Native: initramfsNative, Log: errOut,

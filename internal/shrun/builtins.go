@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/osbuildkit/osbuildkit/internal/standin"
 	"golang.org/x/sys/unix"
 	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/interp"
@@ -95,9 +96,7 @@ var octalMask = regexp.MustCompile(`^[0-7]{1,4}$`)
 func umask(hc interp.HandlerContext, args []string) error {
 	switch {
 	case len(args) == 0:
-		m := unix.Umask(0)
-		unix.Umask(m)
-		fmt.Fprintf(hc.Stdout, "%04o\n", m)
+		fmt.Fprintf(hc.Stdout, "%04o\n", standin.Umask())
 		return nil
 	case len(args) == 1 && octalMask.MatchString(args[0]):
 		m, _ := strconv.ParseUint(args[0], 8, 32)

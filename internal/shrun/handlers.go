@@ -225,7 +225,7 @@ func (st *state) exec(next interp.ExecHandlerFunc) interp.ExecHandlerFunc {
 			if !errors.Is(err, ErrUnsupported) {
 				return err
 			}
-			if st.o.Log != nil && !strings.Contains(err.Error(), "is not a #!/bin/sh script") {
+			if st.o.Log != nil && !errors.Is(err, errNotShell) {
 				fmt.Fprintf(st.o.Log, "osbuildkit: %s runs in the tree's shell (%v)\n", p, err)
 			}
 		}

@@ -28,6 +28,10 @@ import (
 // real shell. Returned by Script, nothing of the script has run.
 var ErrUnsupported = errors.New("not a script the in-process shell runs exactly")
 
+// errNotShell is ErrUnsupported for a program that is not a #!/bin/sh
+// script at all.
+var errNotShell = fmt.Errorf("%w: not a #!/bin/sh script", ErrUnsupported)
+
 // ErrStopped is the answer for a run the interpreter stopped part way, on
 // something it cannot do exactly (the error says what).
 var ErrStopped = errors.New("the in-process shell stopped")
@@ -81,7 +85,7 @@ func load(path string) (*script, error) {
 	line, _ := br.ReadString('\n')
 	m := shebang.FindStringSubmatch(strings.TrimSuffix(line, "\n"))
 	if m == nil {
-		return nil, fmt.Errorf("%w: %s is not a #!/bin/sh script", ErrUnsupported, path)
+		return nil, fmt.Errorf("%w: %s", errNotShell, path)
 	}
 	rest, err := io.ReadAll(br)
 	if err != nil {

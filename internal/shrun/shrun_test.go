@@ -101,9 +101,10 @@ eval "$(
 echo "ec1=$ec1 ec2=$ec2"
 ) || exit 1
 echo "outside ec1=$ec1"`,
-		"positional and local": `f() { local a b; a=$1; b=${2:-none}; echo "$a $b $#"; }; f "$@"; f x; echo "$0" | sed 's,.*/,,'`,
-		"exit status":          `false; echo $?; sh -c 'exit 3'; echo $?; exit 4`,
-		"set -e in a function": `f() { set -e; false && true; echo still; set +e; }; f; echo done`,
+		"local keeps the outer value": `x=outer; f() { local x; echo "in ${x-unset}"; x=inner; }; f; echo "out $x"; g() { local y; echo "${y-unset}"; }; g`,
+		"positional and local":        `f() { local a b; a=$1; b=${2:-none}; echo "$a $b $#"; }; f "$@"; f x; echo "$0" | sed 's,.*/,,'`,
+		"exit status":                 `false; echo $?; sh -c 'exit 3'; echo $?; exit 4`,
+		"set -e in a function":        `f() { set -e; false && true; echo still; set +e; }; f; echo done`,
 	}
 	for name, body := range cases {
 		t.Run(name, func(t *testing.T) {

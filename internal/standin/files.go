@@ -89,8 +89,7 @@ func nativeMkdir(args []string, _ io.Writer) error {
 	if !ok || len(ops) == 0 || len(ops) == len(args) {
 		return errNotMine
 	}
-	mask := unix.Umask(0)
-	unix.Umask(mask)
+	mask := Umask()
 	if mask&0o300 != 0 {
 		return errNotMine
 	}

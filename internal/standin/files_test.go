@@ -264,3 +264,15 @@ func elfWithSection(name, data string) []byte {
 	out = append(out, section(uint32(len(name)+2), 3, len(h)+len(data), len(names))...) // STRTAB
 	return out
 }
+
+// Umask reads the mask without changing it, and agrees with the kernel.
+func TestUmaskRead(t *testing.T) {
+	old := unix.Umask(0o027)
+	defer unix.Umask(old)
+	if got := Umask(); got != 0o027 {
+		t.Fatalf("Umask() = %04o, want 0027", got)
+	}
+	if now := unix.Umask(0o027); now != 0o027 {
+		t.Fatalf("the mask is %04o after Umask()", now)
+	}
+}
