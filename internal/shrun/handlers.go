@@ -111,16 +111,16 @@ func (st *state) prepareSourced(dir, path string) error {
 	if err != nil {
 		return err
 	}
-	var b strings.Builder
-	if err := syntax.NewPrinter().Print(&b, f); err != nil {
-		return fmt.Errorf("%w: %v", ErrUnsupported, err)
+	text, err := printed(f)
+	if err != nil {
+		return err
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	for n := range funcNames(f) {
 		st.funcs[n] = true
 	}
-	st.sourcing[filepath.Clean(path)] = b.String()
+	st.sourcing[filepath.Clean(path)] = text
 	return nil
 }
 
@@ -149,24 +149,14 @@ func rewritten(text, what string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var b strings.Builder
-	if err := syntax.NewPrinter().Print(&b, f); err != nil {
-		return "", fmt.Errorf("%w: %v", ErrUnsupported, err)
-	}
-	return b.String(), nil
+	return printed(f)
 }
 
 // prepared parses a file the interpreter runs as it is (sourced, or
 // eval's text): it must need no delegated subshell.
 func prepared(src []byte, name string) (*syntax.File, error) {
-	f, err := parse(src, name)
+	f, err := parseToRun(src, name)
 	if err != nil {
-		return nil, err
-	}
-	if b := bashism(f); b != "" {
-		return nil, fmt.Errorf("%w: %s", ErrUnsupported, b)
-	}
-	if err := fixJumps(f); err != nil {
 		return nil, err
 	}
 	var bad error

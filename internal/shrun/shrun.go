@@ -91,14 +91,8 @@ func load(path string) (*script, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUnsupported, err)
 	}
-	file, err := parse(append([]byte(line), rest...), path)
+	file, err := parseToRun(append([]byte(line), rest...), path)
 	if err != nil {
-		return nil, err
-	}
-	if b := bashism(file); b != "" {
-		return nil, fmt.Errorf("%w: %s", ErrUnsupported, b)
-	}
-	if err := fixJumps(file); err != nil {
 		return nil, err
 	}
 	if err := checkSourcedFiles(file); err != nil {
@@ -109,6 +103,31 @@ func load(path string) (*script, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// parseToRun parses src as the interpreter will run it: ErrUnsupported
+// for what dash would read otherwise, and the jumps fixed up (fixJumps).
+func parseToRun(src []byte, name string) (*syntax.File, error) {
+	f, err := parse(src, name)
+	if err != nil {
+		return nil, err
+	}
+	if b := bashism(f); b != "" {
+		return nil, fmt.Errorf("%w: %s", ErrUnsupported, b)
+	}
+	if err := fixJumps(f); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// printed is f as text, for the interpreter to parse again.
+func printed(f *syntax.File) (string, error) {
+	var b strings.Builder
+	if err := syntax.NewPrinter().Print(&b, f); err != nil {
+		return "", fmt.Errorf("%w: %v", ErrUnsupported, err)
+	}
+	return b.String(), nil
 }
 
 func parse(src []byte, name string) (*syntax.File, error) {
