@@ -23,9 +23,11 @@ import (
 
 // A large file that the output directory already has under the same name
 // (the disk image of the build before) is copied as a delta: a step in the
-// sandbox hashes the new file's 64 KiB blocks, the CLI hashes the old
+// sandbox hashes the new file's 4 KiB blocks, the CLI hashes the old
 // file's (while the build runs: oldFiles), and only the blocks the old
-// file lacks cross BuildKit's session, each checked against its digest;
+// file lacks cross BuildKit's session, gathered into one file by a second
+// step (a read through the session costs milliseconds, and a rebuilt
+// image lacks a thousand runs of blocks), each checked against its digest;
 // the kernel copies the rest from the old file (copy_file_range), and
 // blocks of zeros stay holes. Should the old file change meanwhile (its
 // size, times or inode), the file is copied whole instead. After a
@@ -38,45 +40,92 @@ const deltaMin = 64 << 20
 // the new file's blocks, or changed while it was read.
 var errNoDelta = errors.New("no delta")
 
-// blockSums runs the helper in the sandbox to hash file's blocks in ref.
-func blockSums(ctx context.Context, gc gateway.Client, helper llb.Helper, ref gateway.Reference, e *fstypes.Stat) ([]blocksum.Sum, error) {
+// newFile is the file a delta copy writes, as it is read from the build.
+type newFile struct {
+	// sums hashes its blocks.
+	sums func() ([]blocksum.Sum, error)
+	// packed is a result holding at name the bytes of runs, one after the
+	// other.
+	packed func(runs []blocksum.Run) (ref gateway.Reference, name string, err error)
+}
+
+// inBuild is the file e of ref, read by steps of the helper in the sandbox.
+func inBuild(ctx context.Context, gc gateway.Client, helper llb.Helper, ref gateway.Reference, e *fstypes.Stat) newFile {
+	return newFile{
+		sums: func() ([]blocksum.Sum, error) {
+			r, err := helperStep(ctx, gc, helper, ref, e, nil, "block digests of", blocksum.Command)
+			if err != nil {
+				return nil, err
+			}
+			return readSums(ctx, r, "/out", e.Size)
+		},
+		packed: func(runs []blocksum.Run) (gateway.Reference, string, error) {
+			r, err := helperStep(ctx, gc, helper, ref, e, blocksum.EncodeRuns(runs), "missing blocks of", blocksum.PackCommand)
+			return r, "/out", err
+		},
+	}
+}
+
+// helperStep runs the helper's subcommand cmd on the file e of ref, with
+// input (if any) as its second argument; its result holds what it wrote
+// at /out.
+func helperStep(ctx context.Context, gc gateway.Client, helper llb.Helper, ref gateway.Reference, e *fstypes.Stat, input []byte, what, cmd string) (gateway.Reference, error) {
 	st, err := ref.ToState()
 	if err != nil {
 		return nil, err
 	}
-	const in, out = "/run/osbuild/in", "/run/osbuild/out"
-	run := bkllb.Scratch().Run(
-		bkllb.Args([]string{stages.HelperPath, blocksum.Command, path.Join(in, e.Path), out + "/sums"}),
+	const in, arg, out = "/run/osbuild/in", "/run/osbuild/arg", "/run/osbuild/out"
+	args := []string{stages.HelperPath, cmd, path.Join(in, e.Path)}
+	opts := []bkllb.RunOption{
 		bkllb.Dir("/"),
 		bkllb.AddMount(stages.HelperDir, helper.State, bkllb.SourcePath(helper.Dir), bkllb.Readonly),
 		bkllb.AddMount(in, st, bkllb.Readonly, bkllb.ContentCache(bkllb.MountContentCacheOff)),
 		bkllb.Network(bkllb.NetModeNone),
-		bkllb.WithCustomNamef("[export] block digests of %s", e.Path),
-	)
+		bkllb.WithCustomNamef("[export] %s %s", what, e.Path),
+	}
+	if input != nil {
+		args = append(args, arg+"/in")
+		opts = append(opts, bkllb.AddMount(arg, bkllb.Scratch().File(bkllb.Mkfile("/in", 0o644, input)), bkllb.Readonly))
+	}
+	run := bkllb.Scratch().Run(append(opts, bkllb.Args(append(args, out+"/out")))...)
 	def, err := run.AddMount(out, bkllb.Scratch()).Marshal(ctx)
 	if err != nil {
 		return nil, err
 	}
 	res, err := gc.Solve(ctx, gateway.SolveRequest{Definition: def.ToPB()})
 	if err != nil {
-		return nil, fmt.Errorf("hashing %s in the build: %w", e.Path, err)
+		return nil, fmt.Errorf("%s %s in the build: %w", what, e.Path, err)
 	}
-	sref, err := res.SingleRef()
-	if err != nil {
-		return nil, err
-	}
-	b, err := sref.ReadFile(ctx, gateway.ReadRequest{Filename: "/sums"})
-	if err != nil {
-		return nil, err
-	}
-	return blocksum.Decode(b, e.Size)
+	return res.SingleRef()
 }
 
-// copyDelta writes the file e of ref to target from old and ranged reads
-// of what old lacks; it returns the bytes fetched. newSums hashes the new
-// file. errNoDelta leaves no target behind.
-func copyDelta(ctx context.Context, newSums func() ([]blocksum.Sum, error), ref gateway.Reference, e *fstypes.Stat, old *oldFile, target string) (int64, error) {
-	sums, err := newSums()
+// readSums reads the digests of a file of size bytes from name in ref, in
+// ranged reads under BuildKit's message size: the digests of a 4 GiB
+// file are 32 MiB.
+func readSums(ctx context.Context, ref gateway.Reference, name string, size int64) ([]blocksum.Sum, error) {
+	total := int64(blocksum.Blocks(size)) * sha256.Size
+	b := make([]byte, 0, total)
+	for off := int64(0); off < total; off += sumsChunk {
+		want := min(sumsChunk, total-off)
+		part, err := ref.ReadFile(ctx, gateway.ReadRequest{Filename: name, Range: &gateway.FileRange{Offset: int(off), Length: int(want)}})
+		if err != nil {
+			return nil, fmt.Errorf("reading the block digests: %w", err)
+		}
+		if int64(len(part)) != want {
+			return nil, fmt.Errorf("read %d bytes of block digests at %d, expected %d", len(part), off, want)
+		}
+		b = append(b, part...)
+	}
+	return blocksum.Decode(b, size)
+}
+
+// sumsChunk is one ranged read of block digests, a whole number of them.
+var sumsChunk int64 = fileCopyChunk
+
+// copyDelta writes the file e of nf to target from old and what old
+// lacks; it returns the bytes fetched. errNoDelta leaves no target behind.
+func copyDelta(ctx context.Context, nf newFile, e *fstypes.Stat, old *oldFile, target string) (int64, error) {
+	sums, err := nf.sums()
 	if err != nil {
 		return 0, err
 	}
@@ -85,7 +134,8 @@ func copyDelta(ctx context.Context, newSums func() ([]blocksum.Sum, error), ref 
 		return 0, errNoDelta // unreadable: nothing to reuse
 	}
 	plan := blocksum.NewPlan(sums, oldSums)
-	if plan.Reused == 0 {
+	missing := missingRuns(plan, sums, e.Size)
+	if plan.Reused == 0 || len(missing) > maxRuns {
 		return 0, errNoDelta
 	}
 	src, err := os.Open(old.path)
@@ -97,16 +147,26 @@ func copyDelta(ctx context.Context, newSums func() ([]blocksum.Sum, error), ref 
 	if err != nil {
 		return 0, err
 	}
-	missing, err := copyReused(f, src, plan, sums, e.Size)
-	if err == nil {
-		if now, serr := statID(src); serr != nil || now != id {
-			err = errNoDelta
-		}
-	}
+	// The kernel copies from the old file while the build gathers and
+	// sends what it lacks.
 	var fetched int64
-	if err == nil {
-		fetched, err = fetchMissing(ctx, f, ref, e, missing, sums)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if err := copyReused(f, src, plan, sums, e.Size); err != nil {
+			return err
+		}
+		if now, err := statID(src); err != nil || now != id {
+			return errNoDelta
+		}
+		return nil
+	})
+	if len(missing) > 0 {
+		g.Go(func() (err error) {
+			fetched, err = fetchMissing(gctx, f, nf, e.Size, missing, sums)
+			return err
+		})
 	}
+	err = g.Wait()
 	if err == nil {
 		err = f.Truncate(e.Size)
 	}
@@ -119,6 +179,11 @@ func copyDelta(ctx context.Context, newSums func() ([]blocksum.Sum, error), ref 
 	return fetched, err
 }
 
+// maxRuns is the most runs of missing blocks a delta copy fetches (their
+// list is a MiB of the build's definition); a file that different is
+// copied whole.
+var maxRuns = 1 << 16
+
 // blockLen is the length of block i of a file of size bytes.
 func blockLen(i int, size int64) int64 {
 	return min(blocksum.Size, size-int64(i)*blocksum.Size)
@@ -128,17 +193,13 @@ func blockLen(i int, size int64) int64 {
 type span struct{ to, from, n int64 }
 
 // copyReused copies the blocks the plan found in old, in runs the kernel
-// copies, and returns the blocks still to fetch; blocks of zeros are left
-// as holes.
-func copyReused(f, old *os.File, plan blocksum.Plan, sums []blocksum.Sum, size int64) ([]bool, error) {
-	missing := make([]bool, len(sums))
+// copies; blocks of zeros are left as holes.
+func copyReused(f, old *os.File, plan blocksum.Plan, sums []blocksum.Sum, size int64) error {
 	var spans []span
 	for i, s := range sums {
 		n, to := blockLen(i, size), int64(i)*blocksum.Size
 		switch {
-		case s == blocksum.Zero:
-		case plan.Old[i] < 0:
-			missing[i] = true
+		case s == blocksum.Zero, plan.Old[i] < 0:
 		default:
 			if k := len(spans) - 1; k >= 0 && spans[k].to+spans[k].n == to && spans[k].from+spans[k].n == plan.Old[i] && spans[k].n < fileCopyChunk {
 				spans[k].n += n
@@ -152,7 +213,7 @@ func copyReused(f, old *os.File, plan blocksum.Plan, sums []blocksum.Sum, size i
 	for _, sp := range spans {
 		g.Go(func() error { return copySpan(f, old, sp) })
 	}
-	return missing, g.Wait()
+	return g.Wait()
 }
 
 // copySpan copies one span within the kernel, or through a buffer where
@@ -176,39 +237,63 @@ func copySpan(f, old *os.File, sp span) error {
 	return nil
 }
 
-// fetchMissing reads the missing blocks from ref, runs of them at once,
-// checks each against its digest and returns the bytes read.
-func fetchMissing(ctx context.Context, f *os.File, ref gateway.Reference, e *fstypes.Stat, missing []bool, sums []blocksum.Sum) (int64, error) {
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(fileCopyParallel)
-	const most = fileCopyChunk / blocksum.Size
-	var fetched int64
-	for i := 0; i < len(missing); {
-		if !missing[i] {
-			i++
+// missingRuns are the runs of blocks the plan did not find in the old
+// file, none longer than a ranged read; blocks of zeros are not fetched.
+func missingRuns(plan blocksum.Plan, sums []blocksum.Sum, size int64) []blocksum.Run {
+	var runs []blocksum.Run
+	for i, s := range sums {
+		if s == blocksum.Zero || plan.Old[i] >= 0 {
 			continue
 		}
-		first := i
-		for i < len(missing) && missing[i] && i-first < most {
-			i++
+		off, n := int64(i)*blocksum.Size, blockLen(i, size)
+		if k := len(runs) - 1; k >= 0 && runs[k].Off+runs[k].Len == off && runs[k].Len+n <= fileCopyChunk {
+			runs[k].Len += n
+		} else {
+			runs = append(runs, blocksum.Run{Off: off, Len: n})
 		}
-		last := i
-		off := int64(first) * blocksum.Size
-		want := int64(last-1-first)*blocksum.Size + blockLen(last-1, e.Size)
-		fetched += want
+	}
+	return runs
+}
+
+// fetchMissing has the build gather the missing runs into one file, reads
+// it in ranged reads of whole runs, several at once, checks each block
+// against its digest, writes it in place and returns the bytes read.
+func fetchMissing(ctx context.Context, f *os.File, nf newFile, size int64, missing []blocksum.Run, sums []blocksum.Sum) (int64, error) {
+	ref, name, err := nf.packed(missing)
+	if err != nil {
+		return 0, err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(fileCopyParallel)
+	var at int64 // in the packed file
+	for first := 0; first < len(missing); {
+		last, n := first, int64(0)
+		for last < len(missing) && n+missing[last].Len <= fileCopyChunk {
+			n += missing[last].Len
+			last++
+		}
+		runs, off := missing[first:last], at
 		g.Go(func() error {
-			b, err := readRange(gctx, ref, e, off, want)
+			b, err := readRange(gctx, ref, name, off, n)
 			if err != nil {
 				return err
 			}
-			for j := first; j < last; j++ {
-				blk := b[int64(j-first)*blocksum.Size:][:blockLen(j, e.Size)]
-				if sha256.Sum256(blk) != sums[j] {
-					return fmt.Errorf("block %d does not have the digest the build gave it (did the file change?)", j)
+			for _, r := range runs {
+				data := b[:r.Len]
+				b = b[r.Len:]
+				for j := r.Off / blocksum.Size; j*blocksum.Size < r.Off+r.Len; j++ {
+					blk := data[j*blocksum.Size-r.Off:][:blockLen(int(j), size)]
+					if sha256.Sum256(blk) != sums[j] {
+						return fmt.Errorf("block %d does not have the digest the build gave it (did the file change?)", j)
+					}
+				}
+				if err := writeNonZero(f, data, r.Off); err != nil {
+					return err
 				}
 			}
-			return writeNonZero(f, b, off)
+			return nil
 		})
+		first, at = last, at+n
 	}
-	return fetched, g.Wait()
+	return at, g.Wait()
 }

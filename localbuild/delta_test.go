@@ -3,6 +3,7 @@ package localbuild
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"math/rand/v2"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 
+	gateway "github.com/moby/buildkit/frontend/gateway/client"
 	fstypes "github.com/tonistiigi/fsutil/types"
 
 	"github.com/osbuildkit/osbuildkit/internal/blocksum"
@@ -38,6 +40,14 @@ func deltaFiles(t *testing.T) (oldPath, newDir string, newData []byte) {
 	nw = append(nw, changed...)          // block 21 changed
 	nw = append(nw, old[21*bs:40*bs]...) // blocks 22–40 were 21–39
 	nw = append(nw, []byte("tail")...)   // a short last block of its own
+	oldPath, newDir = writeOldNew(t, old, nw)
+	return oldPath, newDir, nw
+}
+
+// writeOldNew writes old as the output directory's file and nw as the
+// build's disk.qcow2 in newDir.
+func writeOldNew(t *testing.T, old, nw []byte) (oldPath, newDir string) {
+	t.Helper()
 	dir := t.TempDir()
 	oldPath = filepath.Join(dir, "old.qcow2")
 	newDir = filepath.Join(dir, "new")
@@ -50,15 +60,14 @@ func deltaFiles(t *testing.T) (oldPath, newDir string, newData []byte) {
 	if err := os.WriteFile(filepath.Join(newDir, "disk.qcow2"), nw, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return oldPath, newDir, nw
+	return oldPath, newDir
 }
 
 func TestCopyDelta(t *testing.T) {
 	oldPath, newDir, want := deltaFiles(t)
-	ref, e := newFileRef(t, newDir)
-	sums := func() ([]blocksum.Sum, error) { return blocksum.File(filepath.Join(newDir, "disk.qcow2")) }
+	l := newLocal(t, newDir)
 	target := filepath.Join(t.TempDir(), "disk.qcow2")
-	fetched, err := copyDelta(context.Background(), sums, ref, e, hashed(oldPath), target)
+	fetched, err := copyDelta(context.Background(), l.nf, l.e, hashed(oldPath), target)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,8 +79,8 @@ func TestCopyDelta(t *testing.T) {
 	if fetched != 2*blocksum.Size+4 {
 		t.Errorf("fetched %d bytes, want two blocks and the tail (%d)", fetched, 2*blocksum.Size+4)
 	}
-	if ref.reads != 3 {
-		t.Errorf("%d ranged reads, want 3", ref.reads)
+	if l.runs != 3 || *l.reads != 1 {
+		t.Errorf("%d runs fetched in %d reads, want 3 runs in one read", l.runs, *l.reads)
 	}
 	var st syscall.Stat_t
 	if err := syscall.Stat(target, &st); err != nil {
@@ -86,15 +95,25 @@ func TestCopyDelta(t *testing.T) {
 // is not what its digests say fails the copy.
 func TestCopyDeltaRefuses(t *testing.T) {
 	oldPath, newDir, _ := deltaFiles(t)
-	ref, e := newFileRef(t, newDir)
+	l := newLocal(t, newDir)
 	other := filepath.Join(t.TempDir(), "other")
 	if err := os.WriteFile(other, bytes.Repeat([]byte{7}, 3*blocksum.Size), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sums := func() ([]blocksum.Sum, error) { return blocksum.File(filepath.Join(newDir, "disk.qcow2")) }
-	if _, err := copyDelta(context.Background(), sums, ref, e, hashed(other), filepath.Join(t.TempDir(), "a")); !errors.Is(err, errNoDelta) {
+	if _, err := copyDelta(context.Background(), l.nf, l.e, hashed(other), filepath.Join(t.TempDir(), "a")); !errors.Is(err, errNoDelta) {
 		t.Errorf("nothing in common: %v, want errNoDelta", err)
 	}
+	// Too many runs to fetch: copied whole, nothing left behind.
+	defer func(n int) { maxRuns = n }(maxRuns)
+	maxRuns = 2
+	scattered := filepath.Join(t.TempDir(), "d")
+	if _, err := copyDelta(context.Background(), l.nf, l.e, hashed(oldPath), scattered); !errors.Is(err, errNoDelta) {
+		t.Errorf("three runs to fetch, two allowed: %v, want errNoDelta", err)
+	}
+	if _, err := os.Lstat(scattered); err == nil {
+		t.Error("the abandoned delta copy was left behind")
+	}
+	maxRuns = 1 << 16
 	// The old file changes after it was hashed: no delta, and nothing left
 	// behind for the whole copy.
 	old := hashed(oldPath)
@@ -103,7 +122,7 @@ func TestCopyDeltaRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	target := filepath.Join(t.TempDir(), "c")
-	if _, err := copyDelta(context.Background(), sums, ref, e, old, target); !errors.Is(err, errNoDelta) {
+	if _, err := copyDelta(context.Background(), l.nf, l.e, old, target); !errors.Is(err, errNoDelta) {
 		t.Errorf("an old file changed since it was hashed: %v, want errNoDelta", err)
 	}
 	if _, err := os.Lstat(target); err == nil {
@@ -111,7 +130,7 @@ func TestCopyDeltaRefuses(t *testing.T) {
 	}
 	// The new file changes after it was hashed: its fetched block is not
 	// what the digests say.
-	newSums, err := sums()
+	newSums, err := l.nf.sums()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,23 +142,44 @@ func TestCopyDeltaRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	given := func() ([]blocksum.Sum, error) { return newSums, nil }
-	_, err = copyDelta(context.Background(), given, ref, e, hashed(oldPath), filepath.Join(t.TempDir(), "b"))
+	given := l.nf
+	given.sums = func() ([]blocksum.Sum, error) { return newSums, nil }
+	_, err = copyDelta(context.Background(), given, l.e, hashed(oldPath), filepath.Join(t.TempDir(), "b"))
 	if err == nil || !strings.Contains(err.Error(), "did the file change") {
 		t.Errorf("a fetched block that does not match its digest: %v, want an error", err)
 	}
 }
 
-// newFileRef is the result holding newDir's disk.qcow2, and its entry.
-func newFileRef(t *testing.T, newDir string) (*dirRef, *fstypes.Stat) {
+// local is newDir's disk.qcow2 as a delta copy reads it, by the helper's
+// own code as the build's steps run it, and its entry; packed counts the
+// runs the copy asked for and the reads of the packed file.
+type local struct {
+	nf    newFile
+	e     *fstypes.Stat
+	runs  int
+	reads *int
+}
+
+func newLocal(t *testing.T, newDir string) *local {
 	t.Helper()
-	ref := &dirRef{root: newDir}
-	e, err := ref.stat("disk.qcow2")
+	e, err := (&dirRef{root: newDir}).stat("disk.qcow2")
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.Path = "disk.qcow2"
-	return ref, e
+	l := &local{e: e}
+	file := filepath.Join(newDir, "disk.qcow2")
+	packDir := t.TempDir()
+	l.nf = newFile{
+		sums: func() ([]blocksum.Sum, error) { return blocksum.File(file) },
+		packed: func(runs []blocksum.Run) (gateway.Reference, string, error) {
+			l.runs = len(runs)
+			ref := &dirRef{root: packDir}
+			l.reads = &ref.reads
+			return ref, "/packed", blocksum.Pack(file, runs, filepath.Join(packDir, "packed"))
+		},
+	}
+	return l
 }
 
 // hashed is path as the output directory had it, hashed.
@@ -156,4 +196,64 @@ func mustRead(t *testing.T, p string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// When a package is added, the filesystem's files after it move by whole
+// filesystem blocks (4 KiB), so a qcow2's 64 KiB clusters hold other
+// bytes than before; the delta still finds them, 4 KiB at a time.
+func TestCopyDeltaFindsDataMovedByAFilesystemBlock(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	old := make([]byte, 4<<20)
+	for i := range old {
+		old[i] = byte(r.Uint32())
+	}
+	fresh := bytes.Repeat([]byte("a package"), 4096/9+1)[:4096]
+	nw := append(append(bytes.Clone(old[:1<<20]), fresh...), old[1<<20:]...)
+	oldPath, newDir := writeOldNew(t, old, nw)
+	l := newLocal(t, newDir)
+	target := filepath.Join(t.TempDir(), "disk.qcow2")
+	fetched, err := copyDelta(context.Background(), l.nf, l.e, hashed(oldPath), target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := mustRead(t, target); !bytes.Equal(got, nw) {
+		t.Fatal("the delta copy differs from the new file")
+	}
+	if fetched != 4096 {
+		t.Errorf("fetched %d bytes of a file in which 4 KiB were inserted, want 4096", fetched)
+	}
+}
+
+// The block digests are read in ranges, a whole number of digests each,
+// however many there are.
+func TestReadSumsInRanges(t *testing.T) {
+	dir := t.TempDir()
+	data := bytes.Repeat([]byte("0123456789abcdef"), 5*blocksum.Size/16+7)
+	path := filepath.Join(dir, "f")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want, err := blocksum.File(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "sums"), blocksum.Encode(want), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	defer func(c int64) { sumsChunk = c }(sumsChunk)
+	sumsChunk = 2 * sha256.Size
+	ref := &dirRef{root: dir}
+	got, err := readSums(context.Background(), ref, "/sums", int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) || got[len(got)-1] != want[len(want)-1] || got[0] != want[0] {
+		t.Errorf("%d digests read back, want %d", len(got), len(want))
+	}
+	if ref.reads != 3 { // six digests, two at a time
+		t.Errorf("%d reads, want 3", ref.reads)
+	}
+	if _, err := readSums(context.Background(), ref, "/sums", int64(len(data))+blocksum.Size); err == nil {
+		t.Error("digests of a shorter file were taken")
+	}
 }

@@ -16,7 +16,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/osbuildkit/osbuildkit/disk"
-	"github.com/osbuildkit/osbuildkit/internal/blocksum"
 )
 
 // A build whose export is a few files (a disk image, an ISO, an archive)
@@ -91,8 +90,7 @@ func (c *fileCopy) copy(ctx context.Context, gc gateway.Client, res *gateway.Res
 		if c.old != nil && e.Size >= deltaMin {
 			old = c.old(dir, filepath.FromSlash(e.Path))
 		}
-		sums := func() ([]blocksum.Sum, error) { return blockSums(ctx, gc, helperState(), ref, e) }
-		if err := copyEntry(ctx, ref, e, dir, old, sums, c.fetched); err != nil {
+		if err := copyEntry(ctx, ref, e, dir, old, inBuild(ctx, gc, helperState(), ref, e), c.fetched); err != nil {
 			if errors.Is(err, syscall.ENOSPC) {
 				return fmt.Errorf("copying %s into %s: the filesystem is full (no space left on device); nothing was moved into place", e.Path, c.outDir)
 			}
@@ -167,16 +165,16 @@ func listResult(ctx context.Context, ref gateway.Reference, dir string, out *[]*
 
 // copyEntry writes one directory or file of the result below dir, with
 // the result's mode, owner (when running as root, as tar does) and time;
-// a file that replaces old is copied as a delta of it (delta.go), sums
-// hashing the new one.
-func copyEntry(ctx context.Context, ref gateway.Reference, e *fstypes.Stat, dir string, old *oldFile, sums func() ([]blocksum.Sum, error), fetched func(string, int64, int64)) error {
+// a file that replaces old is copied as a delta of it (delta.go), nf
+// reading the new one.
+func copyEntry(ctx context.Context, ref gateway.Reference, e *fstypes.Stat, dir string, old *oldFile, nf newFile, fetched func(string, int64, int64)) error {
 	target := filepath.Join(dir, filepath.FromSlash(e.Path))
 	m := os.FileMode(e.Mode)
 	if m.IsDir() {
 		if err := os.Mkdir(target, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
 			return err
 		}
-	} else if err := copyFile(ctx, ref, e, target, old, sums, fetched); err != nil {
+	} else if err := copyFile(ctx, ref, e, target, old, nf, fetched); err != nil {
 		return err
 	}
 	if os.Geteuid() == 0 {
@@ -194,9 +192,9 @@ func copyEntry(ctx context.Context, ref gateway.Reference, e *fstypes.Stat, dir 
 
 // copyFile copies a file as a delta of old, the previous build's, when
 // there is one and it has blocks to reuse, else whole.
-func copyFile(ctx context.Context, ref gateway.Reference, e *fstypes.Stat, target string, old *oldFile, sums func() ([]blocksum.Sum, error), fetched func(string, int64, int64)) error {
+func copyFile(ctx context.Context, ref gateway.Reference, e *fstypes.Stat, target string, old *oldFile, nf newFile, fetched func(string, int64, int64)) error {
 	if old != nil {
-		n, err := copyDelta(ctx, sums, ref, e, old, target)
+		n, err := copyDelta(ctx, nf, e, old, target)
 		if err == nil {
 			fetched(e.Path, n, e.Size)
 			return nil
@@ -220,7 +218,7 @@ func copyContent(ctx context.Context, ref gateway.Reference, e *fstypes.Stat, ta
 	for off := int64(0); off < e.Size; off += fileCopyChunk {
 		want := min(int64(fileCopyChunk), e.Size-off)
 		g.Go(func() error {
-			b, err := readRange(gctx, ref, e, off, want)
+			b, err := readRange(gctx, ref, "/"+e.Path, off, want)
 			if err != nil {
 				return err
 			}
@@ -237,9 +235,9 @@ func copyContent(ctx context.Context, ref gateway.Reference, e *fstypes.Stat, ta
 	return err
 }
 
-// readRange reads want bytes of the file e at off, all of them.
-func readRange(ctx context.Context, ref gateway.Reference, e *fstypes.Stat, off, want int64) ([]byte, error) {
-	b, err := ref.ReadFile(ctx, gateway.ReadRequest{Filename: "/" + e.Path, Range: &gateway.FileRange{Offset: int(off), Length: int(want)}})
+// readRange reads want bytes of the file name at off, all of them.
+func readRange(ctx context.Context, ref gateway.Reference, name string, off, want int64) ([]byte, error) {
+	b, err := ref.ReadFile(ctx, gateway.ReadRequest{Filename: name, Range: &gateway.FileRange{Offset: int(off), Length: int(want)}})
 	if err != nil {
 		return nil, err
 	}

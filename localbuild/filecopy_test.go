@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,6 +23,7 @@ type dirRef struct {
 	root   string
 	xattrs map[string]bool // paths to report extended attributes for
 	short  bool            // ReadFile returns a byte less than asked
+	mu     sync.Mutex      // ReadFile is called from several goroutines
 	reads  int
 }
 
@@ -29,7 +31,9 @@ func (r *dirRef) ToState() (llb.State, error)    { return llb.Scratch(), nil }
 func (r *dirRef) Evaluate(context.Context) error { return nil }
 
 func (r *dirRef) ReadFile(_ context.Context, req gateway.ReadRequest) ([]byte, error) {
+	r.mu.Lock()
 	r.reads++
+	r.mu.Unlock()
 	f, err := os.Open(filepath.Join(r.root, req.Filename))
 	if err != nil {
 		return nil, err

@@ -1,9 +1,12 @@
 // Package blocksum hashes a file in fixed-size blocks and plans a copy of
 // a new version of it from an old one: the blocks the old file already has
 // are copied locally, the rest fetched. It lets the CLI bring a rebuilt
-// disk image out of BuildKit by fetching only what changed: a qcow2's
-// clusters are whole blocks (64 KiB), and a cluster that moved within the
-// file is found wherever it is.
+// disk image out of BuildKit by fetching only what changed. A block is
+// 4 KiB, the block of the filesystems we write: a qcow2 cluster (64 KiB)
+// holds sixteen of them, and when a package is added the files after it
+// move by whole filesystem blocks, so a cluster's content is found again
+// only 4 KiB at a time; a block that moved within the file is found
+// wherever it is.
 package blocksum
 
 import (
@@ -21,8 +24,8 @@ import (
 // inside the build sandbox: osbuildkit blocksums FILE OUT.
 const Command = "blocksums"
 
-// Size is a block: a qcow2 cluster, at its default size.
-const Size = 64 << 10
+// Size is a block: a filesystem block.
+const Size = 4 << 10
 
 // Sum is a block's SHA-256.
 type Sum [sha256.Size]byte
@@ -50,18 +53,26 @@ func FileOn(path string, cpus int) ([]Sum, error) {
 		return nil, err
 	}
 	sums := make([]Sum, Blocks(fi.Size()))
-	const stripe = 256 // blocks one goroutine reads at a time: 16 MiB
+	// A goroutine hashes a stripe of 16 MiB, read 1 MiB at a time: one
+	// read per block would be a system call per 4 KiB.
+	const stripe, chunk = 4096, 256 // blocks
 	var g errgroup.Group
 	g.SetLimit(max(cpus, 1))
 	for first := 0; first < len(sums); first += stripe {
 		g.Go(func() error {
-			buf := make([]byte, Size)
-			for i := first; i < min(first+stripe, len(sums)); i++ {
-				n, err := f.ReadAt(buf, int64(i)*Size)
+			buf := make([]byte, chunk*Size)
+			for at := first; at < min(first+stripe, len(sums)); at += chunk {
+				n, err := f.ReadAt(buf, int64(at)*Size)
 				if err != nil && !errors.Is(err, io.EOF) {
 					return err
 				}
-				sums[i] = sha256.Sum256(buf[:n])
+				for i := at; i < min(at+chunk, len(sums)); i++ {
+					off := (i - at) * Size
+					if off >= n {
+						return fmt.Errorf("%s became shorter while it was read", path)
+					}
+					sums[i] = sha256.Sum256(buf[off:min(off+Size, n)])
+				}
 			}
 			return nil
 		})
