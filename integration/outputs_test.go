@@ -102,6 +102,23 @@ func TestOCIArchive(t *testing.T) {
 	if err := json.Unmarshal([]byte(readFile(t, filepath.Join(layout, "index.json"))), &index); err != nil || len(index.Manifests) != 1 {
 		t.Fatalf("index.json: %v %+v", err, index)
 	}
+	// osbuildkit sbom reads the archive's image: the packages of its layer.
+	var image struct {
+		Layers []struct{ Digest string } `json:"layers"`
+	}
+	if err := json.Unmarshal([]byte(readFile(t, filepath.Join(layout, "blobs", strings.Replace(index.Manifests[0].Digest, ":", "/", 1)))), &image); err != nil || len(image.Layers) != 1 {
+		t.Fatalf("the image manifest: %v %+v", err, image)
+	}
+	layerTree := t.TempDir()
+	run(t, 0, "tar", "-xf", filepath.Join(layout, "blobs", strings.Replace(image.Layers[0].Digest, ":", "/", 1)), "-C", layerTree, "./var/lib/dpkg")
+	doc := filepath.Join(t.TempDir(), "oci.spdx.json")
+	run(t, 0, cli, "sbom", "-o", doc, archive)
+	d, _ := readSPDX(t, doc)
+	want := dpkgQuery(t, layerTree)
+	if len(want) < 50 {
+		t.Fatalf("dpkg-query lists %d packages in the layer", len(want))
+	}
+	sameList(t, "osbuildkit sbom debian.oci.tar", d.debs(), want)
 	ctx := t.TempDir()
 	os.WriteFile(filepath.Join(ctx, "Dockerfile"), []byte("FROM base\nRUN /bin/true && echo ran > /ran\n"), 0o644)
 	res := filepath.Join(t.TempDir(), "res")

@@ -83,28 +83,53 @@ func extract(file, dir string) error {
 		}
 		return fromDisk(raw, out)
 	case isArchive(head):
-		return fromTar(file, head, out)
+		return fromTar(file, head, out, dir)
 	case len(head) >= 512 && head[510] == 0x55 && head[511] == 0xaa, len(head) >= 1082 && head[1080] == 0x53 && head[1081] == 0xef:
 		return fromDisk(file, out)
 	}
 	return errors.New("not a tree, a tar archive, nor a raw or qcow2 disk image")
 }
 
-// fromTar extracts the wanted regular files of a tar archive.
-func fromTar(file string, head []byte, out string) error {
+// fromTar extracts the wanted regular files of a tar archive; of an OCI
+// archive (an index.json and blobs), those of its image's layers, applied
+// in order (fromOCI), using dir for scratch.
+func fromTar(file string, head []byte, out, dir string) error {
 	f, err := os.Open(file)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	return extractTar(bufio.NewReader(f), head, out, true)
+	var layout ociLayout
+	if err := extractTar(bufio.NewReader(f), head, out, &layout); err != nil {
+		return err
+	}
+	if !layout.found() {
+		return nil
+	}
+	return fromOCI(file, &layout, out, filepath.Join(dir, "layers"))
 }
 
 // extractTar extracts the wanted regular files of the tar stream r, which
-// head (its first bytes) says how it is compressed. In an OCI archive
-// (layers: a blob that is itself a tar archive) each layer's files are
-// extracted, in the archive's order; whiteouts are not applied.
-func extractTar(r io.Reader, head []byte, out string, layers bool) error {
+// head (its first bytes) says how it is compressed, and notes in layout
+// what an OCI image layout would need.
+func extractTar(r io.Reader, head []byte, out string, layout *ociLayout) error {
+	return eachEntry(r, head, func(h *tar.Header, r io.Reader) error {
+		if h.Typeflag != tar.TypeReg {
+			return nil
+		}
+		if err := layout.note(h, r); err != nil {
+			return err
+		}
+		if !wanted(h.Name) {
+			return nil
+		}
+		return writeFile(filepath.Join(out, filepath.FromSlash(path.Clean("/"+h.Name))), r)
+	})
+}
+
+// eachEntry calls fn with each entry of the tar stream r, which head (its
+// first bytes) says how it is compressed, and its content.
+func eachEntry(r io.Reader, head []byte, fn func(h *tar.Header, r io.Reader) error) error {
 	r, done, err := decompress(r, head)
 	if err != nil {
 		return err
@@ -119,22 +144,7 @@ func extractTar(r io.Reader, head []byte, out string, layers bool) error {
 		if err != nil {
 			return fmt.Errorf("reading the tar archive: %w", err)
 		}
-		if h.Typeflag != tar.TypeReg {
-			continue
-		}
-		if layers && strings.HasPrefix(path.Clean("/"+h.Name), "/blobs/") {
-			br := bufio.NewReader(tr)
-			if inner, _ := br.Peek(512 + 262); isArchive(inner) {
-				if err := extractTar(br, inner, out, false); err != nil {
-					return fmt.Errorf("layer %s: %w", h.Name, err)
-				}
-			}
-			continue
-		}
-		if !wanted(h.Name) {
-			continue
-		}
-		if err := writeFile(filepath.Join(out, filepath.FromSlash(path.Clean("/"+h.Name))), tr); err != nil {
+		if err := fn(h, tr); err != nil {
 			return err
 		}
 	}
