@@ -3,6 +3,7 @@ package sbom
 import (
 	"archive/tar"
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -58,8 +59,8 @@ func (l *ociLayout) note(h *tar.Header, r io.Reader) error {
 		return nil
 	}
 	br := bufio.NewReader(r)
-	if b, _ := br.Peek(1); len(b) == 0 || b[0] != '{' {
-		return nil
+	if b, _ := br.Peek(64); name != "index.json" && !bytes.HasPrefix(bytes.TrimLeft(b, " \t\r\n"), []byte("{")) {
+		return nil // a layer, not a manifest
 	}
 	data, err := io.ReadAll(br)
 	if err != nil {
@@ -78,10 +79,8 @@ func (l *ociLayout) note(h *tar.Header, r io.Reader) error {
 
 // ociDescriptors is the part of an image index or manifest read here.
 type ociDescriptors struct {
-	MediaType string `json:"mediaType"`
 	Manifests []struct {
-		MediaType string `json:"mediaType"`
-		Digest    string `json:"digest"`
+		Digest string `json:"digest"`
 	} `json:"manifests"`
 	Layers []struct {
 		Digest string `json:"digest"`
@@ -116,8 +115,8 @@ func (l *ociLayout) layers() ([]string, error) {
 }
 
 // fromOCI extracts into out the wanted files of the OCI archive file,
-// whose layout the first pass read, using scratch for each layer's.
-func fromOCI(file string, l *ociLayout, out, scratch string) error {
+// whose layout the first pass read.
+func fromOCI(file string, l *ociLayout, out string) error {
 	digests, err := l.layers()
 	if err != nil {
 		return err
@@ -139,7 +138,7 @@ func fromOCI(file string, l *ociLayout, out, scratch string) error {
 		if !ok || h.Typeflag != tar.TypeReg {
 			return nil
 		}
-		lf, err := readLayer(r, filepath.Join(scratch, fmt.Sprintf("layer-%d", at[0])))
+		lf, err := readLayer(r)
 		if err != nil {
 			return fmt.Errorf("layer %s: %w", digests[at[0]], err)
 		}
@@ -166,23 +165,28 @@ func fromOCI(file string, l *ociLayout, out, scratch string) error {
 }
 
 // layerFiles is what one layer does to the wanted files: it removes paths
-// (removed), empties directories (opaque), and writes the files under dir.
+// (removed), empties directories (opaque), and writes files, in order (a
+// few MB: a dpkg database and copyright files).
 type layerFiles struct {
-	dir     string
 	removed []string
 	opaque  []string
-	files   []string
+	files   []layerFile
+}
+
+type layerFile struct {
+	name string
+	data []byte
 }
 
 // readLayer reads a layer blob (a tar archive, perhaps compressed),
-// keeping its wanted files under dir.
-func readLayer(r io.Reader, dir string) (*layerFiles, error) {
+// keeping its wanted files.
+func readLayer(r io.Reader) (*layerFiles, error) {
 	br := bufio.NewReader(r)
 	head, _ := br.Peek(512 + 262)
 	if !isArchive(head) {
 		return nil, errors.New("not a tar archive")
 	}
-	lf := &layerFiles{dir: dir}
+	lf := &layerFiles{}
 	err := eachEntry(br, head, func(h *tar.Header, r io.Reader) error {
 		name := strings.TrimPrefix(path.Clean("/"+h.Name), "/")
 		parent, base := path.Split(name)
@@ -192,8 +196,9 @@ func readLayer(r io.Reader, dir string) (*layerFiles, error) {
 		case strings.HasPrefix(base, ".wh."):
 			lf.removed = append(lf.removed, parent+strings.TrimPrefix(base, ".wh."))
 		case h.Typeflag == tar.TypeReg && wanted(name):
-			lf.files = append(lf.files, name)
-			return writeFile(filepath.Join(dir, filepath.FromSlash(name)), r)
+			data, err := io.ReadAll(r)
+			lf.files = append(lf.files, layerFile{name, data})
+			return err
 		case h.Typeflag != tar.TypeDir && name != "":
 			// A link, device or unwanted file here hides the lower
 			// layers' entry at this path.
@@ -223,18 +228,12 @@ func (lf *layerFiles) applyTo(out string) error {
 			return err
 		}
 	}
-	for _, p := range lf.files {
-		dst := filepath.Join(out, filepath.FromSlash(p))
+	for _, f := range lf.files {
+		dst := filepath.Join(out, filepath.FromSlash(f.name))
 		if err := os.RemoveAll(dst); err != nil {
 			return err
 		}
-		src, err := os.Open(filepath.Join(lf.dir, filepath.FromSlash(p)))
-		if err != nil {
-			return err
-		}
-		err = writeFile(dst, src)
-		src.Close()
-		if err != nil {
+		if err := writeFile(dst, bytes.NewReader(f.data)); err != nil {
 			return err
 		}
 	}

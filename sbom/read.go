@@ -83,7 +83,7 @@ func extract(file, dir string) error {
 		}
 		return fromDisk(raw, out)
 	case isArchive(head):
-		return fromTar(file, head, out, dir)
+		return fromTar(file, head, out)
 	case len(head) >= 512 && head[510] == 0x55 && head[511] == 0xaa, len(head) >= 1082 && head[1080] == 0x53 && head[1081] == 0xef:
 		return fromDisk(file, out)
 	}
@@ -92,8 +92,8 @@ func extract(file, dir string) error {
 
 // fromTar extracts the wanted regular files of a tar archive; of an OCI
 // archive (an index.json and blobs), those of its image's layers, applied
-// in order (fromOCI), using dir for scratch.
-func fromTar(file string, head []byte, out, dir string) error {
+// in order (fromOCI).
+func fromTar(file string, head []byte, out string) error {
 	f, err := os.Open(file)
 	if err != nil {
 		return err
@@ -106,7 +106,7 @@ func fromTar(file string, head []byte, out, dir string) error {
 	if !layout.found() {
 		return nil
 	}
-	return fromOCI(file, &layout, out, filepath.Join(dir, "layers"))
+	return fromOCI(file, &layout, out)
 }
 
 // extractTar extracts the wanted regular files of the tar stream r, which
