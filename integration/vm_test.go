@@ -76,8 +76,15 @@ func startVM(t *testing.T, what string, args []string) *vm {
 			<-done
 		}
 		if t.Failed() {
+			// The whole console goes to a file and only its end to the
+			// log, so that the test's own errors, logged before this, stay
+			// in the last lines of its output (all CI shows of it).
 			load, _ := os.ReadFile("/proc/loadavg")
-			t.Logf("serial console (%s), host load %s:\n%s", what, strings.TrimSpace(string(load)), tail(v.String(), 80))
+			file := filepath.Join(os.TempDir(), "osbuildkit-console-"+strings.ReplaceAll(t.Name(), "/", "-")+".log")
+			if err := os.WriteFile(file, []byte(v.String()), 0o644); err != nil {
+				file = err.Error()
+			}
+			t.Logf("serial console (%s), host load %s; all of it: %s; its last lines:\n%s", what, strings.TrimSpace(string(load)), file, tail(v.String(), 20))
 		}
 	})
 	return v
