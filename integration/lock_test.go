@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -106,9 +107,12 @@ func installedVersions(t *testing.T, tree string) []string {
 // byte for byte) and on a fresh builder that cannot reach the Debian
 // mirror, from the registry cache; lock --check says when the lock is
 // behind the mirror, and a locked file the mirror dropped fails the build
-// naming the package and what to do.
+// naming the package and what to do. Its apt stage names a package of
+// another architecture (libc6:i386), locked and installed as i386.
 func TestLockedBuildWithoutTheMirror(t *testing.T) {
-	manifest := manifestFile(t, "integration/testdata/lock-small.json")
+	manifest := manifestFile(t, "integration/testdata/lock-small.json", func(s string) string {
+		return strings.Replace(s, `["less", "netbase"]`, `["less", "netbase", "libc6:i386"]`, 1)
+	})
 	locked := filepath.Join(t.TempDir(), "locked.json")
 	out := run(t, 0, cli, "lock", "--progress", "plain", "-o", locked, manifest)
 	for _, want := range []string{"[tree] org.osbuild.debootstrap (lock)", "[tree] org.osbuild.apt (lock)", "packages locked"} {
@@ -118,6 +122,9 @@ func TestLockedBuildWithoutTheMirror(t *testing.T) {
 	}
 	lock := readLock(t, locked)
 	want := lockedVersions(t, lock)
+	if !slices.ContainsFunc(want, func(p string) bool { return strings.HasPrefix(p, "libc6:i386 ") }) {
+		t.Errorf("the lock has no libc6:i386: %v", want)
+	}
 	run(t, 0, cli, "validate", locked)
 
 	// Built from the lock: what is installed is what was locked. Built
