@@ -60,6 +60,17 @@ measure() {
 	log "$label: ${secs[$label]} s"
 }
 
+# median3 LABEL takes the median of the measurements LABEL1..LABEL3 as
+# LABEL's (its seconds, peak RSS and log).
+median3() {
+	local m
+	m=$(for i in 1 2 3; do echo "${secs[$1$i]} $i"; done | sort -n | sed -n 2p | cut -d' ' -f2)
+	secs[$1]=${secs[$1$m]}
+	rss[$1]=${rss[$1$m]}
+	cp "$work/$1$m.log" "$work/$1.log"
+	log "$1: ${secs[$1]} s (the median of ${secs[${1}1]}, ${secs[${1}2]}, ${secs[${1}3]})"
+}
+
 # timed LABEL ADDR ARGS… measures a CLI build (or the command $cmd names).
 timed() {
 	local label=$1 addr=$2; shift 2
