@@ -13,9 +13,9 @@ import (
 // test-slow runs them (README, "Tests and checks").
 
 // The arm64 reference image (GPT, an ESP with GRUB for arm64-efi, ext4
-// root), built on this amd64 builder, boots under qemu-system-aarch64 (TCG,
-// Debian's AAVMF) from the ESP's removable path to a login, and systemd
-// reaches a running system.
+// root), built on this amd64 builder, is told arm64 by vm, boots under
+// qemu-system-aarch64 (TCG, Debian's AAVMF) from the ESP's removable path
+// to a login, and systemd reaches a running system.
 func TestArm64ImageBoots(t *testing.T) {
 	bootsBesideAnother(t)
 	out := t.TempDir()
@@ -28,7 +28,10 @@ func TestArm64ImageBoots(t *testing.T) {
 	wantContains(t, "the ESP", esp, "BOOTAA64.EFI", "grubaa64.efi", "grub.cfg")
 	os.Remove(raw)
 
-	v := startVM(t, "arm64 UEFI", []string{"vm", "--arch", "arm64", image})
+	// Without --arch: vm tells the architecture by the ESP's loader.
+	v := startVM(t, "arm64 UEFI", []string{"vm", image})
+	v.expect(t, "vm: an arm64 image (EFI/BOOT/BOOTAA64.EFI)", time.Minute)
+	v.expect(t, "(arm64 UEFI, tcg)", time.Minute)
 	// TCG emulates every arm64 instruction: the boot takes minutes.
 	v.loginWithin(t, "debian", "debian", 12*time.Minute)
 	if got := v.run(t, "uname -m"); got != "aarch64" {

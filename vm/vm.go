@@ -40,8 +40,9 @@ var qemuSystem = map[string][2]string{
 // Options say how to boot.
 type Options struct {
 	Image string
-	// Arch is the guest's architecture: amd64 (default) or arm64, which
-	// boots a virt machine under UEFI (AAVMF), always with TCG here.
+	// Arch is the guest's architecture: amd64 or arm64, which boots a
+	// virt machine under UEFI (AAVMF), always with TCG here. Empty is the
+	// image's (DetectArch), amd64 when it does not tell.
 	Arch string
 	// Format is the image's format; qemu-img finds it when empty.
 	Format string
@@ -166,17 +167,6 @@ func (o *Options) defaults() error {
 	if o.Memory == 0 {
 		o.Memory = 1024
 	}
-	if o.Arch == "" {
-		o.Arch = "amd64"
-	}
-	if err := o.CheckArch(); err != nil {
-		return err
-	}
-	if o.Arch == "arm64" {
-		if _, err := os.Stat(AAVMF); err != nil {
-			return fmt.Errorf("an arm64 guest needs AAVMF (Debian's qemu-efi-aarch64): %w", err)
-		}
-	}
 	if o.CPUs == 0 {
 		o.CPUs = 2
 	}
@@ -200,6 +190,29 @@ func (o *Options) defaults() error {
 			return err
 		}
 		o.Format = f
+	}
+	if o.Arch == "" {
+		o.Arch = "amd64"
+		if o.Kernel == "" {
+			arch, by, err := DetectArch(o.Image, o.Format, o.CDROM)
+			if err != nil {
+				return fmt.Errorf("finding the image's architecture (or give --arch): %w", err)
+			}
+			if arch != "" {
+				o.Arch = arch
+				fmt.Fprintf(o.Log, "vm: an %s image (%s)\n", arch, by)
+			} else {
+				fmt.Fprintf(o.Log, "vm: no UEFI loader tells the image's architecture; booting it as amd64 (--arch arm64 for an arm64 image)\n")
+			}
+		}
+	}
+	if err := o.CheckArch(); err != nil {
+		return err
+	}
+	if o.Arch == "arm64" {
+		if _, err := os.Stat(AAVMF); err != nil {
+			return fmt.Errorf("an arm64 guest needs AAVMF (Debian's qemu-efi-aarch64): %w", err)
+		}
 	}
 	return nil
 }
