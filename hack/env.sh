@@ -159,15 +159,40 @@ create_builder() {
 # free_gb is the space left, in GB, on the filesystem holding $1.
 free_gb() { df -P -BG "$1" | awk 'NR == 2 { sub("G", "", $4); print $4 }'; }
 
+# clear_registry_scratch removes what tests and benchmarks pushed to the
+# local registry (each run pushes under new tags, so on a machine that
+# keeps its cache the registry only grows): every repository but the
+# seeded library/ ones, then the blobs nothing references any more. The
+# registry is stopped meanwhile, as its garbage collector requires.
+clear_registry_scratch() {
+	local repos=$state/registry/docker/registry/v2/repositories r scratch=()
+	[ -d "$repos" ] || return 0
+	for r in "$repos"/*; do
+		[ -d "$r" ] && [ "${r##*/}" != library ] && scratch+=("$r")
+	done
+	[ ${#scratch[@]} -gt 0 ] || return 0
+	log "removing what tests pushed to the local registry ($(du -sh "$state/registry" 2>/dev/null | cut -f1) in all)"
+	stop registry
+	rm -rf "${scratch[@]}"
+	if ! "$bin/registry" garbage-collect --delete-untagged "$state/registry.yml" >"$state/registry-gc.log" 2>&1; then
+		log "warning: the registry's garbage collection failed (see $state/registry-gc.log)"
+	fi
+	start_registry
+}
+
 # ensure_space (`env.sh space`, which `make test` runs once before the
 # tests, never while one runs) makes room for the tests (their disk images,
 # exports and the cache they build come to about 25 GB) before BuildKit's
 # own GC would:
 # when the cache's filesystem has less than $OSBUILDKIT_MIN_FREE_GB (30)
-# free, the cache is pruned to what fits, and a disk that is still too
+# free, what tests pushed to the local registry is removed, then the
+# cache is pruned to what fits, and a disk that is still too
 # full is named before the tests fail on it one by one.
 ensure_space() {
 	local want=${OSBUILDKIT_MIN_FREE_GB:-30} free
+	free=$(free_gb "$state")
+	[ "$free" -ge "$want" ] && return 0
+	clear_registry_scratch
 	free=$(free_gb "$state")
 	[ "$free" -ge "$want" ] && return 0
 	log "only ${free} GB free on $(df -P "$state" | awk 'NR == 2 { print $6 }'); pruning BuildKit's cache"
@@ -196,18 +221,21 @@ up() {
 	print_exports
 }
 
+stop() { # service
+	if running "$1"; then
+		local pid
+		pid=$(cat "$state/$1.pid")
+		log "stopping $1 ($pid)"
+		kill "$pid"
+		for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+		kill -9 "$pid" 2>/dev/null || true
+	fi
+	rm -f "$state/$1.pid"
+}
+
 down() {
-	for svc in buildkitd registry; do
-		if running "$svc"; then
-			local pid
-			pid=$(cat "$state/$svc.pid")
-			log "stopping $svc ($pid)"
-			kill "$pid"
-			for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-			kill -9 "$pid" 2>/dev/null || true
-		fi
-		rm -f "$state/$svc.pid"
-	done
+	stop buildkitd
+	stop registry
 }
 
 case "${1:-up}" in

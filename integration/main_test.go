@@ -80,7 +80,7 @@ func run(t *testing.T, want int, name string, args ...string) string {
 		t.Fatalf("%s %s: %s", name, strings.Join(args, " "), out)
 	}
 	if code != want {
-		t.Fatalf("%s %s: exit status %d, want %d; output:\n%s", name, strings.Join(args, " "), code, want, tail(out, 60))
+		t.Fatalf("%s %s: exit status %d, want %d;%s output:\n%s", name, strings.Join(args, " "), code, want, errorLines(out), tail(out, 60))
 	}
 	return out
 }
@@ -98,6 +98,30 @@ func runCtx(ctx context.Context, name string, args ...string) (string, int) {
 		return err.Error(), -1
 	}
 	return out.String(), 0
+}
+
+// errorLines picks the lines of a failed command's output that say why
+// (BuildKit's "ERROR:" lines, the CLI's own message, a full disk), last
+// ones first kept, so that they lead a failure report even when the
+// report is cut: in a parallel build's plain progress the error can be
+// far from the output's end, under other steps' logs.
+func errorLines(out string) string {
+	var picked []string
+	seen := map[string]bool{}
+	for _, l := range strings.Split(out, "\n") {
+		if !seen[l] && (strings.Contains(l, "ERROR") || strings.Contains(l, "error:") || strings.HasPrefix(l, "osbuildkit") ||
+			strings.Contains(l, "No space left") || strings.Contains(l, "no space left")) {
+			seen[l] = true
+			picked = append(picked, l)
+		}
+	}
+	if len(picked) > 12 {
+		picked = picked[len(picked)-12:]
+	}
+	if len(picked) == 0 {
+		return ""
+	}
+	return " the lines naming an error:\n" + strings.Join(picked, "\n") + "\nthe"
 }
 
 func tail(s string, lines int) string {
@@ -271,4 +295,21 @@ var ways = []way{
 		}
 		return run(t, o.want, "docker", append(args, filepath.Dir(manifest))...)
 	}},
+}
+
+func TestErrorLinesLeadAFailureReport(t *testing.T) {
+	out := "#9 [tree] org.osbuild.apt\n#9 1.2 Unpacking libc6\n#11 ERROR: process \"/bin/sh\" did not complete successfully: exit code: 2\n" +
+		"#9 6.1 dpkg: error: No space left on device\n#9 6.2 Unpacking x\nosbuildkit build: [tree] org.osbuild.apt: exit code 2\n"
+	got := errorLines(out)
+	for _, want := range []string{"#11 ERROR: process", "No space left on device", "osbuildkit build: [tree]"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("errorLines lost %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "Unpacking") {
+		t.Errorf("errorLines kept a progress line:\n%s", got)
+	}
+	if errorLines("#1 done\n") != "" {
+		t.Error("errorLines of an output without errors is not empty")
+	}
 }
