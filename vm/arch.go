@@ -2,6 +2,7 @@ package vm
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -165,4 +166,44 @@ func isoArch(image string) (arch, by string, err error) {
 		return a, strings.ReplaceAll(name, " ", "."), nil
 	}
 	return "", "", nil
+}
+
+// KernelArch is the architecture of a kernel given to boot directly, from
+// its boot header: an x86 bzImage has "HdrS" at 0x202, an arm64 Image
+// "ARM\x64" at 0x38 (Debian's arm64 vmlinuz is that Image gzipped). ""
+// when neither header is there.
+func KernelArch(kernel string) (string, error) {
+	f, err := os.Open(kernel)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	head := make([]byte, 0x240)
+	n, err := io.ReadFull(f, head)
+	if err != nil && err != io.ErrUnexpectedEOF {
+		return "", fmt.Errorf("reading the kernel %s: %w", kernel, err)
+	}
+	head = head[:n]
+	if len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return "", err
+		}
+		z, err := gzip.NewReader(f)
+		if err != nil {
+			return "", fmt.Errorf("reading the gzipped kernel %s: %w", kernel, err)
+		}
+		head = make([]byte, 0x240)
+		n, err := io.ReadFull(z, head)
+		if err != nil && err != io.ErrUnexpectedEOF {
+			return "", fmt.Errorf("reading the gzipped kernel %s: %w", kernel, err)
+		}
+		head = head[:n]
+	}
+	switch {
+	case len(head) >= 0x206 && string(head[0x202:0x206]) == "HdrS":
+		return "amd64", nil
+	case len(head) >= 0x3c && string(head[0x38:0x3c]) == "ARM\x64":
+		return "arm64", nil
+	}
+	return "", nil
 }

@@ -2,6 +2,7 @@ package vm
 
 import (
 	"bytes"
+	"compress/gzip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -100,5 +101,51 @@ func TestDetectArchOfISOs(t *testing.T) {
 		if arch, _, err := DetectArch(iso, "raw", true); err != nil || arch != c.want {
 			t.Errorf("%q: got %q %v, want %q", c.names, arch, err, c.want)
 		}
+	}
+}
+
+// A kernel's architecture is its boot header's: an x86 bzImage's "HdrS",
+// an arm64 Image's "ARM\x64", gzipped or not; anything else tells none.
+func TestKernelArch(t *testing.T) {
+	dir := t.TempDir()
+	header := func(at int, magic string) []byte {
+		b := make([]byte, 4096)
+		copy(b[at:], magic)
+		return b
+	}
+	gz := func(b []byte) []byte {
+		var out bytes.Buffer
+		z := gzip.NewWriter(&out)
+		z.Write(b)
+		z.Close()
+		return out.Bytes()
+	}
+	for _, c := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"bzImage", header(0x202, "HdrS"), "amd64"},
+		{"Image", header(0x38, "ARM\x64"), "arm64"},
+		{"Image.gz", gz(header(0x38, "ARM\x64")), "arm64"},
+		{"other", header(0x38, "RISCV\x00\x00\x00"), ""},
+		{"short", []byte("ARM"), ""},
+	} {
+		f := filepath.Join(dir, c.name)
+		if err := os.WriteFile(f, c.data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := KernelArch(f)
+		if err != nil || got != c.want {
+			t.Errorf("%s: %q, %v; want %q", c.name, got, err, c.want)
+		}
+	}
+	if _, err := KernelArch(filepath.Join(dir, "missing")); err == nil {
+		t.Error("a missing kernel: no error")
+	}
+	broken := filepath.Join(dir, "broken.gz")
+	os.WriteFile(broken, []byte{0x1f, 0x8b, 0, 0}, 0o644)
+	if _, err := KernelArch(broken); err == nil {
+		t.Error("a broken gzipped kernel: no error")
 	}
 }

@@ -41,8 +41,9 @@ var qemuSystem = map[string][2]string{
 type Options struct {
 	Image string
 	// Arch is the guest's architecture: amd64 or arm64, which boots a
-	// virt machine under UEFI (AAVMF), always with TCG here. Empty is the
-	// image's (DetectArch), amd64 when it does not tell.
+	// virt machine under UEFI (AAVMF), or its Kernel directly, always with
+	// TCG here. Empty is the kernel's (KernelArch) or else the image's
+	// (DetectArch), amd64 when it does not tell.
 	Arch string
 	// Format is the image's format; qemu-img finds it when empty.
 	Format string
@@ -116,7 +117,20 @@ func qemuArgs(o Options, accel, vars string) []string {
 func arm64Args(o Options) []string {
 	args := []string{"-machine", "virt", "-accel", "tcg", "-cpu", "cortex-a72", "-m", fmt.Sprint(o.Memory), "-smp", fmt.Sprint(o.CPUs),
 		"-display", "none", "-serial", "mon:stdio", "-no-reboot", "-nic", "user,model=virtio-net-pci",
-		"-device", "virtio-rng-pci", "-bios", AAVMF}
+		"-device", "virtio-rng-pci"}
+	if o.Kernel != "" {
+		// qemu loads the kernel (an Image, gzipped or not) with the
+		// machine's device tree; no firmware.
+		args = append(args, "-kernel", o.Kernel)
+		if o.Initrd != "" {
+			args = append(args, "-initrd", o.Initrd)
+		}
+		if o.Append != "" {
+			args = append(args, "-append", o.Append)
+		}
+	} else {
+		args = append(args, "-bios", AAVMF)
+	}
 	if o.CDROM {
 		return append(args, "-drive", "file="+o.Image+",if=none,id=cd,media=cdrom,readonly=on,format="+o.Format, "-device", "virtio-scsi-pci", "-device", "scsi-cd,drive=cd")
 	}
@@ -193,7 +207,18 @@ func (o *Options) defaults() error {
 	}
 	if o.Arch == "" {
 		o.Arch = "amd64"
-		if o.Kernel == "" {
+		if o.Kernel != "" {
+			arch, err := KernelArch(o.Kernel)
+			if err != nil {
+				return err
+			}
+			if arch != "" {
+				o.Arch = arch
+				fmt.Fprintf(o.Log, "vm: an %s kernel (its boot header)\n", arch)
+			} else {
+				fmt.Fprintf(o.Log, "vm: the kernel's architecture is not in its header; booting it as amd64 (--arch arm64 for an arm64 kernel)\n")
+			}
+		} else {
 			arch, by, err := DetectArch(o.Image, o.Format, o.CDROM)
 			if err != nil {
 				return fmt.Errorf("finding the image's architecture (or give --arch): %w", err)
@@ -209,7 +234,7 @@ func (o *Options) defaults() error {
 	if err := o.CheckArch(); err != nil {
 		return err
 	}
-	if o.Arch == "arm64" {
+	if o.Arch == "arm64" && o.Kernel == "" {
 		if _, err := os.Stat(AAVMF); err != nil {
 			return fmt.Errorf("an arm64 guest needs AAVMF (Debian's qemu-efi-aarch64): %w", err)
 		}
@@ -227,8 +252,8 @@ func (o Options) CheckArch() error {
 	if _, ok := qemuSystem[arch]; !ok {
 		return fmt.Errorf("--arch %q: vm boots amd64 and arm64 images", arch)
 	}
-	if arch == "arm64" && (o.BIOS || o.Kernel != "") {
-		return errors.New("an arm64 guest boots under UEFI: --bios and --kernel are for amd64")
+	if arch == "arm64" && o.BIOS {
+		return errors.New("an arm64 guest boots under UEFI or from --kernel: --bios is for amd64")
 	}
 	return nil
 }
@@ -238,6 +263,9 @@ func firmware(o Options) string {
 	fw := "UEFI"
 	if o.Arch == "arm64" {
 		fw = "arm64 UEFI"
+		if o.Kernel != "" {
+			fw = "arm64"
+		}
 	}
 	if o.BIOS {
 		fw = "BIOS"

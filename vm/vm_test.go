@@ -150,8 +150,8 @@ func TestExpectTimesOutWithLastLines(t *testing.T) {
 }
 
 // An arm64 guest: qemu-system-aarch64's virt machine under AAVMF, TCG,
-// with an RNG, the disk's writes discarded; --bios and --kernel are
-// refused for it before qemu starts.
+// with an RNG, the disk's writes discarded, or its kernel loaded directly
+// with no firmware; --bios is refused for it before qemu starts.
 func TestQemuArgsArm64(t *testing.T) {
 	o := Options{Image: "/d.qcow2", Format: "qcow2", Memory: 1024, CPUs: 2, Arch: "arm64"}
 	args := strings.Join(qemuArgs(o, "kvm", ""), " ")
@@ -167,7 +167,15 @@ func TestQemuArgsArm64(t *testing.T) {
 	if qemuSystem["arm64"][0] != "qemu-system-aarch64" {
 		t.Errorf("arm64 runs %q", qemuSystem["arm64"][0])
 	}
-	for _, bad := range []Options{{Image: "/dev/null", Format: "raw", Arch: "arm64", BIOS: true}, {Image: "/dev/null", Format: "raw", Arch: "arm64", Kernel: "/dev/null"}, {Image: "/dev/null", Format: "raw", Arch: "riscv64"}} {
+	o.Kernel, o.Initrd, o.Append = "/b/vmlinuz", "/b/initrd.img", "console=ttyAMA0"
+	kernelArgs := strings.Join(qemuArgs(o, "tcg", ""), "\x00")
+	if !strings.Contains(kernelArgs, "-kernel\x00/b/vmlinuz\x00-initrd\x00/b/initrd.img\x00-append\x00console=ttyAMA0") || strings.Contains(kernelArgs, "-bios") {
+		t.Errorf("arm64 direct kernel boot: %q", kernelArgs)
+	}
+	if got := firmware(o); got != "arm64, kernel /b/vmlinuz" {
+		t.Errorf("arm64 direct kernel boot's firmware: %q", got)
+	}
+	for _, bad := range []Options{{Image: "/dev/null", Format: "raw", Arch: "arm64", BIOS: true}, {Image: "/dev/null", Format: "raw", Arch: "riscv64"}} {
 		if err := bad.defaults(); err == nil {
 			t.Errorf("%+v: no error", bad)
 		}

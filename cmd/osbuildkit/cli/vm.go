@@ -22,7 +22,7 @@ func init() {
 func runVM(e *env, args []string) int {
 	fs := newFlags(e, "vm", "IMAGE")
 	bios := fs.Bool("bios", false, "boot with SeaBIOS instead of UEFI (OVMF)")
-	arch := fs.String("arch", "", "the image's `architecture`: amd64, or arm64 (qemu-system-aarch64, UEFI); default: its UEFI loader's (EFI/BOOT/BOOT*.EFI), else amd64")
+	arch := fs.String("arch", "", "the image's `architecture`: amd64, or arm64 (qemu-system-aarch64, UEFI or --kernel); default: the --kernel's (its boot header), else the image's UEFI loader's (EFI/BOOT/BOOT*.EFI), else amd64")
 	until := fs.String("until", "", "`STATE` to wait for: login (the console's login prompt)")
 	expect := fs.String("expect", "", "`TEXT` to wait for on the console")
 	timeout := fs.Duration("timeout", 0, "`DURATION` to wait for --until or --expect (default 10m)")
