@@ -109,6 +109,7 @@ func interrupt(t *testing.T, sig syscall.Signal, at when, out string, args ...st
 	if sig == syscall.SIGINT && cmd.ProcessState.ExitCode() != 130 {
 		t.Errorf("during %s: exit status %d after SIGINT, want 130", at.line, cmd.ProcessState.ExitCode())
 	}
+	jobEnded(t)
 	entries, _ := os.ReadDir(out)
 	for _, e := range entries {
 		if sig != syscall.SIGKILL || !strings.HasPrefix(e.Name(), ".osbuildkit-export-") {
@@ -116,6 +117,30 @@ func interrupt(t *testing.T, sig syscall.Signal, at when, out string, args ...st
 		}
 	}
 	hostClean(t)
+}
+
+// jobEnded waits until BuildKit has no build running (these tests run
+// alone), so that the next build does not start while the interrupted
+// one's job is still being torn down: BuildKit v0.34.2 can then fail the
+// next build with "failed to compute cache key: failed to get state for
+// index 2 on [disk] org.osbuild.image" (seen once in CI, after a killed
+// build with --no-cache-stage: the shared disk step's input was the
+// killed job's uncached state, discarded under it). Its history record
+// ends just before the job is discarded; the second after covers that.
+func jobEnded(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute) // a guard, not a speed check
+	for {
+		out := run(t, 0, "docker", "buildx", "history", "ls", "--no-trunc", "--format", "json")
+		if !strings.Contains(out, `"status":"Running"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a build still runs a minute after the interrupted client ended:\n%s", tail(out, 5))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
 }
 
 // Interrupting the client (SIGINT) or killing it (SIGKILL) during
