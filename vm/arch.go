@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
@@ -178,27 +179,21 @@ func KernelArch(kernel string) (string, error) {
 		return "", err
 	}
 	defer f.Close()
-	head := make([]byte, 0x240)
-	n, err := io.ReadFull(f, head)
-	if err != nil && err != io.ErrUnexpectedEOF {
-		return "", fmt.Errorf("reading the kernel %s: %w", kernel, err)
-	}
-	head = head[:n]
-	if len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b {
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return "", err
-		}
-		z, err := gzip.NewReader(f)
+	br := bufio.NewReader(f)
+	var r io.Reader = br
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		z, err := gzip.NewReader(br)
 		if err != nil {
 			return "", fmt.Errorf("reading the gzipped kernel %s: %w", kernel, err)
 		}
-		head = make([]byte, 0x240)
-		n, err := io.ReadFull(z, head)
-		if err != nil && err != io.ErrUnexpectedEOF {
-			return "", fmt.Errorf("reading the gzipped kernel %s: %w", kernel, err)
-		}
-		head = head[:n]
+		r = z
 	}
+	head := make([]byte, 0x240)
+	n, err := io.ReadFull(r, head)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return "", fmt.Errorf("reading the kernel %s: %w", kernel, err)
+	}
+	head = head[:n]
 	switch {
 	case len(head) >= 0x206 && string(head[0x202:0x206]) == "HdrS":
 		return "amd64", nil

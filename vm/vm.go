@@ -93,15 +93,7 @@ func qemuArgs(o Options, accel, vars string) []string {
 	} else {
 		args = append(args, "-cpu", "qemu64,+rdrand")
 	}
-	if o.Kernel != "" {
-		args = append(args, "-kernel", o.Kernel)
-		if o.Initrd != "" {
-			args = append(args, "-initrd", o.Initrd)
-		}
-		if o.Append != "" {
-			args = append(args, "-append", o.Append)
-		}
-	}
+	args = append(args, kernelArgs(o)...)
 	if !o.BIOS {
 		args = append(args,
 			"-drive", "if=pflash,format=raw,unit=0,readonly=on,file="+OVMFCode,
@@ -121,13 +113,7 @@ func arm64Args(o Options) []string {
 	if o.Kernel != "" {
 		// qemu loads the kernel (an Image, gzipped or not) with the
 		// machine's device tree; no firmware.
-		args = append(args, "-kernel", o.Kernel)
-		if o.Initrd != "" {
-			args = append(args, "-initrd", o.Initrd)
-		}
-		if o.Append != "" {
-			args = append(args, "-append", o.Append)
-		}
+		args = append(args, kernelArgs(o)...)
 	} else {
 		args = append(args, "-bios", AAVMF)
 	}
@@ -135,6 +121,22 @@ func arm64Args(o Options) []string {
 		return append(args, "-drive", "file="+o.Image+",if=none,id=cd,media=cdrom,readonly=on,format="+o.Format, "-device", "virtio-scsi-pci", "-device", "scsi-cd,drive=cd")
 	}
 	return append(args, "-drive", "file="+o.Image+",if=virtio,format="+o.Format+",snapshot=on")
+}
+
+// kernelArgs boot o's Kernel, if any, directly: qemu's -kernel with the
+// initramfs and command line given.
+func kernelArgs(o Options) []string {
+	if o.Kernel == "" {
+		return nil
+	}
+	args := []string{"-kernel", o.Kernel}
+	if o.Initrd != "" {
+		args = append(args, "-initrd", o.Initrd)
+	}
+	if o.Append != "" {
+		args = append(args, "-append", o.Append)
+	}
+	return args
 }
 
 // Boot boots the image as o says. With Expect it returns nil once the text
