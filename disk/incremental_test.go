@@ -73,8 +73,11 @@ func baseAndChangedTrees(t *testing.T, edit func(cur string)) (base, cur string)
 		{"usr/share/same", big, 0o644},
 		{"usr/share/touched", "same bytes", 0o644},
 		{"var/becomes-dir", "file", 0o644},
+		{"rootfile", "at the top", 0o644},
+		{"rootdir/x", "in a directory at the top", 0o644},
 	})
 	mustRun(t, "ln", "-s", "tool", filepath.Join(base, "usr/bin/link"))
+	mustRun(t, "ln", "-s", "boot/vmlinuz", filepath.Join(base, "vmlinuz"))
 	mustRun(t, "mkfifo", filepath.Join(base, "var/fifo"))
 	old := time.Unix(1600000000, 0)
 	mustRun(t, "touch", "-h", "-d", "@1600000000", filepath.Join(base, "usr/bin/link"))
@@ -93,6 +96,13 @@ func baseAndChangedTrees(t *testing.T, edit func(cur string)) (base, cur string)
 	os.Remove(filepath.Join(cur, "usr/bin/link"))
 	mustRun(t, "ln", "-s", "/usr/bin/tool", filepath.Join(cur, "usr/bin/link"))
 	os.Chmod(filepath.Join(cur, "usr/bin/tool"), 0o4755)
+	// Names at the top, changed after debugfs worked in a directory
+	// below (etc/new/dir): a kernel's symlink made again (an apt stage
+	// run again under cached late stages), a file and a directory gone.
+	os.Remove(filepath.Join(cur, "vmlinuz"))
+	mustRun(t, "ln", "-s", "boot/vmlinuz", filepath.Join(cur, "vmlinuz"))
+	os.Remove(filepath.Join(cur, "rootfile"))
+	os.RemoveAll(filepath.Join(cur, "rootdir"))
 	os.Chtimes(filepath.Join(cur, "usr/share/touched"), time.Unix(1700000000, 0), time.Unix(1700000000, 0))
 	if os.Geteuid() == 0 {
 		os.Lchown(filepath.Join(cur, "etc/shadow"), 0, 42)

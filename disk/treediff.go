@@ -262,22 +262,23 @@ func sameContent(a, b string) (bool, error) {
 }
 
 // remove removes at, which old has, from the filesystem: a directory's
-// contents first (a nested mountpoint's are not in the filesystem).
+// contents first (a nested mountpoint's are not in the filesystem). rm
+// and rmdir take the name in the working directory: given a path, debugfs
+// unlinks its last name from the working directory when the path's
+// directory is the root ("/vmlinuz" after a cd to /etc: the name is not
+// found, after rm has already dropped the inode's link count).
 func (d *treeDiff) remove(at string) error {
 	o, err := lstat(filepath.Join(d.old, at))
 	if err != nil {
 		return err
 	}
-	name, err := debugfsName(at)
+	dir, base := path.Split(at)
+	qbase, err := debugfsName(base)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errNotIncremental, err)
 	}
 	d.changes++
-	if o.kind() != unix.S_IFDIR {
-		fmt.Fprintf(&d.script, "rm %s\n", name)
-		return nil
-	}
-	if !d.skip[at] {
+	if o.kind() == unix.S_IFDIR && !d.skip[at] {
 		children, err := names(o.path)
 		if err != nil {
 			return err
@@ -288,7 +289,14 @@ func (d *treeDiff) remove(at string) error {
 			}
 		}
 	}
-	fmt.Fprintf(&d.script, "rmdir %s\n", name)
+	if err := d.cd(dir); err != nil {
+		return err
+	}
+	if o.kind() == unix.S_IFDIR {
+		fmt.Fprintf(&d.script, "rmdir %s\n", qbase)
+	} else {
+		fmt.Fprintf(&d.script, "rm %s\n", qbase)
+	}
 	return nil
 }
 
