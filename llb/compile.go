@@ -127,12 +127,16 @@ type compiler struct {
 	trees map[string]bkllb.State
 	// bases are pipelines' trees after their last Bulk stage, for those
 	// that other stages changed after it (stages.Exec.Incremental).
-	bases  map[string]bkllb.State
-	host   *bkllb.State
-	boot   *bkllb.State
-	tools  map[string]toolsRoot
-	steps  *steps
-	result *Result
+	bases map[string]bkllb.State
+	// forced are the stages that re-run (Options.NoCache and what is
+	// built on them); forcedTrees the pipelines with such a stage.
+	forced      map[*manifest.Stage]bool
+	forcedTrees map[string]bool
+	host        *bkllb.State
+	boot        *bkllb.State
+	tools       map[string]toolsRoot
+	steps       *steps
+	result      *Result
 }
 
 // Compile translates the pipelines the exports need.
@@ -149,7 +153,8 @@ func Compile(ctx context.Context, m *manifest.Manifest, opt Options) (*Result, e
 			return nil, fmt.Errorf("cannot export %q: the manifest has no such pipeline (pipelines: %s)", e, strings.Join(m.Names(), ", "))
 		}
 	}
-	c := &compiler{ctx: ctx, m: m, opt: opt, trees: map[string]bkllb.State{}, bases: map[string]bkllb.State{}, steps: newSteps(), result: &Result{}}
+	c := &compiler{ctx: ctx, m: m, opt: opt, trees: map[string]bkllb.State{}, bases: map[string]bkllb.State{},
+		forced: map[*manifest.Stage]bool{}, forcedTrees: map[string]bool{}, steps: newSteps(), result: &Result{}}
 	for _, pl := range m.Order(exports...) {
 		if err := c.pipeline(pl); err != nil {
 			return nil, c.locate(err)
@@ -192,7 +197,10 @@ func (c *compiler) pipeline(pl *manifest.Pipeline) error {
 	last := -1
 	var base *bkllb.State // after the last Bulk stage
 	changed := false      // by a stage after it
+	forced := c.forcedTrees[pl.Build]
 	for _, st := range pl.Stages {
+		forced = forced || c.selected(pl, st) || c.takesForcedTree(st)
+		c.forced[st] = forced
 		impl, err := stages.For(st)
 		if err != nil {
 			return err
@@ -226,6 +234,7 @@ func (c *compiler) pipeline(pl *manifest.Pipeline) error {
 	if last >= 0 {
 		c.steps.last[pl.Name] = last
 	}
+	c.forcedTrees[pl.Name] = forced
 	for _, f := range stages.Check(c.m, pl) {
 		c.warn(pl, f.Stage, f.At)
 	}
@@ -268,16 +277,36 @@ func (c *compiler) constraints(pl *manifest.Pipeline, st *manifest.Stage) []bkll
 		pos := c.m.File().Position(st.Path)
 		opts = append(opts, c.opt.SourceMap.Location(lineRange(pos.Line)))
 	}
-	if c.forced(pl, st) {
+	if c.forced[st] {
 		opts = append(opts, bkllb.IgnoreCache)
 	}
 	return opts
 }
 
-func (c *compiler) forced(pl *manifest.Pipeline, st *manifest.Stage) bool {
+// selected says whether Options.NoCache names st.
+func (c *compiler) selected(pl *manifest.Pipeline, st *manifest.Stage) bool {
 	for _, f := range c.opt.NoCache {
 		if st.Selects(pl.Name, f) {
 			return true
+		}
+	}
+	return false
+}
+
+// takesForcedTree says whether an input of st is a pipeline with a stage
+// that re-runs. Keys follow the LLB chain, not the content, so a step
+// after one that re-ran would otherwise come from the cache, built on
+// the tree before it (the image of an apt stage forced for its updates
+// would have none of them).
+func (c *compiler) takesForcedTree(st *manifest.Stage) bool {
+	for _, in := range st.Inputs {
+		if in.Origin != manifest.OriginPipeline {
+			continue
+		}
+		for _, r := range in.References {
+			if name, ok := r.PipelineName(); ok && c.forcedTrees[name] {
+				return true
+			}
 		}
 	}
 	return false

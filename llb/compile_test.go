@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -200,6 +201,27 @@ func TestNoCacheStage(t *testing.T) {
 	_, _, ops = compile(t, m, Options{NoCache: []string{id}})
 	if got := byName(ops, "[tree] org.osbuild.truncate"); len(got) != 1 || !got[0].meta.IgnoreCache {
 		t.Error("--no-cache-stage by ID prefix did not force the truncate stage")
+	}
+}
+
+// A forced stage forces what is built on it: the stages after it and the
+// pipelines that take its tree (here the assembler's base and disk
+// steps), never what it is built on.
+func TestNoCacheStageForcesWhatFollows(t *testing.T) {
+	m := load(t, "../images/debian-bookworm-qcow2.json")
+	_, _, ops := compile(t, m, Options{NoCache: []string{"org.osbuild.apt"}})
+	var forced []string
+	for _, o := range ops {
+		if o.meta.IgnoreCache {
+			forced = append(forced, o.name())
+		}
+	}
+	sort.Strings(forced)
+	want := []string{"[assembler] org.osbuild.qemu", "[assembler] org.osbuild.qemu (base filesystems)",
+		"[os] org.osbuild.apt", "[os] org.osbuild.first-boot", "[os] org.osbuild.fstab", "[os] org.osbuild.grub2",
+		"[os] org.osbuild.hostname", "[os] org.osbuild.machine-id", "[os] org.osbuild.users"}
+	if strings.Join(forced, "\n") != strings.Join(want, "\n") {
+		t.Errorf("forced:\n%s\nwant:\n%s", strings.Join(forced, "\n"), strings.Join(want, "\n"))
 	}
 }
 
