@@ -215,7 +215,7 @@ func (a *aptRun) buildInitramfs() error {
 		if _, err := os.Stat("/boot/vmlinuz-" + v); err != nil {
 			continue
 		}
-		err := withNativeTools(a.rt, initramfsStandIns(), "while its initramfs is made", func() error { return updateInitramfs(a.rt, mode, "-k", v) })
+		err := withInitramfsTools(a.rt, func() error { return updateInitramfs(a.rt, mode, "-k", v) })
 		if err != nil {
 			return err
 		}

@@ -56,12 +56,33 @@ func foreignTree(rt *Runtime) bool {
 
 // withNativeTools runs fn with the native stand-ins for programs in place
 // when the tree is foreign (else it just runs fn), and restores the tree
-// afterwards: its programs, and their directory's times if nothing else
-// changed it. A program a package replaced meanwhile is the package's.
+// afterwards (withStandIns).
 func withNativeTools(rt *Runtime, programs []string, what string, fn func() error) error {
 	if !foreignTree(rt) {
 		return fn()
 	}
+	return withStandIns(rt, programs, fmt.Sprintf("%s of the foreign tree run natively %s", strings.Join(programs, ", "), what), fn)
+}
+
+// initramfsCompressor is the tree's gzip, through which mkinitramfs pipes
+// the initramfs: in every tree, native or foreign, its stand-in
+// compresses on every core (package standin's gzip).
+const initramfsCompressor = "/usr/bin/gzip"
+
+// withInitramfsTools runs fn, which makes an initramfs, with the
+// compressor's stand-in in place, and in a foreign tree the per-file
+// programs' too.
+func withInitramfsTools(rt *Runtime, fn func() error) error {
+	return withStandIns(rt, []string{initramfsCompressor}, "the initramfs is compressed on every core (a stand-in for gzip)", func() error {
+		return withNativeTools(rt, initramfsStandIns(), "while its initramfs is made", fn)
+	})
+}
+
+// withStandIns runs fn with the native stand-ins for programs in place,
+// says so in the log, and restores the tree afterwards: its programs, and
+// their directory's times if nothing else changed it. A program a package
+// replaced meanwhile is the package's.
+func withStandIns(rt *Runtime, programs []string, what string, fn func() error) error {
 	var paths []string
 	for _, name := range programs {
 		p, err := rt.Path(name)
@@ -72,9 +93,9 @@ func withNativeTools(rt *Runtime, programs []string, what string, fn func() erro
 	}
 	s, err := installStandIns(paths, standInScript())
 	if err != nil {
-		return fmt.Errorf("putting native stand-ins in the foreign tree: %w", err)
+		return fmt.Errorf("putting native stand-ins in the tree: %w", err)
 	}
-	rt.Logf("osbuildkit: %s of the foreign tree run natively %s", strings.Join(programs, ", "), what)
+	rt.Logf("osbuildkit: %s", what)
 	err = fn()
 	return errors.Join(err, s.restore())
 }

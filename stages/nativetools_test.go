@@ -11,10 +11,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// In a foreign tree the stand-ins replace the programs only while fn
-// runs; the tree ends as it began, its /usr/bin's times included, also
-// when fn fails. A native tree is left alone.
-func TestWithNativeTools(t *testing.T) {
+// While an initramfs is made, gzip's stand-in replaces the tree's gzip,
+// and in a foreign tree the per-file programs' stand-ins replace theirs;
+// the tree ends as it began, its /usr/bin's times included, also when fn
+// fails.
+func TestWithInitramfsTools(t *testing.T) {
 	if runtime.GOARCH != "amd64" {
 		t.Skip("the foreign tree here is arm64")
 	}
@@ -31,7 +32,7 @@ func TestWithNativeTools(t *testing.T) {
 		if tc.machine != 0 {
 			os.WriteFile(filepath.Join(bin, "dpkg"), elfHeader(tc.machine), 0o755)
 		}
-		for _, name := range []string{"cp", "mkdir", "realpath", "readlink"} {
+		for _, name := range []string{"cp", "mkdir", "realpath", "readlink", "gzip"} {
 			os.WriteFile(filepath.Join(bin, name), []byte("the tree's "+name), 0o755)
 		}
 		old := []unix.Timespec{{Sec: 1500000000, Nsec: 1}, {Sec: 1600000000, Nsec: 2}}
@@ -40,12 +41,15 @@ func TestWithNativeTools(t *testing.T) {
 		}
 		before := treeFiles(t, tree)
 		rt := &Runtime{Spec: Spec{Tree: tree}}
-		err := withNativeTools(rt, initramfsStandIns(), "in the test", func() error {
-			for _, name := range []string{"cp", "mkdir", "realpath", "readlink", "modinfo"} {
+		err := withInitramfsTools(rt, func() error {
+			for _, name := range []string{"cp", "mkdir", "realpath", "readlink", "modinfo", "gzip"} {
 				b, _ := os.ReadFile(filepath.Join(bin, name))
-				if got := string(b) == "#!"+HelperPath+" native\n"; got != tc.foreign {
+				if got := string(b) == "#!"+HelperPath+" native\n"; got != (tc.foreign || name == "gzip") {
 					t.Errorf("machine %d: %s is a stand-in: %v", tc.machine, name, got)
 				}
+			}
+			if b, _ := os.ReadFile(filepath.Join(bin, ".osbuildkit-native-gzip")); string(b) != "the tree's gzip" {
+				t.Errorf("machine %d: the tree's gzip set aside is %q", tc.machine, b)
 			}
 			return tc.fail
 		})

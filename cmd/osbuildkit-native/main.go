@@ -12,5 +12,5 @@ import (
 )
 
 func main() {
-	os.Exit(standin.Run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(standin.Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

@@ -5,4 +5,7 @@
 // script in the tree whose "#!" line names this package's interpreter
 // (osbuildkit-native, or osbuildkit's "native" command); arguments it does
 // not handle go unchanged to the tree's own program.
+//
+// One stand-in serves native trees too: gzip, through which mkinitramfs
+// compresses the initramfs, compresses on every core (gzip.go).
 package standin

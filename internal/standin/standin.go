@@ -34,16 +34,26 @@ type exitStatus int
 
 func (e exitStatus) Error() string { return "exit status " + strconv.Itoa(int(e)) }
 
+// filters are stand-ins that read their standard input.
+var filters = map[string]func(args []string, in io.Reader, out io.Writer) error{
+	"gzip": nativeGzip,
+}
+
 // Run runs the stand-in the kernel started for script (through its "#!"
 // line) with the command's arguments, and returns its exit status.
 // Arguments it does not handle go, unchanged, to the tree's own program.
-func Run(args []string, stdout, stderr io.Writer) int {
+func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, "osbuildkit-native: the interpreter of native stand-ins for a foreign tree's programs, inside a build")
 		return 2
 	}
 	script, args := args[0], args[1:]
 	name := path.Base(script)
+	if filter, ok := filters[name]; ok {
+		if err := filter(args, stdin, stdout); err != errNotMine {
+			return exitFor(name, err, stderr)
+		}
+	}
 	if status, ok := Native(name, args, stdout, stderr); ok {
 		return status
 	}
@@ -112,15 +122,22 @@ func Native(name string, args []string, stdout, stderr io.Writer) (status int, o
 		return 0, false
 	}
 	err := run(args, stdout)
+	if err == errNotMine {
+		return 0, false
+	}
+	return exitFor(name, err, stderr), true
+}
+
+// exitFor is the exit status of a stand-in that ended with err (nil, an
+// exitStatus, or a failure written to stderr as the program's message).
+func exitFor(name string, err error, stderr io.Writer) int {
 	var quiet exitStatus
 	switch {
 	case err == nil:
-		return 0, true
-	case err == errNotMine:
-		return 0, false
+		return 0
 	case errors.As(err, &quiet):
-		return int(quiet), true
+		return int(quiet)
 	}
 	fmt.Fprintf(stderr, "%s: %v\n", name, err)
-	return 1, true
+	return 1
 }

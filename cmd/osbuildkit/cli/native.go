@@ -10,4 +10,4 @@ func init() {
 }
 
 // runNative interprets a stand-in script (package standin).
-func runNative(e *env, args []string) int { return standin.Run(args, e.stdout, e.stderr) }
+func runNative(e *env, args []string) int { return standin.Run(args, e.stdin, e.stdout, e.stderr) }
