@@ -71,11 +71,13 @@ const initramfsCompressor = "/usr/bin/gzip"
 
 // withInitramfsTools runs fn, which makes an initramfs, with the
 // compressor's stand-in in place, and in a foreign tree the per-file
-// programs' too.
+// programs' too: one set of stand-ins, put in and taken out once.
 func withInitramfsTools(rt *Runtime, fn func() error) error {
-	return withStandIns(rt, []string{initramfsCompressor}, "the initramfs is compressed on every core (a stand-in for gzip)", func() error {
-		return withNativeTools(rt, initramfsStandIns(), "while its initramfs is made", fn)
-	})
+	if !foreignTree(rt) {
+		return withStandIns(rt, []string{initramfsCompressor}, "the initramfs is compressed on every core (a stand-in for gzip)", fn)
+	}
+	programs := append(initramfsStandIns(), initramfsCompressor)
+	return withStandIns(rt, programs, fmt.Sprintf("%s of the foreign tree run natively while its initramfs is made", strings.Join(programs, ", ")), fn)
 }
 
 // withStandIns runs fn with the native stand-ins for programs in place,

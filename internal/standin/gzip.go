@@ -13,8 +13,8 @@ import (
 	"github.com/klauspost/compress/flate"
 )
 
-// The gzip stand-in compresses the initramfs: mkinitramfs pipes its cpio
-// archive (about 150 MB for a Debian kernel with MODULES=most) through
+// The gzip stand-in compresses the initramfs: mkinitramfs compresses its
+// cpio archive (about 150 MB for a Debian kernel with MODULES=most) with
 // `gzip -c` (`gzip -n -c` with SOURCE_DATE_EPOCH), which takes four to
 // five seconds of one core on a 2-core builder: most of an initramfs that
 // the in-process shell otherwise makes in two or three. mkinitramfs
@@ -71,10 +71,10 @@ func gzipArgs(args []string) (level int, file string, ok bool) {
 	return level, file, toStdout
 }
 
-// gzipJob is one block in flight: its compressed bytes arrive on done.
+// gzipJob is one block in flight: its compressed bytes, or why not.
 type gzipJob struct {
-	done chan []byte
-	err  chan error
+	b   []byte
+	err error
 }
 
 // parallelGzip writes in, gzip-compressed at level, to out, with up to
@@ -83,7 +83,7 @@ func parallelGzip(in io.Reader, out io.Writer, level, workers int) error {
 	if err := writeGzipHeader(out, level); err != nil {
 		return err
 	}
-	jobs := make(chan *gzipJob, workers)
+	jobs := make(chan chan gzipJob, workers)
 	written := make(chan error, 1)
 	go func() { written <- writeBlocks(out, jobs) }()
 	crc, size, readErr := readBlocks(in, level, jobs)
@@ -106,7 +106,7 @@ func parallelGzip(in io.Reader, out io.Writer, level, workers int) error {
 // readBlocks reads in, block by block, starting each block's compression
 // as it is read (at most cap(jobs) waiting to be written), and returns
 // the input's CRC-32 and size.
-func readBlocks(in io.Reader, level int, jobs chan<- *gzipJob) (uint32, int64, error) {
+func readBlocks(in io.Reader, level int, jobs chan<- chan gzipJob) (uint32, int64, error) {
 	var crc uint32
 	var size int64
 	var dict []byte
@@ -117,12 +117,11 @@ func readBlocks(in io.Reader, level int, jobs chan<- *gzipJob) (uint32, int64, e
 			block = block[:n]
 			crc = crc32.Update(crc, crc32.IEEETable, block)
 			size += int64(n)
-			j := &gzipJob{done: make(chan []byte, 1), err: make(chan error, 1)}
+			j := make(chan gzipJob, 1)
 			jobs <- j
 			go func(block, dict []byte) {
 				b, err := compressBlock(block, dict, level, false)
-				j.err <- err
-				j.done <- b
+				j <- gzipJob{b, err}
 			}(block, dict)
 			dict = block[max(0, n-32<<10):]
 		}
@@ -137,12 +136,13 @@ func readBlocks(in io.Reader, level int, jobs chan<- *gzipJob) (uint32, int64, e
 
 // writeBlocks writes the blocks' compressed bytes in the order they were
 // read.
-func writeBlocks(out io.Writer, jobs <-chan *gzipJob) error {
+func writeBlocks(out io.Writer, jobs <-chan chan gzipJob) error {
 	var failed error
 	for j := range jobs {
-		err, b := <-j.err, <-j.done
+		done := <-j
+		err := done.err
 		if failed == nil && err == nil {
-			_, err = out.Write(b)
+			_, err = out.Write(done.b)
 		}
 		if failed == nil {
 			failed = err
