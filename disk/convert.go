@@ -61,10 +61,14 @@ func Convert(r Runner, raw, out string, f Format) error {
 		}
 	case "qcow2", "vmdk", "vdi", "vpc", "vhdx":
 		started := time.Now()
-		if err := run(r, "qemu-img", append(append([]string{"convert", "-f", "raw", "-O", f.Type}, f.qemuImgArgs()...), raw, tmp)...); err != nil {
+		args, how := []string{"convert", "-f", "raw", "-O", f.Type}, ""
+		if hostTakesFreeMemory() && directWrites(tmp) {
+			args, how = append(args, "-t", "none"), " (direct I/O: the host takes back free memory)"
+		}
+		if err := run(r, "qemu-img", append(append(args, f.qemuImgArgs()...), raw, tmp)...); err != nil {
 			return err
 		}
-		r.Logf("converted to %s in %.1f s", f.Type, time.Since(started).Seconds())
+		r.Logf("converted to %s in %.1f s%s", f.Type, time.Since(started).Seconds(), how)
 	default:
 		return fmt.Errorf("unknown image format %q", f.Type)
 	}

@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 
 	"golang.org/x/sync/errgroup"
@@ -43,7 +42,7 @@ func File(path string) ([]Sum, error) { return FileOn(path, runtime.GOMAXPROCS(0
 
 // FileOn hashes the blocks of the file at path on at most cpus CPUs.
 func FileOn(path string, cpus int) ([]Sum, error) {
-	f, err := os.Open(path)
+	f, direct, err := openForHashing(path)
 	if err != nil {
 		return nil, err
 	}
@@ -57,10 +56,15 @@ func FileOn(path string, cpus int) ([]Sum, error) {
 	// read per block would be a system call per 4 KiB.
 	const stripe, chunk = 4096, 256 // blocks
 	var g errgroup.Group
-	g.SetLimit(max(cpus, 1))
+	workers := max(cpus, 1)
+	if direct {
+		// Reads from the disk: a few in flight hide its latency.
+		workers = max(workers, 4)
+	}
+	g.SetLimit(workers)
 	for first := 0; first < len(sums); first += stripe {
 		g.Go(func() error {
-			buf := make([]byte, chunk*Size)
+			buf := alignedBuffer(chunk * Size)
 			for at := first; at < min(first+stripe, len(sums)); at += chunk {
 				n, err := f.ReadAt(buf, int64(at)*Size)
 				if err != nil && !errors.Is(err, io.EOF) {
