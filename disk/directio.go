@@ -51,3 +51,7 @@ func directWrites(path string) bool {
 	os.Remove(path)
 	return true
 }
+
+// HostTakesFreeMemory says whether this machine's free memory is reported
+// to its host, so that large files are better written with direct I/O.
+func HostTakesFreeMemory() bool { return hostTakesFreeMemory() }

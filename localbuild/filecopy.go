@@ -213,6 +213,7 @@ func copyContent(ctx context.Context, ref gateway.Reference, e *fstypes.Stat, ta
 	if err != nil {
 		return err
 	}
+	w := newWriter(f, e.Size >= deltaMin && directCopies())
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(fileCopyParallel)
 	for off := int64(0); off < e.Size; off += fileCopyChunk {
@@ -222,10 +223,13 @@ func copyContent(ctx context.Context, ref gateway.Reference, e *fstypes.Stat, ta
 			if err != nil {
 				return err
 			}
-			return writeNonZero(f, b, off)
+			return writeNonZero(w.writeAt, b, off)
 		})
 	}
 	err = g.Wait()
+	if cerr := w.close(); err == nil {
+		err = cerr
+	}
 	if err == nil {
 		err = f.Truncate(e.Size)
 	}
@@ -252,9 +256,9 @@ const holeBlock = 64 << 10
 
 var zeroBlock = make([]byte, holeBlock)
 
-// writeNonZero writes b at off, but for its holeBlock-aligned blocks of
-// zeros, which the file's final size leaves as holes.
-func writeNonZero(f *os.File, b []byte, off int64) error {
+// writeNonZero writes b at off with writeAt, but for its holeBlock-aligned
+// blocks of zeros, which the file's final size leaves as holes.
+func writeNonZero(writeAt func([]byte, int64) error, b []byte, off int64) error {
 	start := -1 // of the run of data being gathered
 	for i := 0; i < len(b); i += holeBlock {
 		blk := b[i:min(i+holeBlock, len(b))]
@@ -263,15 +267,14 @@ func writeNonZero(f *os.File, b []byte, off int64) error {
 		case !zero && start < 0:
 			start = i
 		case zero && start >= 0:
-			if _, err := f.WriteAt(b[start:i], off+int64(start)); err != nil {
+			if err := writeAt(b[start:i], off+int64(start)); err != nil {
 				return err
 			}
 			start = -1
 		}
 	}
 	if start >= 0 {
-		_, err := f.WriteAt(b[start:], off+int64(start))
-		return err
+		return writeAt(b[start:], off+int64(start))
 	}
 	return nil
 }

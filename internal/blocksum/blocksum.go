@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 
 	"golang.org/x/sync/errgroup"
@@ -37,16 +38,34 @@ func Blocks(size int64) int { return int((size + Size - 1) / Size) }
 // hole.
 var Zero = Sum(sha256.Sum256(make([]byte, Size)))
 
-// File hashes the blocks of the file at path, on every CPU.
-func File(path string) ([]Sum, error) { return FileOn(path, runtime.GOMAXPROCS(0)) }
-
-// FileOn hashes the blocks of the file at path on at most cpus CPUs.
-func FileOn(path string, cpus int) ([]Sum, error) {
+// File hashes the blocks of the file at path, on every CPU, with direct
+// reads when the page cache does not hold it (openForHashing): the build
+// sandbox's digests of an image just written.
+func File(path string) ([]Sum, error) {
 	f, direct, err := openForHashing(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	return hash(f, direct, runtime.GOMAXPROCS(0))
+}
+
+// FileOn hashes the blocks of the file at path on at most cpus CPUs,
+// through the page cache: the CLI's digests of the previous output, read
+// while the build runs, which the copy after it then reads from the cache.
+func FileOn(path string, cpus int) ([]Sum, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return hash(f, false, cpus)
+}
+
+// hash hashes f's blocks on at most cpus CPUs, at least four reads in
+// flight when they are direct.
+func hash(f *os.File, direct bool, cpus int) ([]Sum, error) {
+	path := f.Name()
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, err
