@@ -4,9 +4,9 @@ import (
 	"os"
 	"sync"
 	"syscall"
-	"unsafe"
 
 	"github.com/osbuildkit/osbuildkit/disk"
+	"github.com/osbuildkit/osbuildkit/internal/blocksum"
 )
 
 // A file copied whole is written with direct I/O where the host takes back
@@ -65,12 +65,7 @@ func (w *writer) buffer() []byte {
 	if p, ok := w.bufs.Get().(*[]byte); ok {
 		return *p
 	}
-	b := make([]byte, fileCopyChunk+directAlign)
-	off := 0
-	if r := int(uintptr(unsafe.Pointer(&b[0])) % directAlign); r != 0 {
-		off = directAlign - r
-	}
-	return b[off : off+fileCopyChunk : off+fileCopyChunk]
+	return blocksum.AlignedBuffer(fileCopyChunk)
 }
 
 // put gives back a buffer from buffer.

@@ -83,7 +83,7 @@ func hash(f *os.File, direct bool, cpus int) ([]Sum, error) {
 	g.SetLimit(workers)
 	for first := 0; first < len(sums); first += stripe {
 		g.Go(func() error {
-			buf := alignedBuffer(chunk * Size)
+			buf := AlignedBuffer(chunk * Size)
 			for at := first; at < min(first+stripe, len(sums)); at += chunk {
 				n, err := f.ReadAt(buf, int64(at)*Size)
 				if err != nil && !errors.Is(err, io.EOF) {

@@ -44,8 +44,8 @@ func mostlyUncached(f *os.File) bool {
 	return st.Dirty == 0 && st.Writeback == 0 && st.Cache*10 < pages
 }
 
-// alignedBuffer is n bytes at an address direct I/O accepts.
-func alignedBuffer(n int) []byte {
+// AlignedBuffer is n bytes at an address direct I/O accepts (4 KiB).
+func AlignedBuffer(n int) []byte {
 	const align = 4096
 	b := make([]byte, n+align)
 	off := 0
