@@ -287,7 +287,7 @@ func fetchMissing(ctx context.Context, f *os.File, nf newFile, size int64, missi
 						return fmt.Errorf("block %d does not have the digest the build gave it (did the file change?)", j)
 					}
 				}
-				if err := writeNonZero(writeAt(f), data, r.Off); err != nil {
+				if err := writeNonZero((&writer{f: f}).writeAt, data, r.Off); err != nil {
 					return err
 				}
 			}
@@ -296,12 +296,4 @@ func fetchMissing(ctx context.Context, f *os.File, nf newFile, size int64, missi
 		first, at = last, at+n
 	}
 	return at, g.Wait()
-}
-
-// writeAt is f's WriteAt, without the count.
-func writeAt(f *os.File) func([]byte, int64) error {
-	return func(b []byte, off int64) error {
-		_, err := f.WriteAt(b, off)
-		return err
-	}
 }

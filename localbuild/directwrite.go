@@ -14,9 +14,6 @@ import (
 // then costs the disk's time, not a fault on the host for every page the
 // page cache would take anew.
 
-// directAlign is what direct I/O wants of offsets, lengths and buffers.
-const directAlign = 4096
-
 // writer writes a file's ranges, what it can with direct I/O.
 type writer struct {
 	f      *os.File // buffered: the unaligned tail
@@ -38,8 +35,8 @@ func newWriter(f *os.File, direct bool) *writer {
 // writeAt writes b at off: its whole aligned blocks directly when off is
 // aligned, the rest through the page cache.
 func (w *writer) writeAt(b []byte, off int64) error {
-	n := len(b) &^ (directAlign - 1)
-	if w.direct == nil || off%directAlign != 0 || n == 0 {
+	n := len(b) &^ (blocksum.Align - 1)
+	if w.direct == nil || off%blocksum.Align != 0 || n == 0 {
 		_, err := w.f.WriteAt(b, off)
 		return err
 	}

@@ -22,14 +22,7 @@ func TestFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sums) != blocks+1 {
-		t.Fatalf("%d digests, want %d", len(sums), blocks+1)
-	}
-	for i, s := range sums {
-		if want := Sum(sha256.Sum256(data[i*Size : min((i+1)*Size, len(data))])); s != want {
-			t.Fatalf("block %d: wrong digest", i)
-		}
-	}
+	checkSums(t, sums, data)
 	back, err := Decode(Encode(sums), int64(len(data)))
 	if err != nil || len(back) != len(sums) || back[blocks] != sums[blocks] {
 		t.Errorf("Decode(Encode): %d digests, %v", len(back), err)
@@ -45,5 +38,18 @@ func TestNewPlan(t *testing.T) {
 	p := NewPlan([]Sum{c, a, b}, []Sum{a, b})
 	if p.Reused != 2 || p.Old[0] != -1 || p.Old[1] != 0 || p.Old[2] != Size {
 		t.Errorf("plan %+v", p)
+	}
+}
+
+// checkSums fails t unless sums are the digests of data's blocks.
+func checkSums(t *testing.T, sums []Sum, data []byte) {
+	t.Helper()
+	if len(sums) != Blocks(int64(len(data))) {
+		t.Fatalf("%d digests, want %d", len(sums), Blocks(int64(len(data))))
+	}
+	for i, s := range sums {
+		if want := Sum(sha256.Sum256(data[i*Size : min((i+1)*Size, len(data))])); s != want {
+			t.Fatalf("block %d: wrong digest", i)
+		}
 	}
 }

@@ -44,13 +44,15 @@ func mostlyUncached(f *os.File) bool {
 	return st.Dirty == 0 && st.Writeback == 0 && st.Cache*10 < pages
 }
 
-// AlignedBuffer is n bytes at an address direct I/O accepts (4 KiB).
+// Align is what direct I/O wants of offsets, lengths and buffers.
+const Align = 4096
+
+// AlignedBuffer is n bytes at an address direct I/O accepts.
 func AlignedBuffer(n int) []byte {
-	const align = 4096
-	b := make([]byte, n+align)
+	b := make([]byte, n+Align)
 	off := 0
-	if r := int(uintptr(unsafe.Pointer(&b[0])) % align); r != 0 {
-		off = align - r
+	if r := int(uintptr(unsafe.Pointer(&b[0])) % Align); r != 0 {
+		off = Align - r
 	}
 	return b[off : off+n : off+n]
 }
