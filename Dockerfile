@@ -7,13 +7,17 @@ FROM golang:${GO_VERSION}-bookworm AS build
 # The Go module proxy to fetch dependencies through (go env GOPROXY).
 ARG GOPROXY
 ARG GOSUMDB
+# The prebuilt host buildroot, BOOTSTRAP,HOST pinned by digest (`osbuildkit
+# buildroot` prints it; `make frontend` passes it): the frontend's default.
+# Empty: the frontend builds the buildroot from debian:bookworm.
+ARG BUILDROOT=""
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod \
     go mod download
 COPY . .
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
-    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/usr/bin/ ./cmd/osbuildkit ./cmd/osbuildkit-native
+    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/osbuildkit/osbuildkit/frontend.DefaultBuildroot=${BUILDROOT}" -o /out/usr/bin/ ./cmd/osbuildkit ./cmd/osbuildkit-native
 
 FROM scratch AS frontend
 COPY --from=build /out/ /

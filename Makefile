@@ -10,8 +10,12 @@ BIN := $(CURDIR)/bin
 all: build
 
 # osbuildkit-native, beside osbuildkit, is mounted with it into builds.
+# BUILDROOT=BOOTSTRAP,HOST (what `osbuildkit buildroot` prints) makes those
+# prebuilt images the binary's default buildroot; without it, builds make
+# the buildroot from debian:bookworm.
+BUILDROOT ?=
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./cmd/osbuildkit ./cmd/osbuildkit-native
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-X github.com/osbuildkit/osbuildkit/frontend.DefaultBuildroot=$(BUILDROOT)" -o $(BIN)/ ./cmd/osbuildkit ./cmd/osbuildkit-native
 
 # Unit tests: no daemon; the disk tests run the host's disk tools, which
 # hack/host-packages.sh installs from Debian's apt when they are missing.
@@ -44,7 +48,7 @@ env:
 env-down:
 	@hack/env.sh down
 
-frontend:
+frontend: build
 	@hack/env.sh up >/dev/null
 	@hack/frontend.sh
 

@@ -6,6 +6,11 @@ variable "REGISTRY" {
 variable "TAG" {
   default = "latest"
 }
+# The prebuilt host buildroot the frontend defaults to, BOOTSTRAP,HOST
+# pinned by digest; `make frontend` publishes it first and sets this.
+variable "BUILDROOT" {
+  default = ""
+}
 variable "GOPROXY" {
   default = ""
 }
@@ -24,6 +29,7 @@ target "frontend" {
   args = {
     GOPROXY = GOPROXY
     GOSUMDB = GOSUMDB
+    BUILDROOT = BUILDROOT
   }
   tags   = ["${REGISTRY}/osbuildkit/frontend:${TAG}"]
   output = ["type=registry"]

@@ -164,9 +164,6 @@ func compileOptions(in Input) llb.Options {
 		Buildroot: in.Buildroot,
 		SBOM:      in.Config.SBOM,
 	}
-	if opts.Buildroot == nil && in.Config.Buildroot != "" {
-		st := bkllb.Image(in.Config.Buildroot, bkllb.WithCustomName("[buildroot] "+in.Config.Buildroot))
-		opts.Buildroot = &st
-	}
+	applyBuildroot(&opts, in.Config.Buildroot)
 	return opts
 }

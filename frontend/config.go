@@ -29,8 +29,10 @@ const (
 
 // Config is the frontend options, parsed once.
 type Config struct {
-	Exports   []string
-	Buildroot string
+	Exports []string
+	// Buildroot is the host buildroot's images (option buildroot, build
+	// arg OSBUILDKIT_BUILDROOT; default DefaultBuildroot).
+	Buildroot Buildroot
 	Layout    llb.Layout
 	// NoCacheAll forces every step; NoCache forces the named stages.
 	NoCacheAll bool
@@ -59,7 +61,14 @@ func ParseConfig(opts map[string]string) (Config, error) {
 	for _, key := range []string{optTarget, optExport} {
 		c.Exports = append(c.Exports, splitList(opts[key])...)
 	}
-	c.Buildroot = opts[optBuildroot]
+	v := opts[optBuildroot]
+	if a, ok := opts["build-arg:OSBUILDKIT_BUILDROOT"]; ok {
+		v = a
+	}
+	var err error
+	if c.Buildroot, err = ParseBuildroot(v); err != nil {
+		return c, fmt.Errorf("frontend option buildroot: %w", err)
+	}
 	switch opts[optLayout] {
 	case "", "flat":
 	case "by-name":
@@ -80,7 +89,6 @@ func ParseConfig(opts map[string]string) (Config, error) {
 		c.NoCache = splitList(v)
 	}
 	c.Proxy = proxyFromBuildArgs(opts)
-	var err error
 	if c.Platforms, err = ParsePlatforms(opts["platform"]); err != nil {
 		return c, fmt.Errorf("frontend option platform: %w", err)
 	}

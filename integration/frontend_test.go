@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -19,19 +21,28 @@ func TestCallTargetsAndOutline(t *testing.T) {
 }
 
 // The host buildroot can be replaced by an image (frontend option) or a
-// named context.
+// named context; by default the frontend image (hack/frontend.sh) uses the
+// prebuilt buildroot published with it, pinned by digest.
 func TestBuildrootOverride(t *testing.T) {
 	manifest := manifestFile(t, "manifest/testdata/osbuild-docs/doc-1.json")
 	dir := filepath.Dir(manifest)
-	for name, args := range map[string][]string{
-		"option":        {"build", "--progress", "plain", "--frontend", "gateway.v0", "--opt", "source=" + frontend, "--local", "context=" + dir, "--local", "dockerfile=" + dir, "--opt", "filename=manifest.json", "--opt", "buildroot=docker.io/library/debian:12"},
-		"named context": {"build", "--progress", "plain", "--frontend", "gateway.v0", "--opt", "source=" + frontend, "--local", "context=" + dir, "--local", "dockerfile=" + dir, "--opt", "filename=manifest.json", "--opt", "context:buildroot=docker-image://docker.io/library/debian:12"},
+	args := []string{"build", "--progress", "plain", "--frontend", "gateway.v0", "--opt", "source=" + frontend, "--local", "context=" + dir, "--local", "dockerfile=" + dir, "--opt", "filename=manifest.json"}
+	for name, tc := range map[string]struct {
+		args []string
+		uses *regexp.Regexp
+	}{
+		"option":        {[]string{"--opt", "buildroot=docker.io/library/debian:12"}, regexp.MustCompile(`\[buildroot\] docker.io/library/debian:12\n`)},
+		"named context": {[]string{"--opt", "context:buildroot=docker-image://docker.io/library/debian:12"}, regexp.MustCompile(`docker.io/library/debian:12`)},
+		"default":       {nil, regexp.MustCompile(`\[buildroot\] localhost:5000/osbuildkit/buildroot:latest@sha256:[0-9a-f]{64}\n`)},
 	} {
 		t.Run(name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
-			log := run(t, 0, "buildctl", append(args, "--output", "type=local,dest="+out)...)
+			log := run(t, 0, "buildctl", append(append(slices.Clone(args), tc.args...), "--output", "type=local,dest="+out)...)
 			if strings.Contains(log, "[buildroot] install stage tools") || strings.Contains(log, "[buildroot] install bootstrap tools") {
 				t.Error("the default buildroot was built anyway")
+			}
+			if !tc.uses.MatchString(log) {
+				t.Errorf("the log does not show the buildroot %s:\n%s", tc.uses, tail(log, 30))
 			}
 			checkFile(t, filepath.Join(out, "newfile"), nil, 0o444, 0, 0)
 		})

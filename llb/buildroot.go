@@ -1,6 +1,7 @@
 package llb
 
 import (
+	"context"
 	"slices"
 	"strings"
 
@@ -40,6 +41,9 @@ var unpackedTools = []string{"mmdebstrap"}
 // bootstrapBuildroot is debian:bookworm with BootstrapTools installed (those
 // in unpackedTools only unpacked).
 func (c *compiler) bootstrapBuildroot() bkllb.State {
+	if c.opt.BootstrapBuildroot != nil {
+		return *c.opt.BootstrapBuildroot
+	}
 	if c.opt.Buildroot != nil {
 		return *c.opt.Buildroot
 	}
@@ -51,6 +55,15 @@ func (c *compiler) bootstrapBuildroot() bkllb.State {
 	}
 	c.steps.note(c.steps.boot)
 	return *c.boot
+}
+
+// HostBuildroots are the two host buildroots as osbuildkit builds them
+// (debian:bookworm plus BootstrapTools, and that plus the rest of
+// HostTools), for `osbuildkit buildroot` to publish as images; proxy, when
+// set, reaches apt outside the cache key.
+func HostBuildroots(ctx context.Context, proxy *bkllb.ProxyEnv) (bootstrap, host bkllb.State) {
+	c := &compiler{ctx: ctx, opt: Options{Proxy: proxy}, steps: newSteps()}
+	return c.bootstrapBuildroot(), c.hostBuildroot()
 }
 
 // hostBuildroot is the bootstrap buildroot with the rest of HostTools
@@ -75,15 +88,21 @@ func (c *compiler) hostBuildroot() bkllb.State {
 // (unpackedTools). Neither translations nor dpkg's fsync calls are wanted:
 // BuildKit commits the step's snapshot itself (dpkg's unsafe-io, as the apt
 // stage uses; 4–5 s less on the bootstrap tools, which every cold build
-// waits for).
+// waits for). Nor is what apt keeps for next time: its binary caches
+// (pkgcache.bin and srcpkgcache.bin, 37 MB each, are not written at all)
+// and the .debs it downloaded; they made up 80 MB of each layer, which a
+// registry cache export compresses and every builder pulling the prebuilt
+// buildroot unpacks.
 func (c *compiler) aptInstall(root bkllb.State, pkgs, unpack []string, name string) bkllb.State {
 	install := slices.DeleteFunc(slices.Clone(pkgs), func(t string) bool { return slices.Contains(unpack, t) })
-	script := "set -e; apt-get update -qq -o Acquire::Languages=none; "
+	const apt = "apt-get -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= "
+	script := "set -e; " + apt + "update -qq -o Acquire::Languages=none; "
 	if len(unpack) > 0 {
-		script += "cd /tmp; apt-get download -qq " + strings.Join(unpack, " ") +
+		script += "cd /tmp; " + apt + "download -qq " + strings.Join(unpack, " ") +
 			"; for d in ./*.deb; do dpkg-deb -x \"$d\" /; done; rm ./*.deb; cd /; "
 	}
-	script += "apt-get install -y -qq --no-install-recommends " + strings.Join(install, " ") + " >/dev/null; rm -rf /var/lib/apt/lists/*"
+	script += apt + "install -y -qq --no-install-recommends " + strings.Join(install, " ") + " >/dev/null; " +
+		apt + "clean; rm -rf /var/lib/apt/lists/*"
 	opts := []bkllb.RunOption{
 		bkllb.Args([]string{"/bin/sh", "-c", script}),
 		bkllb.AddEnv("PATH", stages.ExecPath),

@@ -35,6 +35,10 @@ type Options struct {
 	// Buildroot replaces the host buildroot (debian:bookworm plus the
 	// tools our stages use) for pipelines without a build pipeline.
 	Buildroot *bkllb.State
+	// BootstrapBuildroot replaces the buildroot that bootstraps run in
+	// (debian:bookworm plus BootstrapTools); nil: Buildroot when that is
+	// set, else built.
+	BootstrapBuildroot *bkllb.State
 	// Exports are the pipelines to build; empty means the manifest's.
 	Exports []string
 	Layout  Layout

@@ -167,16 +167,23 @@ func solve(ctx context.Context, c *bkclient.Client, opt bkclient.SolveOpt, build
 		return nil
 	})
 	eg.Go(func() error {
-		if progress == nil {
-			for range displayCh {
-			}
-			return nil
-		}
-		warnings, err := progress(context.WithoutCancel(ctx), displayCh)
+		warnings, err := show(ctx, progress, displayCh)
 		stats.warnings = warnings
 		return err
 	})
 	return stats, eg.Wait()
+}
+
+// show hands a solve's status updates to progress until the channel
+// closes (nil progress: they are read and dropped), even after ctx is
+// cancelled, so BuildKit never blocks on it.
+func show(ctx context.Context, progress ProgressFunc, ch chan *bkclient.SolveStatus) ([]string, error) {
+	if progress == nil {
+		for range ch {
+		}
+		return nil, nil
+	}
+	return progress(context.WithoutCancel(ctx), ch)
 }
 
 // lostDaemon explains a broken connection to buildkitd: never reached (not

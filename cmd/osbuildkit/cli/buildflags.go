@@ -28,7 +28,7 @@ func (f *buildFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.monitor, "monitor", "", "osbuild `monitor`: JSONSeqMonitor streams JSON-seq records on stdout")
 	fs.StringVar(&f.platform, "platform", "", "target `platforms`, comma-separated (linux/amd64, linux/arm64, …): one sets the architecture of bootstraps that name none; several build the manifest once per platform into DIR/linux_ARCH/PIPELINE")
 	fs.StringVar(&f.push, "push", "", "push the export's disk image file to `REF` as an OCI artifact")
-	fs.StringVar(&f.buildroot, "buildroot", "", "`image` to use as the host buildroot instead of debian:bookworm plus tools")
+	fs.StringVar(&f.buildroot, "buildroot", "", "host buildroot `images`: one image for every stage, or BOOTSTRAP,HOST (bootstraps run in the first), or build (debian:bookworm plus tools, built in the build); default: the prebuilt images this binary was built with, if any, else build")
 	fs.Var(&f.cacheFromSpecs, "cache-from", "import build cache from `SPEC`, e.g. type=registry,ref=REF (repeatable)")
 	fs.Var(&f.cacheToSpecs, "cache-to", "export build cache to `SPEC`, e.g. type=registry,ref=REF,mode=max (repeatable)")
 	fs.Var(&f.allow, "allow", "grant an `entitlement`: security.insecure (repeatable)")
@@ -68,12 +68,15 @@ func (f *buildFlags) parse() (localbuild.Options, error) {
 	if f.platform != "" {
 		fopts["platform"] = f.platform
 	}
+	if f.buildroot != "" {
+		fopts["buildroot"] = f.buildroot
+	}
 	cfg, err := frontend.ParseConfig(fopts)
 	if err != nil {
 		// "frontend option stage-timeout: …" as "--stage-timeout …"
 		return opt, fmt.Errorf("--%s", strings.Replace(strings.TrimPrefix(err.Error(), "frontend option "), ": ", " ", 1))
 	}
-	cfg.Exports, cfg.NoCache, cfg.NoCacheAll, cfg.Buildroot = f.exports, f.noCacheStage, f.noCache, f.buildroot
+	cfg.Exports, cfg.NoCache, cfg.NoCacheAll = f.exports, f.noCacheStage, f.noCache
 	if f.sbom || f.push != "" {
 		cfg.SBOM = llb.SBOMBeside // a pushed disk carries its SBOM
 	}
