@@ -32,9 +32,16 @@ cleanup() {
 }
 
 # daemon NAME starts a buildkitd with empty state; prints its address.
+# A root left by a daemon that was killed mid-build may still have
+# mounts: they are detached first, and a root that cannot be removed stops
+# the bench, for a daemon on it would not start empty.
 daemon() {
-	local d=$work/$1
-	rm -rf "$d"; mkdir -p "$d"
+	local d=$work/$1 m
+	for m in $(awk -v d="$d/" 'index($2, d) == 1 {print $2}' /proc/self/mounts | sort -r); do
+		umount -l "$m" || true
+	done
+	rm -rf "$d" || { log "cannot remove $d: a daemon on it would not start empty"; return 1; }
+	mkdir -p "$d"
 	sed -e "s#^root = .*#root = \"$d/root\"#" -e "s#unix://[^\"]*buildkitd.sock#unix://$d/buildkitd.sock#" \
 		"$OSBUILDKIT_CACHE/state/buildkitd.toml" >"$d/buildkitd.toml"
 	nohup "$bin/buildkitd" --config "$d/buildkitd.toml" >"$d/log" 2>&1 &
