@@ -59,10 +59,9 @@ func (c *compiler) bootstrapBuildroot() bkllb.State {
 
 // HostBuildroots are the two host buildroots as osbuildkit builds them
 // (debian:bookworm plus BootstrapTools, and that plus the rest of
-// HostTools), for `osbuildkit buildroot` to publish as images; proxy, when
-// set, reaches apt outside the cache key.
-func HostBuildroots(ctx context.Context, proxy *bkllb.ProxyEnv) (bootstrap, host bkllb.State) {
-	c := &compiler{ctx: ctx, opt: Options{Proxy: proxy}, steps: newSteps()}
+// HostTools), for `osbuildkit buildroot` to publish as images.
+func HostBuildroots(ctx context.Context) (bootstrap, host bkllb.State) {
+	c := &compiler{ctx: ctx, steps: newSteps()}
 	return c.bootstrapBuildroot(), c.hostBuildroot()
 }
 
