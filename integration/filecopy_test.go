@@ -77,7 +77,9 @@ func TestLateChangeReusesBaseFilesystems(t *testing.T) {
 		})
 	}
 	out := filepath.Join(t.TempDir(), "out")
+	diskPath := filepath.Join(out, "disk", "disk.raw")
 	run(t, 0, cli, "build", "--progress", "plain", "--export", "disk", "--output-directory", out, variant(host+"-a"))
+	before := inodeOf(t, diskPath)
 	log := run(t, 0, cli, "build", "--progress", "plain", "--export", "disk", "--output-directory", out, variant(host+"-b"))
 	base := regexp.MustCompile(`(?m)^(#\d+) \[disk\] org\.osbuild\.image \(base filesystems\)$`).FindStringSubmatch(log)
 	if base == nil || !strings.Contains(log, "\n"+base[1]+" CACHED\n") {
@@ -86,24 +88,52 @@ func TestLateChangeReusesBaseFilesystems(t *testing.T) {
 	if !regexp.MustCompile(`ext4 / \(UUID [0-9a-f-]+\) from the base image, \d+ changes`).MatchString(log) {
 		t.Errorf("the disk step did not write the change onto the base:\n%s", tail(log, 40))
 	}
-	got := run(t, 0, "debugfs", "-R", "cat /etc/hostname", filepath.Join(out, "disk", "disk.raw")+"?offset=1048576")
+	got := run(t, 0, "debugfs", "-R", "cat /etc/hostname", diskPath+"?offset=1048576")
 	if !strings.Contains(got, host+"-b") {
 		t.Errorf("/etc/hostname in the image: %q, want %s-b", got, host)
 	}
-	// The disk came out as a delta of the one before: a few blocks fetched,
-	// the rest copied from the old file, and the same bytes as a whole copy
-	// into an empty directory.
-	delta := regexp.MustCompile(`disk\.raw: ([0-9.]+) (KiB|MiB) of 512\.0 MiB fetched, the rest taken from the previous output`).FindStringSubmatch(log)
+	// The disk came out as a delta of the one before: a few blocks
+	// fetched and written over the old file where it was (nobody else had
+	// it open), the same bytes as a whole copy into an empty directory.
+	delta := regexp.MustCompile(`disk\.raw: ([0-9.]+) (KiB|MiB) of 512\.0 MiB fetched, the rest taken from the previous output \((patched in place|copied)\)`).FindStringSubmatch(log)
 	if delta == nil {
 		t.Fatalf("the disk was not copied as a delta of the previous output:\n%s", tail(log, 30))
 	}
 	if n, _ := strconv.ParseFloat(delta[1], 64); delta[2] == "MiB" && n > 16 {
 		t.Errorf("a hostname change fetched %s %s of the disk", delta[1], delta[2])
 	}
+	if after := inodeOf(t, diskPath); delta[3] != "patched in place" || after != before {
+		t.Errorf("the old disk, which nobody had open, was not patched in place: %s, inode %d then %d", delta[3], before, after)
+	}
 	whole := filepath.Join(t.TempDir(), "out")
 	again := run(t, 0, cli, "build", "--progress", "plain", "--export", "disk", "--output-directory", whole, variant(host+"-b"))
 	if strings.Contains(again, "fetched, the rest") {
 		t.Errorf("a copy into an empty directory took a delta:\n%s", tail(again, 10))
 	}
-	run(t, 0, "cmp", filepath.Join(out, "disk", "disk.raw"), filepath.Join(whole, "disk", "disk.raw"))
+	wholeDisk := filepath.Join(whole, "disk", "disk.raw")
+	run(t, 0, "cmp", diskPath, wholeDisk)
+	// A disk in use (as by a VM booted from it) is not written under its
+	// user: the rebuild copies it, and the open file keeps its bytes.
+	held, err := os.Open(diskPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	log = run(t, 0, cli, "build", "--progress", "plain", "--export", "disk", "--output-directory", out, variant(host+"-c"))
+	if !strings.Contains(log, "fetched, the rest taken from the previous output (copied)") {
+		t.Errorf("a rebuild over a disk held open did not copy it:\n%s", tail(log, 20))
+	}
+	run(t, 0, "cmp", fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), held.Fd()), wholeDisk)
+	if got := run(t, 0, "debugfs", "-R", "cat /etc/hostname", diskPath+"?offset=1048576"); !strings.Contains(got, host+"-c") {
+		t.Errorf("/etc/hostname in the rebuilt image: %q, want %s-c", got, host)
+	}
+}
+
+func inodeOf(t *testing.T, p string) uint64 {
+	t.Helper()
+	var st syscall.Stat_t
+	if err := syscall.Stat(p, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Ino
 }

@@ -122,30 +122,40 @@ func readSums(ctx context.Context, ref gateway.Reference, name string, size int6
 // sumsChunk is one ranged read of block digests, a whole number of them.
 var sumsChunk int64 = fileCopyChunk
 
+// delta is how a delta copy went: the bytes it fetched, and whether it
+// patched the old file in place (inplace.go) rather than copying it.
+type delta struct {
+	fetched int64
+	patched bool
+}
+
 // copyDelta writes the file e of nf to target from old and what old
-// lacks; it returns the bytes fetched. errNoDelta leaves no target behind.
-func copyDelta(ctx context.Context, nf newFile, e *fstypes.Stat, old *oldFile, target string) (int64, error) {
+// lacks. errNoDelta leaves no target behind.
+func copyDelta(ctx context.Context, nf newFile, e *fstypes.Stat, old *oldFile, target string) (delta, error) {
 	sums, err := nf.sums()
 	if err != nil {
-		return 0, err
+		return delta{}, err
 	}
 	oldSums, id, err := old.wait()
 	if err != nil {
-		return 0, errNoDelta // unreadable: nothing to reuse
+		return delta{}, errNoDelta // unreadable: nothing to reuse
 	}
 	plan := blocksum.NewPlan(sums, oldSums)
 	missing := missingRuns(plan, sums, e.Size)
 	if plan.Reused == 0 || len(missing) > maxRuns {
-		return 0, errNoDelta
+		return delta{}, errNoDelta
+	}
+	if n, err := patchInPlace(ctx, nf, e, old, id, sums, oldSums, plan, missing, target); !errors.Is(err, errNotInPlace) {
+		return delta{fetched: n, patched: err == nil}, err
 	}
 	src, err := os.Open(old.path)
 	if err != nil {
-		return 0, errNoDelta
+		return delta{}, errNoDelta
 	}
 	defer src.Close()
 	f, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return 0, err
+		return delta{}, err
 	}
 	// The kernel copies from the old file while the build gathers and
 	// sends what it lacks.
@@ -161,8 +171,10 @@ func copyDelta(ctx context.Context, nf newFile, e *fstypes.Stat, old *oldFile, t
 		return nil
 	})
 	if len(missing) > 0 {
+		w := &writer{f: f}
+		put := func(data []byte, off int64) error { return writeNonZero(w.writeAt, data, off) }
 		g.Go(func() (err error) {
-			fetched, err = fetchMissing(gctx, f, nf, e.Size, missing, sums)
+			fetched, err = fetchMissing(gctx, put, nf, e.Size, missing, sums)
 			return err
 		})
 	}
@@ -176,7 +188,7 @@ func copyDelta(ctx context.Context, nf newFile, e *fstypes.Stat, old *oldFile, t
 	if errors.Is(err, errNoDelta) {
 		os.Remove(target)
 	}
-	return fetched, err
+	return delta{fetched: fetched}, err
 }
 
 // maxRuns is the most runs of missing blocks a delta copy fetches (their
@@ -257,8 +269,9 @@ func missingRuns(plan blocksum.Plan, sums []blocksum.Sum, size int64) []blocksum
 
 // fetchMissing has the build gather the missing runs into one file, reads
 // it in ranged reads of whole runs, several at once, checks each block
-// against its digest, writes it in place and returns the bytes read.
-func fetchMissing(ctx context.Context, f *os.File, nf newFile, size int64, missing []blocksum.Run, sums []blocksum.Sum) (int64, error) {
+// against its digest, hands each run to put (at once, from several
+// goroutines) and returns the bytes read.
+func fetchMissing(ctx context.Context, put func(data []byte, off int64) error, nf newFile, size int64, missing []blocksum.Run, sums []blocksum.Sum) (int64, error) {
 	ref, name, err := nf.packed(missing)
 	if err != nil {
 		return 0, err
@@ -287,7 +300,7 @@ func fetchMissing(ctx context.Context, f *os.File, nf newFile, size int64, missi
 						return fmt.Errorf("block %d does not have the digest the build gave it (did the file change?)", j)
 					}
 				}
-				if err := writeNonZero((&writer{f: f}).writeAt, data, r.Off); err != nil {
+				if err := put(data, r.Off); err != nil {
 					return err
 				}
 			}

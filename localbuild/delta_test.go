@@ -63,32 +63,104 @@ func writeOldNew(t *testing.T, old, nw []byte) (oldPath, newDir string) {
 	return oldPath, newDir
 }
 
+// The old file is patched where it is alone; where it has another name
+// or another process has it open, it is copied and left as it was. Either
+// way the result is the new file, with holes for its blocks of zeros.
 func TestCopyDelta(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		inPlace bool
+		// hold keeps the old file in use the way it names, until undone.
+		hold func(t *testing.T, oldPath string) (undo func())
+	}{
+		{name: "alone: patched in place", inPlace: true, hold: func(*testing.T, string) func() { return func() {} }},
+		{name: "open elsewhere: copied", hold: func(t *testing.T, p string) func() {
+			f, err := os.Open(p) // as a VM booted from it holds it
+			if err != nil {
+				t.Fatal(err)
+			}
+			return func() { f.Close() }
+		}},
+		{name: "another name: copied", hold: func(t *testing.T, p string) func() {
+			if err := os.Link(p, p+".backup"); err != nil {
+				t.Fatal(err)
+			}
+			return func() {}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			oldPath, newDir, want := deltaFiles(t)
+			before := mustRead(t, oldPath)
+			oldIno := inode(t, oldPath)
+			l := newLocal(t, newDir)
+			target := filepath.Join(filepath.Dir(oldPath), "export", "disk.qcow2")
+			if err := os.Mkdir(filepath.Dir(target), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			undo := tc.hold(t, oldPath)
+			d, err := copyDelta(context.Background(), l.nf, l.e, hashed(oldPath), target)
+			undo()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(target)
+			if err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("the delta copy differs from the new file (%d bytes, want %d; %v)", len(got), len(want), err)
+			}
+			// Fetched: the inserted block, the changed one, the short tail.
+			if fetched := d.fetched; fetched != 2*blocksum.Size+4 {
+				t.Errorf("fetched %d bytes, want two blocks and the tail (%d)", fetched, 2*blocksum.Size+4)
+			}
+			if l.runs != 3 || *l.reads != 1 {
+				t.Errorf("%d runs fetched in %d reads, want 3 runs in one read", l.runs, *l.reads)
+			}
+			var st syscall.Stat_t
+			if err := syscall.Stat(target, &st); err != nil {
+				t.Fatal(err)
+			}
+			if allocated := st.Blocks * 512; allocated > int64(len(want))-2*blocksum.Size+4096 {
+				t.Errorf("%d bytes allocated; the two blocks of zeros should be a hole", allocated)
+			}
+			if patched := st.Ino == oldIno; patched != tc.inPlace || d.patched != tc.inPlace {
+				t.Errorf("the old file was patched in place: %v (said %v), want %v", patched, d.patched, tc.inPlace)
+			}
+			if tc.inPlace {
+				if _, err := os.Lstat(oldPath); err == nil {
+					t.Error("the patched file is still under its old name")
+				}
+			} else if !bytes.Equal(mustRead(t, oldPath), before) {
+				t.Error("the old file changed, though it was in use")
+			}
+		})
+	}
+}
+
+// A patch that would write more than inPlaceMax is a copy.
+func TestCopyDeltaPatchesOnlySmallChanges(t *testing.T) {
 	oldPath, newDir, want := deltaFiles(t)
+	oldIno := inode(t, oldPath)
+	defer func(n int64) { inPlaceMax = n }(inPlaceMax)
+	inPlaceMax = 2 * blocksum.Size // the insertion moves 35 blocks
+	target := filepath.Join(filepath.Dir(oldPath), "disk.qcow2.new")
 	l := newLocal(t, newDir)
-	target := filepath.Join(t.TempDir(), "disk.qcow2")
-	fetched, err := copyDelta(context.Background(), l.nf, l.e, hashed(oldPath), target)
-	if err != nil {
+	if _, err := copyDelta(context.Background(), l.nf, l.e, hashed(oldPath), target); err != nil {
 		t.Fatal(err)
 	}
-	got, err := os.ReadFile(target)
-	if err != nil || !bytes.Equal(got, want) {
-		t.Fatalf("the delta copy differs from the new file (%d bytes, want %d; %v)", len(got), len(want), err)
+	if !bytes.Equal(mustRead(t, target), want) {
+		t.Fatal("the delta copy differs from the new file")
 	}
-	// Fetched: the inserted block, the changed one, the short tail.
-	if fetched != 2*blocksum.Size+4 {
-		t.Errorf("fetched %d bytes, want two blocks and the tail (%d)", fetched, 2*blocksum.Size+4)
+	if inode(t, target) == oldIno || inode(t, oldPath) != oldIno {
+		t.Error("a change larger than inPlaceMax was patched in place")
 	}
-	if l.runs != 3 || *l.reads != 1 {
-		t.Errorf("%d runs fetched in %d reads, want 3 runs in one read", l.runs, *l.reads)
-	}
+}
+
+func inode(t *testing.T, p string) uint64 {
+	t.Helper()
 	var st syscall.Stat_t
-	if err := syscall.Stat(target, &st); err != nil {
+	if err := syscall.Stat(p, &st); err != nil {
 		t.Fatal(err)
 	}
-	if allocated := st.Blocks * 512; allocated > int64(len(want))-2*blocksum.Size+4096 {
-		t.Errorf("%d bytes allocated; the two blocks of zeros should be a hole", allocated)
-	}
+	return st.Ino
 }
 
 // A file the old one shares nothing with is copied whole; a new file that
@@ -212,14 +284,14 @@ func TestCopyDeltaFindsDataMovedByAFilesystemBlock(t *testing.T) {
 	oldPath, newDir := writeOldNew(t, old, nw)
 	l := newLocal(t, newDir)
 	target := filepath.Join(t.TempDir(), "disk.qcow2")
-	fetched, err := copyDelta(context.Background(), l.nf, l.e, hashed(oldPath), target)
+	d, err := copyDelta(context.Background(), l.nf, l.e, hashed(oldPath), target)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := mustRead(t, target); !bytes.Equal(got, nw) {
 		t.Fatal("the delta copy differs from the new file")
 	}
-	if fetched != 4096 {
+	if fetched := d.fetched; fetched != 4096 {
 		t.Errorf("fetched %d bytes of a file in which 4 KiB were inserted, want 4096", fetched)
 	}
 }

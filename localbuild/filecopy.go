@@ -115,11 +115,15 @@ func (c *fileCopy) copy(ctx context.Context, gc gateway.Client, res *gateway.Res
 }
 
 // fetched shows how much of a file a delta copy fetched; the rest came
-// from the previous build's.
-func (c *fileCopy) fetched(name string, n, size int64) {
+// from the previous build's, patched in place or copied.
+func (c *fileCopy) fetched(name string, d delta, size int64) {
 	if c.status != nil {
+		how := "copied"
+		if d.patched {
+			how = "patched in place"
+		}
 		now := time.Now()
-		c.status(fmt.Sprintf("%s: %s of %s fetched, the rest taken from the previous output", name, disk.HumanBytes(n), disk.HumanBytes(size)), now, &now)
+		c.status(fmt.Sprintf("%s: %s of %s fetched, the rest taken from the previous output (%s)", name, disk.HumanBytes(d.fetched), disk.HumanBytes(size), how), now, &now)
 	}
 }
 
@@ -167,7 +171,7 @@ func listResult(ctx context.Context, ref gateway.Reference, dir string, out *[]*
 // the result's mode, owner (when running as root, as tar does) and time;
 // a file that replaces old is copied as a delta of it (delta.go), nf
 // reading the new one.
-func copyEntry(ctx context.Context, ref gateway.Reference, e *fstypes.Stat, dir string, old *oldFile, nf newFile, fetched func(string, int64, int64)) error {
+func copyEntry(ctx context.Context, ref gateway.Reference, e *fstypes.Stat, dir string, old *oldFile, nf newFile, fetched func(string, delta, int64)) error {
 	target := filepath.Join(dir, filepath.FromSlash(e.Path))
 	m := os.FileMode(e.Mode)
 	if m.IsDir() {
@@ -192,11 +196,11 @@ func copyEntry(ctx context.Context, ref gateway.Reference, e *fstypes.Stat, dir 
 
 // copyFile copies a file as a delta of old, the previous build's, when
 // there is one and it has blocks to reuse, else whole.
-func copyFile(ctx context.Context, ref gateway.Reference, e *fstypes.Stat, target string, old *oldFile, nf newFile, fetched func(string, int64, int64)) error {
+func copyFile(ctx context.Context, ref gateway.Reference, e *fstypes.Stat, target string, old *oldFile, nf newFile, fetched func(string, delta, int64)) error {
 	if old != nil {
-		n, err := copyDelta(ctx, nf, e, old, target)
+		d, err := copyDelta(ctx, nf, e, old, target)
 		if err == nil {
-			fetched(e.Path, n, e.Size)
+			fetched(e.Path, d, e.Size)
 			return nil
 		}
 		if !errors.Is(err, errNoDelta) {
