@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -101,7 +102,7 @@ func (a *Artifact) Push(refName string, insecure bool) (string, error) {
 		return "", err
 	}
 	repo := ref.Context()
-	if err := remote.WriteLayer(repo, &fileBlob{a: a}); err != nil {
+	if err := remote.WriteLayer(repo, &fileBlob{a: a}, Login); err != nil {
 		return "", fmt.Errorf("uploading the disk image to %s: %w", repo, err)
 	}
 	raw, err := a.manifest()
@@ -110,6 +111,12 @@ func (a *Artifact) Push(refName string, insecure bool) (string, error) {
 	}
 	return putManifest(ref, raw)
 }
+
+// Login gives the registry calls the user's logins from the Docker config
+// ($DOCKER_CONFIG/config.json, else ~/.docker/config.json, and its
+// credential helpers), as docker and buildx use them; a registry with no
+// login there is asked anonymously.
+var Login = remote.WithAuthFromKeychain(authn.DefaultKeychain)
 
 // ParseReference parses a registry reference; insecure allows plain http,
 // which a registry on localhost or 127.0.0.0/8 always gets.
@@ -124,10 +131,10 @@ func ParseReference(refName string, insecure bool) (name.Reference, error) {
 // putManifest uploads the empty config an artifact manifest names, then
 // the manifest raw under ref, and returns its digest.
 func putManifest(ref name.Reference, raw []byte) (string, error) {
-	if err := remote.WriteLayer(ref.Context(), &fileBlob{data: ocispec.DescriptorEmptyJSON.Data, mt: ocispec.MediaTypeEmptyJSON}); err != nil {
+	if err := remote.WriteLayer(ref.Context(), &fileBlob{data: ocispec.DescriptorEmptyJSON.Data, mt: ocispec.MediaTypeEmptyJSON}, Login); err != nil {
 		return "", fmt.Errorf("uploading the empty config: %w", err)
 	}
-	if err := remote.Put(ref, rawManifest(raw)); err != nil {
+	if err := remote.Put(ref, rawManifest(raw), Login); err != nil {
 		return "", fmt.Errorf("writing the manifest %s: %w", ref, err)
 	}
 	sum := sha256.Sum256(raw)

@@ -49,7 +49,7 @@ func (a *Artifact) PushReferrer(refName string, insecure bool, path string) (str
 		return "", err
 	}
 	repo := ref.Context()
-	if err := remote.WriteLayer(repo, &fileBlob{a: doc, mt: SBOMArtifactType}); err != nil {
+	if err := remote.WriteLayer(repo, &fileBlob{a: doc, mt: SBOMArtifactType}, Login); err != nil {
 		return "", fmt.Errorf("uploading the SBOM to %s: %w", repo, err)
 	}
 	raw, err := json.Marshal(ocispec.Manifest{

@@ -8,6 +8,7 @@ import (
 	bkclient "github.com/moby/buildkit/client"
 	bkllb "github.com/moby/buildkit/client/llb"
 	exptypes "github.com/moby/buildkit/exporter/containerimage/exptypes"
+	"github.com/moby/buildkit/session"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/osbuildkit/osbuildkit/llb"
@@ -81,7 +82,7 @@ func pushImage(ctx context.Context, c *bkclient.Client, st bkllb.State, ref stri
 			// cached too.
 			string(exptypes.OptKeySourceDateEpoch): "0",
 		},
-	}}}
+	}}, Session: []session.Attachable{registryAuth()}}
 	ch := make(chan *bkclient.SolveStatus)
 	var resp *bkclient.SolveResponse
 	var eg errgroup.Group

@@ -14,7 +14,10 @@ import (
 // cacheMissing says whether a registry cache export names a reference the
 // registry does not have yet: an all-cached build exports its cache then
 // (there is nothing to replace), where it otherwise keeps the registry's.
-// A registry that cannot be asked counts as having it.
+// It asks with the user's login (artifact.Login). A registry that refuses
+// to say (401, 403: no login, or a wrong one) counts as not having it, so
+// the export is tried and its failure says why; one that cannot be asked
+// at all counts as having it.
 func cacheMissing(exports []bkclient.CacheOptionsEntry) bool {
 	for _, e := range exports {
 		if e.Type != "registry" || e.Attrs["ref"] == "" {
@@ -24,9 +27,9 @@ func cacheMissing(exports []bkclient.CacheOptionsEntry) bool {
 		if err != nil {
 			continue
 		}
-		_, err = remote.Head(ref)
+		_, err = remote.Head(ref, artifact.Login)
 		var te *transport.Error
-		if errors.As(err, &te) && te.StatusCode == http.StatusNotFound {
+		if errors.As(err, &te) && (te.StatusCode == http.StatusNotFound || te.StatusCode == http.StatusUnauthorized || te.StatusCode == http.StatusForbidden) {
 			return true
 		}
 	}

@@ -150,6 +150,7 @@ func solve(ctx context.Context, c *bkclient.Client, opt bkclient.SolveOpt, build
 	// Not errgroup.WithContext: when the build fails or is interrupted,
 	// the display must go on reading until BuildKit closes the status
 	// channel, or the forwarder below blocks and the build never returns.
+	opt.Session = append(opt.Session, registryAuth())
 	var eg errgroup.Group
 	eg.Go(func() error {
 		_, err := c.Build(ctx, opt, "osbuildkit", build, statusCh)
