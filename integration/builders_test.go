@@ -35,7 +35,20 @@ func isolatedBuildkitd(t *testing.T, hosts string) string {
 	bin := filepath.Join(os.Getenv("OSBUILDKIT_CACHE"), "bin")
 	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c",
 		`mount --bind "$1/hosts" /etc/hosts && exec "$2/buildkitd" --config "$1/buildkitd.toml"`, "sh", d, bin)
-	logf, err := os.Create(filepath.Join(d, "log"))
+	addr := "unix://" + sock
+	startDaemon(t, "the isolated buildkitd", cmd, filepath.Join(d, "log"), func() bool {
+		return exec.Command(filepath.Join(bin, "buildctl"), "--addr", addr, "debug", "workers").Run() == nil
+	})
+	return addr
+}
+
+// startDaemon starts cmd with its output in logPath, stops it when the
+// test ends (SIGTERM, then SIGKILL after 30 s), and returns once ready
+// says it serves; it fails the test with the log's end when that takes
+// over 30 s.
+func startDaemon(t *testing.T, what string, cmd *exec.Cmd, logPath string, ready func() bool) {
+	t.Helper()
+	logf, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,14 +68,12 @@ func isolatedBuildkitd(t *testing.T, hosts string) string {
 		}
 		logf.Close()
 	})
-	addr := "unix://" + sock
 	for i := 0; i < 150; i++ {
-		if exec.Command(filepath.Join(bin, "buildctl"), "--addr", addr, "debug", "workers").Run() == nil {
-			return addr
+		if ready() {
+			return
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	log, _ := os.ReadFile(filepath.Join(d, "log"))
-	t.Fatalf("the isolated buildkitd did not start:\n%s", tail(string(log), 20))
-	return ""
+	log, _ := os.ReadFile(logPath)
+	t.Fatalf("%s did not start:\n%s", what, tail(string(log), 20))
 }

@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -48,28 +47,15 @@ auth:
 	}
 	cmd := exec.Command(filepath.Join(os.Getenv("OSBUILDKIT_CACHE"), "bin", "registry"), "serve", filepath.Join(d, "registry.yml"))
 	cmd.Env = append(os.Environ(), "OTEL_TRACES_EXPORTER=none")
-	logf, err := os.Create(filepath.Join(d, "log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() })
-	for start := time.Now(); ; time.Sleep(100 * time.Millisecond) {
+	startDaemon(t, "the registry with a login", cmd, filepath.Join(d, "log"), func() bool {
 		resp, err := http.Get("http://" + addr + "/v2/")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusUnauthorized {
-				return addr
-			}
+		if err != nil {
+			return false
 		}
-		if time.Since(start) > 30*time.Second {
-			log, _ := os.ReadFile(filepath.Join(d, "log"))
-			t.Fatalf("the registry with a login did not come up (%v):\n%s", err, log)
-		}
-	}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusUnauthorized
+	})
+	return addr
 }
 
 // dockerConfig writes a Docker config directory holding a login for

@@ -13,8 +13,8 @@ import (
 )
 
 // A rebuilt file whose blocks mostly sit where the old file has them (a
-// hostname change rewrites some 160 of the reference qcow2's 181 000
-// blocks) is patched in place rather than copied: the old file is moved
+// hostname change leaves the reference qcow2 lacking 216 KiB of its
+// 709 MiB, at the same offsets) is patched in place rather than copied: the old file is moved
 // into the export's temporary directory, which puts it back under its name
 // once the build is done, and only the blocks that differ are written. A
 // copy of the rest writes the whole image anew where the filesystem shares
