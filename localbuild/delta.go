@@ -24,10 +24,11 @@ import (
 // A large file that the output directory already has under the same name
 // (the disk image of the build before) is copied as a delta: a step in the
 // sandbox hashes the new file's 4 KiB blocks, the CLI hashes the old
-// file's (while the build runs: oldFiles), and only the blocks the old
-// file lacks cross BuildKit's session, gathered into one file by a second
-// step (a read through the session costs milliseconds, and a rebuilt
-// image lacks a thousand runs of blocks), each checked against its digest;
+// file's and indexes them (while the build runs: oldFiles), and only the
+// blocks the old file lacks cross BuildKit's session: a few runs of them
+// read from the new file, many (a package added moves thousands) gathered
+// into one file by a second step first, since a read through the session
+// costs milliseconds; each block is checked against its digest;
 // the kernel copies the rest from the old file (copy_file_range), and
 // blocks of zeros stay holes. Should the old file change meanwhile (its
 // size, times or inode), the file is copied whole instead. After a
@@ -44,6 +45,9 @@ var errNoDelta = errors.New("no delta")
 type newFile struct {
 	// sums hashes its blocks.
 	sums func() ([]blocksum.Sum, error)
+	// ref holds the file at name, for ranged reads of a few runs.
+	ref  gateway.Reference
+	name string
 	// packed is a result holding at name the bytes of runs, one after the
 	// other.
 	packed func(runs []blocksum.Run) (ref gateway.Reference, name string, err error)
@@ -52,6 +56,8 @@ type newFile struct {
 // inBuild is the file e of ref, read by steps of the helper in the sandbox.
 func inBuild(ctx context.Context, gc gateway.Client, helper llb.Helper, ref gateway.Reference, e *fstypes.Stat) newFile {
 	return newFile{
+		ref:  ref,
+		name: e.Path,
 		sums: func() ([]blocksum.Sum, error) {
 			r, err := helperStep(ctx, gc, helper, ref, e, nil, "block digests of", blocksum.Command)
 			if err != nil {
@@ -136,16 +142,16 @@ func copyDelta(ctx context.Context, nf newFile, e *fstypes.Stat, old *oldFile, t
 	if err != nil {
 		return delta{}, err
 	}
-	oldSums, id, err := old.wait()
+	index, id, err := old.wait()
 	if err != nil {
 		return delta{}, errNoDelta // unreadable: nothing to reuse
 	}
-	plan := blocksum.NewPlan(sums, oldSums)
+	plan := index.Plan(sums)
 	missing := missingRuns(plan, sums, e.Size)
 	if plan.Reused == 0 || len(missing) > maxRuns {
 		return delta{}, errNoDelta
 	}
-	if n, err := patchInPlace(ctx, nf, e, old, id, sums, oldSums, plan, missing, target); !errors.Is(err, errNotInPlace) {
+	if n, err := patchInPlace(ctx, nf, e, old, id, sums, index.Sums(), plan, missing, target); !errors.Is(err, errNotInPlace) {
 		return delta{fetched: n, patched: err == nil}, err
 	}
 	src, err := os.Open(old.path)
@@ -267,31 +273,26 @@ func missingRuns(plan blocksum.Plan, sums []blocksum.Sum, size int64) []blocksum
 	return runs
 }
 
-// fetchMissing has the build gather the missing runs into one file, reads
-// it in ranged reads of whole runs, several at once, checks each block
+// fetchMissing reads the missing runs (missingReads), several ranged
+// reads at once, checks each block
 // against its digest, hands each run to put (at once, from several
 // goroutines) and returns the bytes read.
 func fetchMissing(ctx context.Context, put func(data []byte, off int64) error, nf newFile, size int64, missing []blocksum.Run, sums []blocksum.Sum) (int64, error) {
-	ref, name, err := nf.packed(missing)
+	ref, name, reads, err := missingReads(nf, missing)
 	if err != nil {
 		return 0, err
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(fileCopyParallel)
-	var at int64 // in the packed file
-	for first := 0; first < len(missing); {
-		last, n := first, int64(0)
-		for last < len(missing) && n+missing[last].Len <= fileCopyChunk {
-			n += missing[last].Len
-			last++
-		}
-		runs, off := missing[first:last], at
+	var fetched int64
+	for _, rd := range reads {
+		fetched += rd.n
 		g.Go(func() error {
-			b, err := readRange(gctx, ref, name, off, n)
+			b, err := readRange(gctx, ref, name, rd.off, rd.n)
 			if err != nil {
 				return err
 			}
-			for _, r := range runs {
+			for _, r := range rd.runs {
 				data := b[:r.Len]
 				b = b[r.Len:]
 				for j := r.Off / blocksum.Size; j*blocksum.Size < r.Off+r.Len; j++ {
@@ -306,7 +307,48 @@ func fetchMissing(ctx context.Context, put func(data []byte, off int64) error, n
 			}
 			return nil
 		})
+	}
+	return fetched, g.Wait()
+}
+
+// rangedRead is a read of n bytes at off that holds runs, one after the
+// other.
+type rangedRead struct {
+	off, n int64
+	runs   []blocksum.Run
+}
+
+// missingReads are the reads that fetch the missing runs, and the file
+// they read: up to directRuns runs are read from the new file itself (a
+// read through the session costs milliseconds); more (a package added
+// moves thousands) are first gathered into one file by a step of the
+// helper (a fifth of a second), which is read in chunks.
+func missingReads(nf newFile, missing []blocksum.Run) (gateway.Reference, string, []rangedRead, error) {
+	var reads []rangedRead
+	if len(missing) <= directRuns && nf.ref != nil {
+		for _, r := range missing {
+			reads = append(reads, rangedRead{off: r.Off, n: r.Len, runs: []blocksum.Run{r}})
+		}
+		return nf.ref, nf.name, reads, nil
+	}
+	ref, name, err := nf.packed(missing)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	var at int64 // in the packed file
+	for first := 0; first < len(missing); {
+		last, n := first, int64(0)
+		for last < len(missing) && n+missing[last].Len <= fileCopyChunk {
+			n += missing[last].Len
+			last++
+		}
+		reads = append(reads, rangedRead{off: at, n: n, runs: missing[first:last]})
 		first, at = last, at+n
 	}
-	return at, g.Wait()
+	return ref, name, reads, nil
 }
+
+// directRuns is the most runs of missing blocks read from the new file
+// one by one, without gathering them first: a hostname change leaves a
+// dozen.
+var directRuns = 32

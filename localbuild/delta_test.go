@@ -70,10 +70,13 @@ func TestCopyDelta(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		inPlace bool
+		// gather has the missing runs gathered by a step, however few.
+		gather bool
 		// hold keeps the old file in use the way it names, until undone.
 		hold func(t *testing.T, oldPath string) (undo func())
 	}{
 		{name: "alone: patched in place", inPlace: true, hold: func(*testing.T, string) func() { return func() {} }},
+		{name: "alone, runs gathered: patched in place", inPlace: true, gather: true, hold: func(*testing.T, string) func() { return func() {} }},
 		{name: "open elsewhere: copied", hold: func(t *testing.T, p string) func() {
 			f, err := os.Open(p) // as a VM booted from it holds it
 			if err != nil {
@@ -89,6 +92,10 @@ func TestCopyDelta(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.gather {
+				defer func(n int) { directRuns = n }(directRuns)
+				directRuns = 0
+			}
 			oldPath, newDir, want := deltaFiles(t)
 			before := mustRead(t, oldPath)
 			oldIno := inode(t, oldPath)
@@ -111,8 +118,17 @@ func TestCopyDelta(t *testing.T) {
 			if fetched := d.fetched; fetched != 2*blocksum.Size+4 {
 				t.Errorf("fetched %d bytes, want two blocks and the tail (%d)", fetched, 2*blocksum.Size+4)
 			}
-			if l.runs != 3 || *l.reads != 1 {
-				t.Errorf("%d runs fetched in %d reads, want 3 runs in one read", l.runs, *l.reads)
+			// Three runs: read from the new file one by one, or gathered
+			// first and read in one go.
+			gatheredReads := 0
+			if l.reads != nil {
+				gatheredReads = *l.reads
+			}
+			switch {
+			case tc.gather && (l.runs != 3 || gatheredReads != 1 || l.direct.reads != 0):
+				t.Errorf("%d runs gathered, read in %d reads (%d from the new file), want 3 runs in one read", l.runs, gatheredReads, l.direct.reads)
+			case !tc.gather && (l.runs != 0 || l.direct.reads != 3):
+				t.Errorf("%d runs gathered, %d reads of the new file; want none gathered and 3 reads", l.runs, l.direct.reads)
 			}
 			var st syscall.Stat_t
 			if err := syscall.Stat(target, &st); err != nil {
@@ -223,13 +239,15 @@ func TestCopyDeltaRefuses(t *testing.T) {
 }
 
 // local is newDir's disk.qcow2 as a delta copy reads it, by the helper's
-// own code as the build's steps run it, and its entry; packed counts the
-// runs the copy asked for and the reads of the packed file.
+// own code as the build's steps run it, and its entry; direct counts the
+// reads of the file itself, runs and reads the runs the copy had gathered
+// and the reads of the gathered file.
 type local struct {
-	nf    newFile
-	e     *fstypes.Stat
-	runs  int
-	reads *int
+	nf     newFile
+	e      *fstypes.Stat
+	direct *dirRef
+	runs   int
+	reads  *int
 }
 
 func newLocal(t *testing.T, newDir string) *local {
@@ -239,10 +257,12 @@ func newLocal(t *testing.T, newDir string) *local {
 		t.Fatal(err)
 	}
 	e.Path = "disk.qcow2"
-	l := &local{e: e}
+	l := &local{e: e, direct: &dirRef{root: newDir}}
 	file := filepath.Join(newDir, "disk.qcow2")
 	packDir := t.TempDir()
 	l.nf = newFile{
+		ref:  l.direct,
+		name: "disk.qcow2",
 		sums: func() ([]blocksum.Sum, error) { return blocksum.File(file) },
 		packed: func(runs []blocksum.Run) (gateway.Reference, string, error) {
 			l.runs = len(runs)

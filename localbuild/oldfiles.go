@@ -11,14 +11,14 @@ import (
 )
 
 // oldFile is a large file the output directory had before the build, which
-// a delta copy may reuse; its blocks are hashed while the build runs, on
-// one CPU.
+// a delta copy may reuse; its blocks are hashed and indexed while the build
+// runs, on one CPU.
 type oldFile struct {
-	path string
-	done chan struct{}
-	sums []blocksum.Sum
-	id   fileID // the file as it was hashed
-	err  error
+	path  string
+	done  chan struct{}
+	index *blocksum.Index
+	id    fileID // the file as it was hashed
+	err   error
 }
 
 // fileID is what tells that a file changed: a write changes its ctime.
@@ -40,7 +40,7 @@ func idOf(st *unix.Stat_t) fileID {
 	return fileID{dev: st.Dev, ino: st.Ino, size: st.Size, mtime: st.Mtim, ctim: st.Ctim}
 }
 
-// hash hashes the file; wait returns once it has.
+// hash hashes and indexes the file; wait returns once it has.
 func (o *oldFile) hash() {
 	defer close(o.done)
 	f, err := os.Open(o.path)
@@ -52,15 +52,19 @@ func (o *oldFile) hash() {
 	if o.id, o.err = statID(f); o.err != nil {
 		return
 	}
-	o.sums, o.err = blocksum.FileOn(o.path, 1)
+	var sums []blocksum.Sum
+	if sums, o.err = blocksum.FileOn(o.path, 1); o.err == nil {
+		o.index = blocksum.NewIndex(sums)
+	}
 }
 
 func newOldFile(path string) *oldFile { return &oldFile{path: path, done: make(chan struct{})} }
 
-// wait is the file's digests, once hashed, and the file they are of.
-func (o *oldFile) wait() ([]blocksum.Sum, fileID, error) {
+// wait is the index of the file's digests, once hashed, and the file they
+// are of.
+func (o *oldFile) wait() (*blocksum.Index, fileID, error) {
 	<-o.done
-	return o.sums, o.id, o.err
+	return o.index, o.id, o.err
 }
 
 // large says whether path is a regular file a delta copy may start from.

@@ -68,8 +68,11 @@ func TestOldOutputHashedOnlyWhenAsked(t *testing.T) {
 	}
 	o.hashOld()
 	o.hashOld()
-	sums, _, err := o.old[0].wait()
-	if err != nil || len(sums) != deltaMin/blocksum.Size {
-		t.Fatalf("hashed into %d digests (%v), want %d", len(sums), err, deltaMin/blocksum.Size)
+	index, _, err := o.old[0].wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(index.Sums()); n != deltaMin/blocksum.Size {
+		t.Fatalf("hashed into %d digests, want %d", n, deltaMin/blocksum.Size)
 	}
 }

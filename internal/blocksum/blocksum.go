@@ -137,23 +137,47 @@ type Plan struct {
 	Reused int
 }
 
-// NewPlan matches the new file's blocks to the old file's.
-func NewPlan(newSums, oldSums []Sum) Plan {
+// Index finds the blocks of an old file by their digests. The CLI builds
+// it while the build runs, so that planning a copy once the new file's
+// digests arrive is lookups only.
+type Index struct {
+	sums []Sum
+	at   map[Sum]int64
+}
+
+// NewIndex indexes the old file's digests.
+func NewIndex(oldSums []Sum) *Index {
 	at := make(map[Sum]int64, len(oldSums))
 	for i, s := range oldSums {
 		if _, ok := at[s]; !ok {
 			at[s] = int64(i) * Size
 		}
 	}
+	return &Index{sums: oldSums, at: at}
+}
+
+// Sums are the old file's digests.
+func (x *Index) Sums() []Sum { return x.sums }
+
+// Plan matches the new file's blocks to the old file's: a block the old
+// file has at the same offset comes from there (after a late change most
+// do: a comparison, no lookup), any other from wherever the old file has it.
+func (x *Index) Plan(newSums []Sum) Plan {
 	p := Plan{Old: make([]int64, len(newSums))}
 	for i, s := range newSums {
-		off, ok := at[s]
-		if !ok {
-			off = -1
-		} else {
+		off := int64(-1)
+		if i < len(x.sums) && x.sums[i] == s {
+			off = int64(i) * Size
+		} else if o, ok := x.at[s]; ok {
+			off = o
+		}
+		if off >= 0 {
 			p.Reused++
 		}
 		p.Old[i] = off
 	}
 	return p
 }
+
+// NewPlan matches the new file's blocks to the old file's.
+func NewPlan(newSums, oldSums []Sum) Plan { return NewIndex(oldSums).Plan(newSums) }

@@ -41,6 +41,23 @@ func TestNewPlan(t *testing.T) {
 	}
 }
 
+// A block the old file has at its own offset comes from there, even where
+// the same bytes are earlier in the old file too (as zeros and repeated
+// blocks are): a patch in place then leaves it alone.
+func TestPlanPrefersTheSameOffset(t *testing.T) {
+	a, b := Sum{1}, Sum{2}
+	p := NewIndex([]Sum{a, b, a}).Plan([]Sum{b, b, a, a})
+	want := []int64{Size, Size, 2 * Size, 0}
+	for i, w := range want {
+		if p.Old[i] != w {
+			t.Errorf("block %d from %d, want %d (plan %+v)", i, p.Old[i], w, p.Old)
+		}
+	}
+	if p.Reused != 4 {
+		t.Errorf("reused %d, want 4", p.Reused)
+	}
+}
+
 // checkSums fails t unless sums are the digests of data's blocks.
 func checkSums(t *testing.T, sums []Sum, data []byte) {
 	t.Helper()
