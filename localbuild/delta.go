@@ -274,9 +274,8 @@ func missingRuns(plan blocksum.Plan, sums []blocksum.Sum, size int64) []blocksum
 }
 
 // fetchMissing reads the missing runs (missingReads), several ranged
-// reads at once, checks each block
-// against its digest, hands each run to put (at once, from several
-// goroutines) and returns the bytes read.
+// reads at once, checks each block against its digest, hands each run to
+// put (at once, from several goroutines) and returns the bytes read.
 func fetchMissing(ctx context.Context, put func(data []byte, off int64) error, nf newFile, size int64, missing []blocksum.Run, sums []blocksum.Sum) (int64, error) {
 	ref, name, reads, err := missingReads(nf, missing)
 	if err != nil {

@@ -139,7 +139,7 @@ type Plan struct {
 
 // Index finds the blocks of an old file by their digests. The CLI builds
 // it while the build runs, so that planning a copy once the new file's
-// digests arrive is lookups only.
+// digests arrive is comparisons and lookups only.
 type Index struct {
 	sums []Sum
 	at   map[Sum]int64
