@@ -324,7 +324,7 @@ type rangedRead struct {
 // helper (a fifth of a second), which is read in chunks.
 func missingReads(nf newFile, missing []blocksum.Run) (gateway.Reference, string, []rangedRead, error) {
 	var reads []rangedRead
-	if len(missing) <= directRuns && nf.ref != nil {
+	if len(missing) <= directRuns {
 		for _, r := range missing {
 			reads = append(reads, rangedRead{off: r.Off, n: r.Len, runs: []blocksum.Run{r}})
 		}

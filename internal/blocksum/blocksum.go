@@ -178,6 +178,3 @@ func (x *Index) Plan(newSums []Sum) Plan {
 	}
 	return p
 }
-
-// NewPlan matches the new file's blocks to the old file's.
-func NewPlan(newSums, oldSums []Sum) Plan { return NewIndex(oldSums).Plan(newSums) }

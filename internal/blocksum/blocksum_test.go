@@ -33,9 +33,9 @@ func TestFile(t *testing.T) {
 }
 
 // A block found anywhere in the old file is reused, at its old offset.
-func TestNewPlan(t *testing.T) {
+func TestPlan(t *testing.T) {
 	a, b, c := Sum{1}, Sum{2}, Sum{3}
-	p := NewPlan([]Sum{c, a, b}, []Sum{a, b})
+	p := NewIndex([]Sum{a, b}).Plan([]Sum{c, a, b})
 	if p.Reused != 2 || p.Old[0] != -1 || p.Old[1] != 0 || p.Old[2] != Size {
 		t.Errorf("plan %+v", p)
 	}
