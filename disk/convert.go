@@ -5,6 +5,8 @@ import (
 	"os"
 	"os/exec"
 	"time"
+
+	"github.com/osbuildkit/osbuildkit/internal/blocksum"
 )
 
 // Format is how a raw disk image is delivered, with osbuild's qemu stage
@@ -40,40 +42,54 @@ func (f Format) OsbuildDefaults() Format {
 
 // Convert turns raw into out in the requested format, in the same exec
 // that made raw: BuildKit's layers would not keep raw's holes. out is
-// written under a temporary name and renamed into place.
-func Convert(r Runner, raw, out string, f Format) error {
+// written under a temporary name and renamed into place. An uncompressed
+// qcow2 image is written by writeQCOW2, which returns its block digests;
+// the other formats return none.
+func Convert(r Runner, raw, out string, f Format) ([]blocksum.Sum, error) {
 	tmp := out + ".partial"
 	defer os.Remove(tmp)
+	var sums []blocksum.Sum
 	switch f.Type {
 	case "raw":
-		return os.Rename(raw, out)
+		return nil, os.Rename(raw, out)
 	case "raw.xz":
 		o, err := os.Create(tmp)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		cmd := exec.Command("xz", "-T0", "-c", raw)
 		cmd.Stdout = o
 		err = r.Exec(cmd)
 		o.Close()
 		if err != nil {
-			return fmt.Errorf("compressing with xz: %w", err)
+			return nil, fmt.Errorf("compressing with xz: %w", err)
 		}
 	case "qcow2", "vmdk", "vdi", "vpc", "vhdx":
 		started := time.Now()
-		args, how := []string{"convert", "-f", "raw", "-O", f.Type}, ""
-		if hostTakesFreeMemory() && directWrites(tmp) {
-			args, how = append(args, "-t", "none"), " (direct I/O: the host takes back free memory)"
+		direct, how := hostTakesFreeMemory() && directWrites(tmp), ""
+		if direct {
+			how = " (direct I/O: the host takes back free memory)"
 		}
-		if err := run(r, "qemu-img", append(append(args, f.qemuImgArgs()...), raw, tmp)...); err != nil {
-			return err
+		if f.Type == "qcow2" && (f.Compression == nil || !*f.Compression) {
+			var err error
+			if sums, err = writeQCOW2(raw, tmp, f.Compat, direct); err != nil {
+				return nil, err
+			}
+		} else {
+			args := []string{"convert", "-f", "raw", "-O", f.Type}
+			if direct {
+				args = append(args, "-t", "none")
+			}
+			if err := run(r, "qemu-img", append(append(args, f.qemuImgArgs()...), raw, tmp)...); err != nil {
+				return nil, err
+			}
 		}
 		r.Logf("converted to %s in %.1f s%s", f.Type, time.Since(started).Seconds(), how)
 	default:
-		return fmt.Errorf("unknown image format %q", f.Type)
+		return nil, fmt.Errorf("unknown image format %q", f.Type)
 	}
 	os.Remove(raw)
-	return os.Rename(tmp, out)
+	return sums, os.Rename(tmp, out)
 }
 
 // qemuImgArgs are qemu-img convert's options for the format.

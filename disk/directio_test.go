@@ -68,27 +68,31 @@ func TestDirectConversionSameBytes(t *testing.T) {
 	}
 	f.Close()
 	defer func(v func() bool) { hostTakesFreeMemory = v }(hostTakesFreeMemory)
-	var out [2][]byte
-	for i, direct := range []bool{false, true} {
-		hostTakesFreeMemory = func() bool { return direct }
-		src := filepath.Join(dir, "copy.raw")
-		if b, err := exec.Command("cp", "--sparse=always", raw, src).CombinedOutput(); err != nil {
-			t.Fatalf("cp: %v: %s", err, b)
+	yes := true
+	// Our writer (uncompressed) and qemu-img's (compressed).
+	for _, f := range []Format{{Type: "qcow2"}, {Type: "qcow2", Compression: &yes}} {
+		var out [2][]byte
+		for i, direct := range []bool{false, true} {
+			hostTakesFreeMemory = func() bool { return direct }
+			src := filepath.Join(dir, "copy.raw")
+			if b, err := exec.Command("cp", "--sparse=always", raw, src).CombinedOutput(); err != nil {
+				t.Fatalf("cp: %v: %s", err, b)
+			}
+			var r testRunner
+			dst := filepath.Join(dir, "disk.qcow2")
+			if _, err := Convert(&r, src, dst, f); err != nil {
+				t.Fatalf("%v: %s", err, r.log.String())
+			}
+			if got := strings.Contains(r.log.String(), "direct I/O"); got != direct {
+				t.Fatalf("direct %v, but the log says: %s", direct, r.log.String())
+			}
+			if out[i], err = os.ReadFile(dst); err != nil {
+				t.Fatal(err)
+			}
+			os.Remove(dst)
 		}
-		var r testRunner
-		dst := filepath.Join(dir, "disk.qcow2")
-		if err := Convert(&r, src, dst, Format{Type: "qcow2"}); err != nil {
-			t.Fatalf("%v: %s", err, r.log.String())
+		if !bytes.Equal(out[0], out[1]) {
+			t.Errorf("%+v: the direct conversion (%d bytes) differs from the buffered one (%d bytes)", f, len(out[1]), len(out[0]))
 		}
-		if got := strings.Contains(r.log.String(), "direct I/O"); got != direct {
-			t.Fatalf("direct %v, but the log says: %s", direct, r.log.String())
-		}
-		if out[i], err = os.ReadFile(dst); err != nil {
-			t.Fatal(err)
-		}
-		os.Remove(dst)
-	}
-	if !bytes.Equal(out[0], out[1]) {
-		t.Errorf("the direct conversion (%d bytes) differs from the buffered one (%d bytes)", len(out[1]), len(out[0]))
 	}
 }

@@ -65,6 +65,11 @@ type Input struct {
 	CacheImports []client.CacheOptionsEntry
 	// Observe, when set, sees the marshalled LLB before it is solved.
 	Observe func(*bkllb.Definition)
+	// Sums, when set, learns where a disk step left the block digests of
+	// the image it wrote: name in ref, for the file at path in the
+	// output (llb.Report.File). The file may not be there: a step that
+	// had none to write (another format) wrote none.
+	Sums func(path string, ref client.Reference, name string)
 	// Warn, when set, reports a warning on the manifest's own progress
 	// vertex (the gateway frontend's "load build definition"); otherwise
 	// warnings go to BuildKit without a vertex and the client lists them.

@@ -44,5 +44,8 @@ func readReport(ctx context.Context, c client.Client, in Input, r llb.Report, ma
 	if err != nil {
 		return nil, err
 	}
+	if r.File != "" && in.Sums != nil {
+		in.Sums(r.File, ref, stages.SumsFile)
+	}
 	return r.Warnings(in.Manifest, raw)
 }

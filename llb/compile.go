@@ -180,6 +180,7 @@ func Compile(ctx context.Context, m *manifest.Manifest, opt Options) (*Result, e
 		}
 	}
 	c.result.Output = c.withReports(c.output(exports))
+	c.sumsFiles(exports)
 	return c.result, nil
 }
 
@@ -222,6 +223,9 @@ func (c *compiler) pipeline(pl *manifest.Pipeline) error {
 		}
 		if tree, err = c.stage(pl, st, plan, tree); err != nil {
 			return err
+		}
+		if n := len(c.result.Reports); n > 0 && c.result.Reports[n-1].Stage == st {
+			c.result.Reports[n-1].outputs = plan.Outputs
 		}
 		if plan.Exec != nil || len(plan.Files) > 0 {
 			last = c.steps.add("["+pl.Name+"] "+st.Type, tree, c.steps.take(last))

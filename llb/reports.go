@@ -3,6 +3,7 @@ package llb
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	bkllb "github.com/moby/buildkit/client/llb"
 
@@ -17,6 +18,14 @@ type Report struct {
 	Stage    *manifest.Stage
 	State    bkllb.State
 	Locate   stages.Locator
+	// outputs are the files the step writes (stages.Plan.Outputs).
+	outputs []string
+	// File is the path in the build's output of the disk image whose
+	// block digests the step writes beside its findings
+	// (stages.SumsFile), when the output holds that file as the step
+	// wrote it: the step is the last of an exported pipeline. Empty
+	// otherwise.
+	File string
 }
 
 // Warnings turns the findings read from the report's output into located
@@ -58,6 +67,25 @@ func (c *compiler) report(pl *manifest.Pipeline, st *manifest.Stage, ex *stages.
 	}
 	out := run.AddMount(stages.ReportDir, bkllb.Scratch())
 	c.result.Reports = append(c.result.Reports, Report{Pipeline: pl.Name, Stage: st, State: out, Locate: ex.Report})
+}
+
+// sumsFiles sets File of the reports whose step's file the output holds
+// unchanged, at its place in the output's layout.
+func (c *compiler) sumsFiles(exports []string) {
+	for i := range c.result.Reports {
+		r := &c.result.Reports[i]
+		pl := c.m.Pipeline(r.Pipeline)
+		if len(r.outputs) != 1 || pl == nil || pl.Stages[len(pl.Stages)-1] != r.Stage || !slices.Contains(exports, r.Pipeline) {
+			continue
+		}
+		switch {
+		case c.opt.Layout == ContainerDisk:
+		case c.opt.Layout == Flat && len(exports) == 1:
+			r.File = r.outputs[0]
+		default:
+			r.File = r.Pipeline + "/" + r.outputs[0]
+		}
+	}
 }
 
 // withReports makes out depend on the report outputs without changing its

@@ -3,6 +3,7 @@ package llb
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -137,5 +138,44 @@ func TestOutputCarriesReports(t *testing.T) {
 		if o.pb.GetMerge() != nil || o.pb.GetDiff() != nil {
 			t.Errorf("an output without reports has %q", o.name())
 		}
+	}
+}
+
+// A disk step's report names the file the output holds as the step wrote
+// it, at its place in the output's layout, so the output copy can take
+// the step's block digests; a step whose file a later stage of its
+// pipeline may change, or an output that moves it elsewhere, names none.
+func TestReportNamesTheFileItHashed(t *testing.T) {
+	m := load(t, "../images/debian-bootable-qcow2-fixed.json")
+	for _, tc := range []struct {
+		layout Layout
+		want   string
+	}{{Flat, "debian-bootable.qcow2"}, {ByName, "assembler/debian-bootable.qcow2"}, {ContainerDisk, ""}} {
+		res, _, _ := compile(t, m, Options{Layout: tc.layout})
+		if len(res.Reports) != 1 || res.Reports[0].File != tc.want {
+			t.Errorf("layout %d: reports %+v, want one naming %q", tc.layout, res.Reports, tc.want)
+		}
+	}
+	disk := func(name string) string {
+		return `{"type": "org.osbuild.image", "inputs": {"tree": {"type": "org.osbuild.tree", "origin": "org.osbuild.pipeline", "references": ["name:tree"]}},
+			"options": {"filename": "` + name + `", "size": "2G", "partitions": [{"start": 2048, "size": 4190208, "filesystem": {"type": "ext4", "mountpoint": "/"}}], "format": {"type": "qcow2"}}}`
+	}
+	two, err := manifest.Load("two.json", []byte(`{"version": "2", "pipelines": [
+		{"name": "tree", "stages": [{"type": "org.osbuild.debootstrap", "options": {"suite": "bookworm"}}]},
+		{"name": "disk", "stages": [`+disk("a.qcow2")+`, `+disk("b.qcow2")+`]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, _, _ := compile(t, two, Options{})
+	var files []string
+	for _, r := range res.Reports {
+		files = append(files, r.File)
+	}
+	if !slices.Equal(files, []string{"", "b.qcow2"}) {
+		t.Errorf("two disk stages in a row name %q, want only the last one's file", files)
+	}
+	res, _, _ = compile(t, two, Options{Exports: []string{"tree", "disk"}})
+	if len(res.Reports) != 2 || res.Reports[1].File != "disk/b.qcow2" {
+		t.Errorf("two exports: reports %+v, want the last naming disk/b.qcow2", res.Reports)
 	}
 }

@@ -149,10 +149,14 @@ func newBuild(m *manifest.Manifest, opt Options, helperFS fsutil.FS) *build {
 			return nil, err
 		}
 		b.execs.reset()
+		sums := map[string]builtSums{}
 		in := frontend.Input{
 			Manifest: m, SourceMap: sm, Helper: helperState(), Config: cfg, CacheImports: bc.CacheImports, Break: opt.Break,
 			Observe: func(def *bkllb.Definition) {
 				b.execs.add(def)
+			},
+			Sums: func(path string, ref gateway.Reference, name string) {
+				sums[path] = builtSums{ref: ref, name: name}
 			},
 		}
 		res, err := frontend.BuildPlatforms(ctx, gc, in, func() (*manifest.Manifest, error) {
@@ -162,7 +166,7 @@ func newBuild(m *manifest.Manifest, opt Options, helperFS fsutil.FS) *build {
 			b.failure = sf
 		}
 		if err == nil && b.copy != nil {
-			if err = b.copy.copy(ctx, gc, res); errors.Is(err, errNotFiles) {
+			if err = b.copy.copy(ctx, gc, res, sums); errors.Is(err, errNotFiles) {
 				err = nil
 			}
 		}

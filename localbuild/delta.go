@@ -53,12 +53,26 @@ type newFile struct {
 	packed func(runs []blocksum.Run) (ref gateway.Reference, name string, err error)
 }
 
-// inBuild is the file e of ref, read by steps of the helper in the sandbox.
-func inBuild(ctx context.Context, gc gateway.Client, helper llb.Helper, ref gateway.Reference, e *fstypes.Stat) newFile {
+// builtSums is where the disk step that wrote a file left its block
+// digests (stages.SumsFile): name in ref, when ref is set.
+type builtSums struct {
+	ref  gateway.Reference
+	name string
+}
+
+// inBuild is the file e of ref, read by steps of the helper in the
+// sandbox; its digests are the ones its disk step left (built), when it
+// left them.
+func inBuild(ctx context.Context, gc gateway.Client, helper llb.Helper, ref gateway.Reference, e *fstypes.Stat, built builtSums) newFile {
 	return newFile{
 		ref:  ref,
 		name: e.Path,
 		sums: func() ([]blocksum.Sum, error) {
+			if built.ref != nil {
+				if _, err := built.ref.StatFile(ctx, gateway.StatRequest{Path: built.name}); err == nil {
+					return readSums(ctx, built.ref, built.name, e.Size)
+				}
+			}
 			r, err := helperStep(ctx, gc, helper, ref, e, nil, "block digests of", blocksum.Command)
 			if err != nil {
 				return nil, err

@@ -59,7 +59,8 @@ type fileCopy struct {
 
 // copy copies res (one platform's result) into the directory, or returns
 // errNotFiles, having written nothing, when it is not a few plain files.
-func (c *fileCopy) copy(ctx context.Context, gc gateway.Client, res *gateway.Result) error {
+// sums are the block digests the build's disk steps left, by path.
+func (c *fileCopy) copy(ctx context.Context, gc gateway.Client, res *gateway.Result, sums map[string]builtSums) error {
 	ref, err := singleRef(res)
 	if err != nil {
 		return err
@@ -90,7 +91,7 @@ func (c *fileCopy) copy(ctx context.Context, gc gateway.Client, res *gateway.Res
 		if c.old != nil && e.Size >= deltaMin {
 			old = c.old(dir, filepath.FromSlash(e.Path))
 		}
-		if err := copyEntry(ctx, ref, e, dir, old, inBuild(ctx, gc, helperState(), ref, e), c.fetched); err != nil {
+		if err := copyEntry(ctx, ref, e, dir, old, inBuild(ctx, gc, helperState(), ref, e, sums[e.Path]), c.fetched); err != nil {
 			if errors.Is(err, syscall.ENOSPC) {
 				return fmt.Errorf("copying %s into %s: the filesystem is full (no space left on device); nothing was moved into place", e.Path, c.outDir)
 			}

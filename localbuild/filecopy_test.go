@@ -89,7 +89,7 @@ func copyInto(t *testing.T, ref gateway.Reference) (dir string, begun bool, err 
 	t.Helper()
 	dir = filepath.Join(t.TempDir(), "out")
 	c := &fileCopy{outDir: "OUT", begin: func() (string, error) { begun = true; return dir, os.Mkdir(dir, 0o755) }}
-	err = c.copy(context.Background(), nil, &gateway.Result{Ref: ref})
+	err = c.copy(context.Background(), nil, &gateway.Result{Ref: ref}, nil)
 	if err == nil && !c.copied {
 		t.Error("copy succeeded without saying so")
 	}
@@ -191,7 +191,7 @@ func TestFileCopyLeavesTreesToTar(t *testing.T) {
 	}
 	// Several platforms' results are the tar exporter's.
 	c := &fileCopy{begin: func() (string, error) { t.Fatal("began"); return "", nil }}
-	if err := c.copy(context.Background(), nil, &gateway.Result{Refs: map[string]gateway.Reference{"a": &dirRef{}, "b": &dirRef{}}}); !errors.Is(err, errNotFiles) {
+	if err := c.copy(context.Background(), nil, &gateway.Result{Refs: map[string]gateway.Reference{"a": &dirRef{}, "b": &dirRef{}}}, nil); !errors.Is(err, errNotFiles) {
 		t.Errorf("two refs: %v", err)
 	}
 }

@@ -42,6 +42,9 @@ const (
 	// back as warnings: an output of the step, so cached with it.
 	ReportDir  = "/run/osbuild/report"
 	ReportFile = "findings.json"
+	// SumsFile holds, beside the findings, the block digests of the disk
+	// image the step wrote (blocksum.Encode), when it has them.
+	SumsFile = "blocksums"
 	// LockDir/LockFile is where a stage resolved for `osbuildkit lock`
 	// writes the packages it would install (LockedPackage, as JSON).
 	LockDir  = "/run/osbuild/lock"

@@ -124,7 +124,11 @@ func BuildDiskImage(rt *Runtime, o *disk.Options, filename string, f disk.Format
 	if err := rt.Report(d.BootChecks(tree)); err != nil {
 		return err
 	}
-	return disk.Convert(withoutSync(rt), raw, out, f)
+	sums, err := disk.Convert(withoutSync(rt), raw, out, f)
+	if err != nil {
+		return err
+	}
+	return rt.ReportSums(sums)
 }
 
 // obj is v as a JSON object, or nil.

@@ -34,5 +34,6 @@ func runQemu(rt *Runtime, o *qemuOptions) error {
 	if o.Format.Type == "raw" {
 		return rt.Run("cp", "--sparse=always", src, out)
 	}
-	return disk.Convert(withoutSync(rt), src, out, o.Format.OsbuildDefaults())
+	_, err = disk.Convert(withoutSync(rt), src, out, o.Format.OsbuildDefaults())
+	return err
 }
