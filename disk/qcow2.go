@@ -1,6 +1,7 @@
 package disk
 
 import (
+	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
@@ -155,7 +156,7 @@ func (w *qcowWriter) data(in *os.File) error {
 			clear(chunk[got:]) // past the end of a short last sector
 			for c := 0; c < len(chunk); c += qcowCluster {
 				cluster := chunk[c : c+qcowCluster]
-				if allZero(cluster) {
+				if bytes.Equal(cluster, zeroCluster) {
 					continue
 				}
 				if dst := buf[n*qcowCluster:]; &dst[0] != &cluster[0] {
@@ -215,9 +216,9 @@ func (w *qcowWriter) sums() ([]blocksum.Sum, error) {
 func (w *qcowWriter) metadata(version uint32) error {
 	entriesPerL2 := int64(qcowCluster / 8)
 	l1Size := (w.virtual + entriesPerL2*qcowCluster - 1) / (entriesPerL2 * qcowCluster)
-	l1 := make([]byte, roundUp(l1Size*8, qcowCluster))
+	l1 := blocksum.AlignedBuffer(int(roundUp(l1Size*8, qcowCluster)))
 	for t := int64(0); t < l1Size; t++ {
-		table, used := make([]byte, qcowCluster), false
+		table, used := blocksum.AlignedBuffer(qcowCluster), false
 		for e := int64(0); e < entriesPerL2; e++ {
 			if host, ok := w.l2[t*entriesPerL2+e]; ok {
 				binary.BigEndian.PutUint64(table[e*8:], uint64(host*qcowCluster)|qcowCopied)
@@ -226,12 +227,12 @@ func (w *qcowWriter) metadata(version uint32) error {
 		}
 		if used {
 			binary.BigEndian.PutUint64(l1[t*8:], uint64(w.next*qcowCluster)|qcowCopied)
-			w.write(w.next, w.aligned(table), false)
+			w.write(w.next, table, false)
 			w.next++
 		}
 	}
 	l1At := w.next
-	w.write(l1At, w.aligned(l1), false)
+	w.write(l1At, l1, false)
 	w.next += int64(len(l1)) / qcowCluster
 
 	// The refcount blocks and table count themselves: grow them until
@@ -248,21 +249,21 @@ func (w *qcowWriter) metadata(version uint32) error {
 		blocks, tableClusters = b, tc
 	}
 	total := w.next + blocks + tableClusters
-	refs := make([]byte, blocks*qcowCluster)
+	refs := blocksum.AlignedBuffer(int(blocks * qcowCluster))
 	for c := int64(0); c < total; c++ {
 		binary.BigEndian.PutUint16(refs[c*2:], 1)
 	}
 	blocksAt := w.next
-	w.write(blocksAt, w.aligned(refs), false)
-	table := make([]byte, tableClusters*qcowCluster)
+	w.write(blocksAt, refs, false)
+	table := blocksum.AlignedBuffer(int(tableClusters * qcowCluster))
 	for b := int64(0); b < blocks; b++ {
 		binary.BigEndian.PutUint64(table[b*8:], uint64((blocksAt+b)*qcowCluster))
 	}
 	tableAt := blocksAt + blocks
-	w.write(tableAt, w.aligned(table), false)
+	w.write(tableAt, table, false)
 	w.next = total
 
-	header := make([]byte, qcowCluster)
+	header := blocksum.AlignedBuffer(qcowCluster)
 	h := header
 	copy(h, "QFI\xfb")
 	binary.BigEndian.PutUint32(h[4:], version)
@@ -276,31 +277,11 @@ func (w *qcowWriter) metadata(version uint32) error {
 		binary.BigEndian.PutUint32(h[96:], 4)    // refcount_order
 		binary.BigEndian.PutUint32(h[100:], 104) // header_length; no extensions follow
 	}
-	w.write(0, w.aligned(header), false)
+	w.write(0, header, false)
 	return nil
 }
 
-// aligned is b in a buffer direct I/O can write from.
-func (w *qcowWriter) aligned(b []byte) []byte {
-	a := blocksum.AlignedBuffer(len(b))
-	copy(a, b)
-	return a
-}
-
-// allZero says whether b holds zeros only.
-func allZero(b []byte) bool {
-	for len(b) >= 8 {
-		if binary.NativeEndian.Uint64(b) != 0 {
-			return false
-		}
-		b = b[8:]
-	}
-	for _, c := range b {
-		if c != 0 {
-			return false
-		}
-	}
-	return true
-}
+// zeroCluster is a cluster of zeros, which is left unallocated.
+var zeroCluster = make([]byte, qcowCluster)
 
 func roundUp(n, to int64) int64 { return (n + to - 1) / to * to }
